@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make report` and `make test`.
+# Both create .venv and install the project (pyproject.toml) on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+QUARTER ?= 2013-14-Q4
+
+.PHONY: report test lab sample-data clean help
+
+help:
+	@echo "make report       run the sample quarter $(QUARTER) and print the files written"
+	@echo "make test         run the whole test suite (unit, back-test, notebook)"
+	@echo "make lab          open JupyterLab in the workbook's environment"
+	@echo "make sample-data  regenerate data/sample/ from scripts/make_sample_data.py"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+report: $(STAMP)
+	$(BIN)/qa-report run --quarter $(QUARTER) --params params/$(QUARTER).yaml
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
+	$(BIN)/jupyter lab notebooks/quarterly_report.ipynb
+
+sample-data: $(STAMP)
+	$(BIN)/python scripts/make_sample_data.py
+
+clean:
+	rm -rf $(VENV) outputs/*/ outputs/.*.lock

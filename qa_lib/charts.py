@@ -1,0 +1,192 @@
+"""Charts in the Analysis Function style, each with alt text made from its data.
+
+Every function returns a :class:`Chart`: PNG bytes (fixed metadata, so the same
+data give the same bytes) and a text alternative that states what the chart
+shows and its main numbers. Values are labelled directly on the marks, so colour
+never carries meaning alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import textwrap
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # the kernel has no display; must precede pyplot
+
+import afcharts.af_colours as af_colours  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+
+from qa_lib.framework import Framework, GradeScale, Service, Survey  # noqa: E402
+from qa_lib.measures import Figures  # noqa: E402
+from qa_lib.narrative import fmt_pct, join_words, whole_percent  # noqa: E402
+from qa_lib.quarter import Quarter  # noqa: E402
+
+_STYLE = "afcharts.afcharts"
+_WIDTH_IN = 7.0  # fits A4 text width at 100%
+_DPI = 150
+_DARK = {"#12436D", "#801650", "#3D3D3D"}  # fills that need white labels for contrast
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered chart and its text alternative."""
+
+    title: str
+    alt: str
+    png: bytes
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def _colours(n: int) -> list[str]:
+    if n <= 4:
+        return af_colours.get_af_colours("categorical", number_of_colours=max(n, 2))[:n]
+    return af_colours.get_af_colours("categorical")[:n]
+
+
+def _finish(fig, title: str, alt: str) -> Chart:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return Chart(title=title, alt=alt, png=buffer.getvalue())
+
+
+def grade_chart(service: Service, scale: GradeScale, figures: Figures, previous: Figures,
+                quarter: Quarter, previous_quarter: Quarter) -> Chart:
+    """Share of graded audits in each grade, this quarter and (same scale) the previous."""
+    key = f"audits.{service.id}"
+    periods = [(quarter, figures)]
+    if previous.get(f"{key}.graded") and all(f"{key}.grade.{g.id}.pct" in previous for g in scale.grades):
+        periods.insert(0, (previous_quarter, previous))
+    colours = _colours(len(scale.grades))
+    with plt.style.context(_STYLE):
+        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.9 + 0.75 * len(periods)))
+        for row, (period, values) in enumerate(periods):
+            left = 0.0
+            for grade, colour in zip(scale.grades, colours):
+                share = values[f"{key}.grade.{grade.id}.pct"]
+                ax.barh(row, share, left=left, color=colour, edgecolor="white", height=0.6,
+                        label=grade.label if row == 0 else None)
+                if share >= 6:
+                    ax.text(left + share / 2, row, fmt_pct(share), ha="center", va="center", fontsize=11,
+                            color="white" if colour in _DARK else "black")
+                left += share
+        ax.set_yticks(range(len(periods)), [p.short_label for p, _ in periods])
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Percentage of graded audits")
+        ax.grid(axis="y", visible=False)
+        ax.legend(ncols=len(scale.grades), loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=10)
+    parts = []
+    for period, values in reversed(periods):
+        shares = [f"{_lower(g.label)} {fmt_pct(values[f'{key}.grade.{g.id}.pct'])}" for g in scale.grades]
+        parts.append(f"{period.short_label}: {join_words(shares)}")
+    title = f"{service.name}: audit grades"
+    alt = (f"Stacked bar chart of the share of {service.name} audits in each grade. "
+           + "; ".join(parts) + ".")
+    return _finish(fig, title, alt)
+
+
+def standards_chart(service: Service, figures: Figures, quarter: Quarter) -> Chart | None:
+    """Share of applicable cases meeting each practice standard."""
+    prefix = f"standards.{service.id}"
+    items = [(s.label, figures[f"{prefix}.{s.id}.met.pct"]) for s in service.standards
+             if f"{prefix}.{s.id}.met.pct" in figures]
+    if not items:
+        return None
+    with plt.style.context(_STYLE):
+        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.8 + 0.55 * len(items)))
+        labels = [textwrap.fill(label[:1].upper() + label[1:], 38) for label, _ in items]
+        values = [v for _, v in items]
+        ax.barh(range(len(items)), values, color=_colours(1)[0], height=0.6)
+        for row, value in enumerate(values):
+            inside = value >= 15
+            ax.text(value - 1 if inside else value + 1, row, fmt_pct(value), va="center",
+                    ha="right" if inside else "left", color="white" if inside else "black", fontsize=11)
+        ax.set_yticks(range(len(items)), labels, fontsize=10)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Percentage of applicable cases where the standard was met")
+        ax.grid(axis="y", visible=False)
+    title = f"{service.name}: practice standards met, {quarter.short_label}"
+    alt = (f"Bar chart of the share of {service.name} cases meeting each practice standard in "
+           f"{quarter.short_label}: " + "; ".join(f"{label} {fmt_pct(v)}" for label, v in items) + ".")
+    return _finish(fig, title, alt)
+
+
+def survey_chart(survey: Survey, figures: Figures, quarter: Quarter) -> Chart | None:
+    """Share of those answering each question who gave a positive answer."""
+    key = f"feedback.{survey.id}"
+    items = [(q.positive_statement, figures[f"{key}.{q.id}.positive.pct"]) for q in survey.questions
+             if f"{key}.{q.id}.positive.pct" in figures]
+    if not items:
+        return None
+    with plt.style.context(_STYLE):
+        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.8 + 0.55 * len(items)))
+        values = [v for _, v in items]
+        ax.barh(range(len(items)), values, color=_colours(2)[1], height=0.6)
+        for row, value in enumerate(values):
+            inside = value >= 15
+            ax.text(value - 1 if inside else value + 1, row, fmt_pct(value), va="center",
+                    ha="right" if inside else "left", color="black", fontsize=11)
+        ax.set_yticks(range(len(items)), [textwrap.fill(label[:1].upper() + label[1:], 38) for label, _ in items],
+                      fontsize=10)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Percentage of those who answered the question")
+        ax.grid(axis="y", visible=False)
+    title = f"{survey.label}: positive answers, {quarter.short_label}"
+    alt = (f"Bar chart of the share of respondents to '{survey.label}' who answered positively, "
+           f"{quarter.short_label}: " + "; ".join(f"{label} {fmt_pct(v)}" for label, v in items) + ".")
+    return _finish(fig, title, alt)
+
+
+def trend_chart(framework: Framework, history: list[tuple[Quarter, Figures | None]]) -> Chart | None:
+    """Each graded service's headline band over the quarters, a gap where a
+    quarter has no data or the band is not on that quarter's scale."""
+    if len(history) < 2:
+        return None
+    quarters = [q for q, _ in history]
+    series = []
+    for service in framework.services:
+        values = []
+        for quarter, figures in history:
+            scale = framework.scale_for(service.id, quarter)
+            key = f"audits.{service.id}.band.{scale.headline_band}.pct" if scale and scale.headline_band else None
+            values.append(figures.get(key, math.nan) if figures and key else math.nan)
+        if any(not math.isnan(v) for v in values):
+            series.append((service, values))
+    if not series:
+        return None
+    colours = _colours(len(series))
+    with plt.style.context(_STYLE):
+        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 3.8))
+        xs = [q.ordinal for q in quarters]
+        markers = ["o", "s", "^", "D", "v", "P"]
+        for (service, values), colour, marker in zip(series, colours, markers):
+            ax.plot(xs, values, color=colour, marker=marker, label=service.name)
+            last = max(i for i, v in enumerate(values) if not math.isnan(v))
+            ax.annotate(fmt_pct(values[last]), (xs[last], values[last]), textcoords="offset points",
+                        xytext=(6, 0), va="center", fontsize=10, color="black")
+        ax.set_xticks(xs, [q.short_label for q in quarters], fontsize=10)
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("Percentage of graded audits")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=min(len(series), 2), fontsize=9)
+    described = []
+    for service, values in series:
+        points = [f"{q.short_label} {whole_percent(v)}%" for q, v in zip(quarters, values) if not math.isnan(v)]
+        described.append(f"{service.name}: {', '.join(points)}")
+    alt = ("Line chart of the share of graded audits in each service's headline band (for example "
+           "good or better) by quarter. " + "; ".join(described) + ". Gaps mark quarters without data "
+           "or on another grading scale.")
+    return _finish(fig, "Audit grades over time: share in each service's headline band", alt)
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]

@@ -1,0 +1,260 @@
+"""The framework definition: services, grade scales, standards, surveys.
+
+The YAML is parsed into pydantic models, so a malformed framework is refused
+with the file and the entry named before any data is read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from qa_lib.errors import FrameworkError
+from qa_lib.quarter import Quarter
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Model):
+    """A categorical value the data may take, with the label the report shows."""
+
+    id: str
+    label: str
+
+
+class Grade(Option):
+    higher_is_better: bool = True
+
+
+class Band(_Model):
+    id: str
+    label: str
+    grades: list[str] = Field(min_length=1)
+
+
+class GradeScale(_Model):
+    label: str
+    grades: list[Grade] = Field(min_length=2)
+    bands: list[Band] = []
+    headline_band: str | None = None
+
+    @model_validator(mode="after")
+    def _bands_name_known_grades(self) -> GradeScale:
+        ids = [g.id for g in self.grades]
+        _unique(ids, "grade")
+        _unique([b.id for b in self.bands], "band")
+        for band in self.bands:
+            unknown = [g for g in band.grades if g not in ids]
+            if unknown:
+                raise ValueError(f"band {band.id!r} names unknown grades {unknown}")
+        if self.headline_band and self.headline_band not in {b.id for b in self.bands}:
+            raise ValueError(f"headline_band {self.headline_band!r} is not one of the bands")
+        return self
+
+    @property
+    def grade_ids(self) -> list[str]:
+        return [g.id for g in self.grades]
+
+    def grade(self, grade_id: str) -> Grade:
+        return next(g for g in self.grades if g.id == grade_id)
+
+    def band(self, band_id: str) -> Band:
+        return next(b for b in self.bands if b.id == band_id)
+
+    @property
+    def worst_grade(self) -> Grade:
+        return self.grades[-1]
+
+
+class ScalePeriod(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_quarter: str = Field(alias="from")
+    scale: str | None
+
+    @field_validator("from_quarter")
+    @classmethod
+    def _is_quarter(cls, value: str) -> str:
+        Quarter.parse(value)
+        return value
+
+
+class Standard(Option):
+    pass
+
+
+class Service(_Model):
+    id: str
+    name: str
+    audit_unit: str = "cases"
+    population_label: str | None = None
+    scales: list[ScalePeriod] = Field(min_length=1)
+    standards: list[Standard] = []
+
+    @property
+    def standard_ids(self) -> list[str]:
+        return [s.id for s in self.standards]
+
+
+class Question(_Model):
+    id: str
+    text: str
+    answers: str
+    positive: list[str] = Field(min_length=1)
+    positive_statement: str
+
+
+class Survey(_Model):
+    id: str
+    label: str
+    respondent_noun: str
+    population_label: str | None = None
+    questions: list[Question] = Field(min_length=1)
+
+
+class FeedbackTopic(_Model):
+    id: str
+    title: str
+    surveys: list[Survey] = Field(min_length=1)
+
+
+class RespondentType(Option):
+    plural: str
+
+
+class AgeBand(Option):
+    min: int = Field(ge=0)
+    max: int = Field(le=25)
+
+
+class Engagement(_Model):
+    title: str = "Engagement in quality assurance"
+    activity_types: list[Option] = []
+    participant_roles: list[Option] = []
+    location_types: list[Option] = []
+
+
+class Framework(_Model):
+    """The whole framework; look-ups by id are methods, never hard-coded ids."""
+
+    name: str
+    version: int = 1
+    grade_scales: dict[str, GradeScale]
+    case_types: list[Option] = []
+    team_types: list[Option] = []
+    auditor_roles: list[Option] = []
+    services: list[Service] = Field(min_length=1)
+    standards_attention_pct: float = 15
+    answer_sets: dict[str, list[Option]] = {}
+    respondent_types: list[RespondentType] = []
+    quote_age_bands: list[AgeBand] = []
+    feedback_topics: list[FeedbackTopic] = []
+    quote_themes: list[Option] = []
+    engagement: Engagement = Engagement()
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Framework:
+        _unique([s.id for s in self.services], "service")
+        for service in self.services:
+            _unique(service.standard_ids, f"standard of service {service.id!r}")
+            for period in service.scales:
+                if period.scale is not None and period.scale not in self.grade_scales:
+                    raise ValueError(
+                        f"service {service.id!r} uses unknown grade scale {period.scale!r}"
+                    )
+        _unique([s.id for s in self.surveys], "survey")
+        for survey in self.surveys:
+            _unique([q.id for q in survey.questions], f"question of survey {survey.id!r}")
+            for question in survey.questions:
+                answer_set = self.answer_sets.get(question.answers)
+                if not answer_set:
+                    raise ValueError(
+                        f"survey {survey.id!r} question {question.id!r} uses answer set "
+                        f"{question.answers!r}, which is not defined or has no answers"
+                    )
+                unknown = set(question.positive) - {a.id for a in answer_set}
+                if unknown:
+                    raise ValueError(
+                        f"survey {survey.id!r} question {question.id!r} counts unknown "
+                        f"answers {sorted(unknown)} as positive"
+                    )
+        for name in ("case_types", "team_types", "auditor_roles", "respondent_types", "quote_themes"):
+            _unique([o.id for o in getattr(self, name)], name)
+        return self
+
+    # -- look-ups -----------------------------------------------------------------
+    def service(self, service_id: str) -> Service:
+        return next(s for s in self.services if s.id == service_id)
+
+    @property
+    def service_ids(self) -> list[str]:
+        return [s.id for s in self.services]
+
+    def scale_for(self, service_id: str, quarter: Quarter) -> GradeScale | None:
+        """The grade scale a service uses in a quarter, or ``None`` if ungraded."""
+        chosen: str | None = None
+        found = False
+        for period in sorted(self.service(service_id).scales, key=lambda p: Quarter.parse(p.from_quarter)):
+            if Quarter.parse(period.from_quarter) <= quarter:
+                chosen, found = period.scale, True
+        if not found or chosen is None:
+            return None
+        return self.grade_scales[chosen]
+
+    @property
+    def surveys(self) -> list[Survey]:
+        return [s for topic in self.feedback_topics for s in topic.surveys]
+
+    def survey(self, survey_id: str) -> Survey:
+        return next(s for s in self.surveys if s.id == survey_id)
+
+    def answers(self, question: Question) -> list[Option]:
+        return self.answer_sets[question.answers]
+
+    def labels(self, options: list[Option]) -> dict[str, str]:
+        return {o.id: o.label for o in options}
+
+    def iter_questions(self) -> Iterator[tuple[Survey, Question]]:
+        for survey in self.surveys:
+            for question in survey.questions:
+                yield survey, question
+
+
+def _unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise ValueError(f"duplicate {what} id {item!r}")
+        seen.add(item)
+
+
+def load_framework(path: Path) -> Framework:
+    """Read and check a framework YAML file.
+
+    Raises
+    ------
+    FrameworkError
+        Naming the file and each entry that is wrong.
+    """
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FrameworkError(f"framework file {path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise FrameworkError(f"framework file {path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise FrameworkError(f"framework file {path} must hold a mapping at the top level")
+    try:
+        return Framework.model_validate(raw)
+    except ValidationError as exc:
+        details = "\n".join(
+            f"  {'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise FrameworkError(f"framework file {path} is invalid:\n{details}") from None

@@ -1,0 +1,255 @@
+"""Read one quarter's files: the only module that reads data from disk.
+
+Each table is ``<table>.csv`` in the quarter folder or a sheet of that name in
+``<quarter>.xlsx``. Every value is read as text, so nothing is guessed; the
+spreadsheet row number of each record is kept (header = row 1) so that an error
+can point a person at the exact row.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from qa_lib.errors import DataError, Problem
+from qa_lib.paths import display
+from qa_lib.quarter import Quarter
+
+log = logging.getLogger(__name__)
+
+ROW = "_row"  # spreadsheet row number kept beside each record
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The columns of a table in the data contract."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+    yes_no: tuple[str, ...] = ()
+    required_table: bool = False
+
+
+TABLES: dict[str, TableSpec] = {
+    "case_audits": TableSpec(
+        required=("audit_id", "service", "case_ref", "case_type", "team", "team_type",
+                  "audit_date", "auditor_role", "grade"),
+        optional=("moderated_grade", "risk_of_harm", "agency"),
+        categorical=("service", "case_type", "team_type", "auditor_role", "grade", "moderated_grade"),
+        yes_no=("risk_of_harm",),
+        required_table=True,
+    ),
+    "practice_standards": TableSpec(
+        required=("audit_id", "standard_id", "result"),
+        categorical=("standard_id", "result"),
+    ),
+    "feedback_responses": TableSpec(
+        required=("response_id", "survey_id", "respondent_id", "respondent_type",
+                  "question_id", "answer"),
+        optional=("respondent_age",),
+        categorical=("survey_id", "respondent_type", "question_id", "answer"),
+    ),
+    "feedback_quotes": TableSpec(
+        required=("quote_id", "survey_id", "respondent_type", "theme", "kind", "text", "approved"),
+        optional=("age_band",),
+        categorical=("survey_id", "respondent_type", "age_band", "theme", "kind"),
+        yes_no=("approved",),
+    ),
+    "engagement": TableSpec(
+        required=("activity_id", "activity_date", "activity_type", "participant_role",
+                  "location_type", "description"),
+        categorical=("activity_type", "participant_role", "location_type"),
+    ),
+}
+
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0"}
+
+
+@dataclass
+class QuarterData:
+    """Everything read for one quarter, as text, before validation."""
+
+    quarter: Quarter
+    folder: str
+    tables: dict[str, pd.DataFrame]
+    sources: dict[str, str]
+    meeting: dict[str, Any] = field(default_factory=dict)
+    populations: dict[str, dict[str, int]] = field(default_factory=dict)
+    commentary: str | None = None
+    commentary_source: str | None = None
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def normalise_id(value: str) -> str:
+    """Trim, case-fold and turn runs of spaces into ``_``, as ids are matched."""
+    return re.sub(r"\s+", "_", value.strip().casefold())
+
+
+def normalise_yes_no(value: str) -> str:
+    folded = value.strip().casefold()
+    if folded in _YES:
+        return "yes"
+    if folded in _NO:
+        return "no"
+    return value.strip()
+
+
+def quarter_folder(data_root: Path, quarter: Quarter) -> Path:
+    return Path(data_root) / str(quarter)
+
+
+def available_quarters(data_root: Path) -> list[Quarter]:
+    """Quarters that have a folder under the data root, oldest first."""
+    found = []
+    for child in Path(data_root).iterdir() if Path(data_root).is_dir() else []:
+        if child.is_dir():
+            try:
+                found.append(Quarter.parse(child.name))
+            except Exception:  # other folders are not quarters
+                continue
+    return sorted(found)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel's "CSV" on Windows writes the ANSI code page.
+        text = raw.decode("cp1252")
+        log.info("%s is not UTF-8; read as Windows-1252", path.name)
+    from io import StringIO
+
+    return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                       skip_blank_lines=False)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_sheet(book: Path, sheet: str) -> pd.DataFrame:
+    frame = pd.read_excel(book, sheet_name=sheet, dtype=object, engine="openpyxl")
+    return frame.map(_cell_text).astype(str) if len(frame) else frame.astype(str)
+
+
+def _tidy(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.columns = [str(c).strip().casefold() for c in frame.columns]
+    frame = frame.fillna("").astype(str)
+    frame.insert(0, ROW, range(2, len(frame) + 2))
+    values = frame.drop(columns=[ROW])
+    blank = values.apply(lambda col: col.str.strip() == "").all(axis=1) if len(values.columns) else []
+    frame = frame[~blank] if len(frame) else frame
+    for column in spec.categorical:
+        if column in frame:
+            frame[column] = frame[column].map(normalise_id)
+    for column in spec.yes_no:
+        if column in frame:
+            frame[column] = frame[column].map(normalise_yes_no)
+    for column in frame.columns:
+        if column != ROW and column not in spec.categorical and column not in spec.yes_no:
+            frame[column] = frame[column].str.strip()
+    return frame.reset_index(drop=True)
+
+
+def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) -> QuarterData:
+    """Read a quarter folder.
+
+    Raises
+    ------
+    DataError
+        When the folder, a required table or a readable file is missing or
+        unreadable. Content problems are left to :mod:`qa_lib.validation`.
+    """
+    folder = quarter_folder(data_root, quarter)
+    shown = display(folder, root)
+    if not folder.is_dir():
+        raise DataError([Problem("missing_quarter", shown, None, None, None,
+                                 f"a folder for quarter {quarter} under the data root")])
+    book = folder / f"{quarter}.xlsx"
+    sheets: list[str] = []
+    if book.exists():
+        try:
+            sheets = pd.ExcelFile(book, engine="openpyxl").sheet_names
+        except Exception as exc:
+            raise DataError([Problem("unreadable_file", f"{shown}/{book.name}", None, None, None,
+                                     f"a readable XLSX workbook ({exc})")]) from None
+    tables: dict[str, pd.DataFrame] = {}
+    sources: dict[str, str] = {}
+    problems: list[Problem] = []
+    for name, spec in TABLES.items():
+        csv = folder / f"{name}.csv"
+        try:
+            if csv.exists():
+                sources[name] = f"{shown}/{csv.name}"
+                raw = _read_csv(csv)
+            elif name in sheets:
+                sources[name] = f"{shown}/{book.name} [sheet {name}]"
+                raw = _read_sheet(book, name)
+            else:
+                if spec.required_table:
+                    where = f"{name}.csv or a sheet {name!r} in {quarter}.xlsx"
+                    problems.append(Problem("missing_table", shown, None, None, None, where))
+                continue
+        except pd.errors.EmptyDataError:
+            problems.append(Problem("empty_file", sources[name], None, None, None,
+                                    "a header row naming the columns"))
+            continue
+        tables[name] = _tidy(raw, spec)
+    meeting, populations = _read_quarter_yaml(folder / "quarter.yaml", root, problems)
+    commentary_path = folder / "commentary.md"
+    commentary = commentary_path.read_text(encoding="utf-8-sig") if commentary_path.exists() else None
+    if problems:
+        raise DataError(problems)
+    return QuarterData(
+        quarter=quarter,
+        folder=shown,
+        tables=tables,
+        sources=sources,
+        meeting=meeting,
+        populations=populations,
+        commentary=commentary,
+        commentary_source=f"{shown}/{commentary_path.name}" if commentary is not None else None,
+    )
+
+
+def _read_quarter_yaml(path: Path, root: Path | None, problems: list[Problem]) -> tuple[dict, dict]:
+    if not path.exists():
+        return {}, {"audits": {}, "feedback": {}}
+    shown = f"{display(path.parent, root)}/{path.name}"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except yaml.YAMLError as exc:
+        problems.append(Problem("malformed_yaml", shown, None, None, None, f"valid YAML ({exc})"))
+        return {}, {"audits": {}, "feedback": {}}
+    if not isinstance(raw, dict):
+        problems.append(Problem("malformed_yaml", shown, None, None, None, "a mapping at the top level"))
+        return {}, {"audits": {}, "feedback": {}}
+    meeting = raw.get("meeting") or {}
+    populations: dict[str, dict[str, int]] = {"audits": {}, "feedback": {}}
+    for kind in populations:
+        for key, value in ((raw.get("populations") or {}).get(kind) or {}).items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                problems.append(Problem("bad_population", shown, None, f"populations.{kind}.{key}",
+                                        str(value), "a whole number of 0 or more"))
+                continue
+            populations[kind][normalise_id(str(key))] = value
+    return meeting, populations

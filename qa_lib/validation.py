@@ -1,0 +1,390 @@
+"""Check a quarter's tables against the data contract and the framework.
+
+The checks are pandera schemas built from the framework, so a service, grade,
+standard or answer added to the YAML is accepted without a code change. Every
+failure is collected (``lazy=True``) and reported with its rule, file, row,
+column and value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from qa_lib.errors import DataError, Problem
+from qa_lib.framework import Framework
+from qa_lib.loading import ROW, TABLES, QuarterData
+from qa_lib.quarter import Quarter
+
+PAIR = "|"  # joins two ids into one value for checks that depend on both
+
+
+@dataclass
+class ValidQuarter:
+    """A quarter's data after validation, with typed columns.
+
+    ``tables`` holds every table of the data contract: an absent optional table
+    is an empty frame with its columns, and ``present`` says which were given.
+    """
+
+    quarter: Quarter
+    tables: dict[str, pd.DataFrame]
+    present: set[str]
+    meeting: dict
+    populations: dict[str, dict[str, int]]
+    commentary: str | None
+    commentary_source: str | None
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _isin(values, rule: str, expected: str) -> pa.Check:
+    allowed = sorted(set(values))
+    return pa.Check.isin(allowed, name=rule, error=expected)
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _date_checks(quarter: Quarter) -> list[pa.Check]:
+    def parses(text: str) -> bool:
+        return _iso_date(text) is not None
+
+    def within(text: str) -> bool:
+        parsed = _iso_date(text)
+        return parsed is None or quarter.start_date <= parsed <= quarter.end_date
+
+    return [
+        pa.Check(parses, element_wise=True, name="bad_date", error="a date as YYYY-MM-DD"),
+        pa.Check(within, element_wise=True, name="date_outside_quarter",
+                 error=f"a date from {quarter.start_date} to {quarter.end_date}"),
+    ]
+
+
+def _age_ok(text: str) -> bool:
+    if text == "":
+        return True
+    try:
+        age = float(text)
+    except ValueError:
+        return False
+    return age.is_integer() and 0 <= age <= 25
+
+
+def _schemas(framework: Framework, quarter: Quarter, audit_ids: set[str]) -> dict[str, pa.DataFrameSchema]:
+    service_grades = set()
+    for service in framework.services:
+        scale = framework.scale_for(service.id, quarter)
+        service_grades.add(f"{service.id}{PAIR}")
+        for grade in scale.grade_ids if scale else []:
+            service_grades.add(f"{service.id}{PAIR}{grade}")
+    service_standards = {f"{s.id}{PAIR}{std}" for s in framework.services for std in s.standard_ids}
+    question_answers = {
+        f"{survey.id}{PAIR}{q.id}{PAIR}{a.id}"
+        for survey, q in framework.iter_questions() for a in framework.answers(q)
+    }
+    survey_questions = {f"{survey.id}{PAIR}{q.id}" for survey, q in framework.iter_questions()}
+    respondent_types = [r.id for r in framework.respondent_types]
+    text = pa.Column(str)
+
+    def nonblank(column: str) -> pa.Column:
+        return pa.Column(str, pa.Check.str_length(min_value=1, name="blank_value",
+                                                  error=f"a value in {column}"))
+
+    yes_no_blank = _isin(["yes", "no", ""], "bad_yes_no", "yes, no or blank")
+    return {
+        "case_audits": pa.DataFrameSchema(
+            {
+                "audit_id": pa.Column(str, [pa.Check.str_length(min_value=1, name="blank_value", error="an audit id")],
+                                      unique=True, report_duplicates="exclude_first"),
+                "service": pa.Column(str, _isin(framework.service_ids, "unknown_service",
+                                                "a service of the framework: " + ", ".join(framework.service_ids))),
+                "case_ref": nonblank("case_ref"),
+                "case_type": pa.Column(str, _isin([o.id for o in framework.case_types], "unknown_case_type",
+                                                  "a case type of the framework")),
+                "team": text,
+                "team_type": pa.Column(str, _isin([o.id for o in framework.team_types], "unknown_team_type",
+                                                  "a team type of the framework")),
+                "audit_date": pa.Column(str, _date_checks(quarter)),
+                "auditor_role": pa.Column(str, _isin([o.id for o in framework.auditor_roles], "unknown_auditor_role",
+                                                     "an auditor role of the framework")),
+                "_service_grade": pa.Column(str, _isin(service_grades, "grade_not_on_scale",
+                                                       f"a grade on that service's scale for {quarter}, or blank")),
+                "_service_moderated_grade": pa.Column(str, _isin(service_grades, "grade_not_on_scale",
+                                                                 f"a grade on that service's scale for {quarter}, or blank"),
+                                                      required=False),
+                "risk_of_harm": pa.Column(str, yes_no_blank, required=False),
+                "agency": pa.Column(str, required=False),
+            },
+            strict=False,
+        ),
+        "practice_standards": pa.DataFrameSchema(
+            {
+                "audit_id": pa.Column(str, _isin(audit_ids, "unknown_audit_id", "an audit_id listed in case_audits")),
+                "_service_standard": pa.Column(str, _isin(service_standards, "unknown_standard",
+                                                          "a practice standard of the audit's service")),
+                "result": pa.Column(str, _isin(["met", "not_met", "not_applicable"], "bad_result",
+                                               "met, not_met or not_applicable")),
+            },
+        ),
+        "feedback_responses": pa.DataFrameSchema(
+            {
+                "response_id": pa.Column(str, unique=True, report_duplicates="exclude_first"),
+                "survey_id": pa.Column(str, _isin([s.id for s in framework.surveys], "unknown_survey",
+                                                  "a survey of the framework")),
+                "respondent_id": nonblank("respondent_id"),
+                "respondent_type": pa.Column(str, _isin(respondent_types, "unknown_respondent_type",
+                                                        "a respondent type of the framework")),
+                "respondent_age": pa.Column(str, pa.Check(_age_ok, element_wise=True, name="bad_age",
+                                                          error="a whole number from 0 to 25, or blank"),
+                                            required=False),
+                "_survey_question": pa.Column(str, _isin(survey_questions, "unknown_question",
+                                                         "a question of that survey")),
+                "_survey_question_answer": pa.Column(str, _isin(question_answers, "answer_not_in_set",
+                                                                "an answer in that question's answer set")),
+            },
+            unique=["survey_id", "respondent_id", "question_id"],
+            report_duplicates="exclude_first",
+        ),
+        "feedback_quotes": pa.DataFrameSchema(
+            {
+                "quote_id": pa.Column(str, unique=True, report_duplicates="exclude_first"),
+                "survey_id": pa.Column(str, _isin([s.id for s in framework.surveys], "unknown_survey",
+                                                  "a survey of the framework")),
+                "respondent_type": pa.Column(str, _isin(respondent_types, "unknown_respondent_type",
+                                                        "a respondent type of the framework")),
+                "age_band": pa.Column(str, _isin([b.id for b in framework.quote_age_bands] + [""],
+                                                 "unknown_age_band", "an age band of the framework, or blank"),
+                                      required=False),
+                "theme": pa.Column(str, _isin([t.id for t in framework.quote_themes], "unknown_theme",
+                                              "a quote theme of the framework")),
+                "kind": pa.Column(str, _isin(["positive", "improvement"], "bad_kind", "positive or improvement")),
+                "text": nonblank("text"),
+                "approved": pa.Column(str, _isin(["yes", "no"], "bad_yes_no", "yes or no")),
+            }
+        ),
+        "engagement": pa.DataFrameSchema(
+            {
+                "activity_id": pa.Column(str, unique=True, report_duplicates="exclude_first"),
+                "activity_date": pa.Column(str, _date_checks(quarter)),
+                "activity_type": pa.Column(str, _isin([o.id for o in framework.engagement.activity_types],
+                                                      "unknown_activity_type", "an activity type of the framework")),
+                "participant_role": pa.Column(str, _isin([o.id for o in framework.engagement.participant_roles],
+                                                         "unknown_participant_role",
+                                                         "a participant role of the framework")),
+                "location_type": pa.Column(str, _isin([o.id for o in framework.engagement.location_types],
+                                                      "unknown_location_type", "a location type of the framework")),
+                "description": text,
+            }
+        ),
+    }
+
+
+# Helper columns join ids so one isin check covers a value that depends on
+# another column; problems are reported against the real column.
+_HELPERS = {
+    "_service_grade": ("grade", ("service", "grade")),
+    "_service_moderated_grade": ("moderated_grade", ("service", "moderated_grade")),
+    "_service_standard": ("standard_id", ("_service", "standard_id")),
+    "_survey_question": ("question_id", ("survey_id", "question_id")),
+    "_survey_question_answer": ("answer", ("survey_id", "question_id", "answer")),
+}
+
+
+def _add_helpers(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for helper, (_, parts) in _HELPERS.items():
+        if all(p in frame for p in parts):
+            frame[helper] = frame[list(parts)].astype(str).agg(PAIR.join, axis=1)
+    return frame
+
+
+def _problems_from(errors: SchemaErrors, frame: pd.DataFrame, source: str,
+                   explain: dict[str, Callable[[pd.Series], str | None]]) -> list[Problem]:
+    problems = []
+    for case in errors.failure_cases.itertuples(index=False):
+        column = case.column if isinstance(case.column, str) else None
+        rule = str(case.check)
+        value = None if pd.isna(case.failure_case) else str(case.failure_case)
+        index = case.index
+        row = None
+        if index is not None and not pd.isna(index) and int(index) in frame.index:
+            row = int(frame.at[int(index), ROW])
+        expected = rule
+        if column in _HELPERS:
+            helper = column
+            column = _HELPERS[helper][0]
+            if row is not None:
+                value = frame.at[int(index), column]
+                if helper in explain:
+                    expected = explain[helper](frame.loc[int(index)])
+                    if expected is None:  # follows from a problem reported on another column
+                        continue
+        if rule.startswith("column_in_dataframe") or rule == "column_in_schema":
+            problems.append(Problem("missing_column", source, 1, value, None, "this required column"))
+            continue
+        if rule.startswith("field_uniqueness") or rule == "unique":
+            rule, expected = "duplicate_id", "a value not used on an earlier row"
+        elif rule.startswith("multiple_fields_uniqueness"):
+            rule, expected = "duplicate_answer", "one answer per respondent and question"
+        else:
+            rule = _rule_names.get(rule, rule)
+        problems.append(Problem(rule, source, row, column, value, expected))
+    return problems
+
+
+_rule_names: dict[str, str] = {}
+
+
+def _register(schemas: dict[str, pa.DataFrameSchema]) -> None:
+    # pandera reports a check by its error text; keep the rule code beside it.
+    for schema in schemas.values():
+        for column in schema.columns.values():
+            for check in column.checks:
+                if check.error:
+                    _rule_names[check.error] = check.name
+
+
+def _explainers(framework: Framework, quarter: Quarter) -> dict[str, Callable[[pd.Series], str | None]]:
+    """Per-row expectations for checks that depend on another column; ``None``
+    when the other column is itself wrong (reported once, there)."""
+    def grade(row: pd.Series) -> str | None:
+        if row["service"] not in framework.service_ids:
+            return None
+        scale = framework.scale_for(row["service"], quarter)
+        if scale is None:
+            return f"blank: service {row['service']} does not grade audits in {quarter}"
+        return f"one of {', '.join(scale.grade_ids)} (the {row['service']} scale in {quarter}), or blank"
+
+    def standard(row: pd.Series) -> str | None:
+        service = row.get("_service", "")
+        if service not in framework.service_ids:
+            return None
+        ids = framework.service(service).standard_ids
+        return (f"one of {', '.join(ids)} (standards of service {service})" if ids
+                else f"no practice standards: service {service} has none in the framework")
+
+    questions = {(s.id, q.id): q for s, q in framework.iter_questions()}
+    surveys = {s.id: s for s in framework.surveys}
+
+    def question(row: pd.Series) -> str | None:
+        survey = surveys.get(row["survey_id"])
+        if survey is None:
+            return None
+        return f"one of {', '.join(q.id for q in survey.questions)} (questions of survey {survey.id})"
+
+    def answer(row: pd.Series) -> str | None:
+        asked = questions.get((row["survey_id"], row["question_id"]))
+        if asked is None:
+            return None
+        return f"one of {', '.join(a.id for a in framework.answers(asked))}"
+
+    return {"_service_grade": grade, "_service_moderated_grade": grade, "_service_standard": standard,
+            "_survey_question": question, "_survey_question_answer": answer}
+
+
+def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
+    """Validate every table of a quarter, reporting all problems at once.
+
+    Raises
+    ------
+    DataError
+        Listing each problem with rule, file, row, column, value and expectation.
+    """
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    audits = data.tables.get("case_audits", pd.DataFrame(columns=[ROW]))
+    audit_ids = set(audits.get("audit_id", pd.Series(dtype=str)))
+    audit_services = dict(zip(audits.get("audit_id", []), audits.get("service", [])))
+    schemas = _schemas(framework, data.quarter, audit_ids)
+    _register(schemas)
+    typed: dict[str, pd.DataFrame] = {}
+    for name, spec in TABLES.items():
+        typed[name] = pd.DataFrame({c: pd.Series(dtype=str) for c in (ROW, *spec.required, *spec.optional)})
+        if name not in data.tables:
+            continue
+        frame = data.tables[name]
+        source = data.sources[name]
+        missing = [c for c in spec.required if c not in frame]
+        for column in missing:
+            problems.append(Problem("missing_column", source, 1, column, None, "this required column"))
+        extra = [c for c in frame.columns if c != ROW and c not in spec.required + spec.optional]
+        for column in extra:
+            warnings.append(Problem("extra_column", source, 1, column, None,
+                                    "only the columns of the data contract (this one is ignored)", "warning"))
+        if missing:
+            continue
+        if name == "practice_standards":
+            frame = frame.assign(_service=frame["audit_id"].map(audit_services).fillna(""))
+        checked = _add_helpers(frame)
+        try:
+            schemas[name].validate(checked, lazy=True)
+        except SchemaErrors as errors:
+            problems.extend(_problems_from(errors, frame, source, _explainers(framework, data.quarter)))
+        for column in spec.optional:
+            if column not in frame:
+                frame = frame.assign(**{column: ""})
+        typed[name] = frame[[ROW, *spec.required, *spec.optional]]
+    problems.extend(_population_problems(data, framework, typed))
+    if problems:
+        raise DataError(sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or "")))
+    return ValidQuarter(
+        quarter=data.quarter,
+        tables=_typed(typed),
+        present=set(data.tables),
+        meeting=data.meeting,
+        populations=data.populations,
+        commentary=data.commentary,
+        commentary_source=data.commentary_source,
+        warnings=data.warnings + warnings,
+    )
+
+
+def _population_problems(data: QuarterData, framework: Framework,
+                         typed: dict[str, pd.DataFrame]) -> list[Problem]:
+    problems = []
+    shown = f"{data.folder}/quarter.yaml"
+    audits = typed["case_audits"]
+    for service, population in data.populations.get("audits", {}).items():
+        if service not in framework.service_ids:
+            problems.append(Problem("unknown_service", shown, None, "populations.audits", service,
+                                    "a service of the framework"))
+            continue
+        sampled = int((audits["service"] == service).sum())
+        if population < sampled:
+            problems.append(Problem("population_too_small", shown, None, f"populations.audits.{service}",
+                                    str(population), f"at least the {sampled} audits in case_audits"))
+    responses = typed["feedback_responses"]
+    for survey, population in data.populations.get("feedback", {}).items():
+        if survey not in {s.id for s in framework.surveys}:
+            problems.append(Problem("unknown_survey", shown, None, "populations.feedback", survey,
+                                    "a survey of the framework"))
+            continue
+        sampled = responses.loc[responses["survey_id"] == survey, "respondent_id"].nunique()
+        if population < sampled:
+            problems.append(Problem("population_too_small", shown, None, f"populations.feedback.{survey}",
+                                    str(population), f"at least the {sampled} respondents in feedback_responses"))
+    return problems
+
+
+def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Give validated text columns their types."""
+    out = dict(tables)
+    audits = out["case_audits"].copy()
+    audits["audit_date"] = pd.to_datetime(audits["audit_date"], format="ISO8601").dt.date
+    out["case_audits"] = audits
+    responses = out["feedback_responses"].copy()
+    responses["respondent_age"] = pd.to_numeric(responses["respondent_age"].replace("", None))
+    out["feedback_responses"] = responses
+    engagement = out["engagement"].copy()
+    engagement["activity_date"] = pd.to_datetime(engagement["activity_date"], format="ISO8601").dt.date
+    out["engagement"] = engagement
+    return out

@@ -1,0 +1,171 @@
+"""Reading a quarter as analysts deliver it, and every problem reported at once."""
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qa_lib.errors import DataError
+from qa_lib.loading import load_quarter, normalise_id, normalise_yes_no
+from qa_lib.quarter import Quarter
+from qa_lib.validation import validate_quarter
+
+from conftest import audit_row, write_csv
+
+Q4 = Quarter.parse("2013-14-Q4")
+
+
+def edit(path: Path, changes: dict[int, dict[str, str]]) -> None:
+    """Change cells of a CSV by data-row index (0 = spreadsheet row 2)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for index, values in changes.items():
+        rows[index].update(values)
+    write_csv(path, rows)
+
+
+def problems(root: Path, framework) -> list:
+    with pytest.raises(DataError) as err:
+        validate_quarter(load_quarter(root, Q4), framework)
+    return err.value.problems
+
+
+def test_ids_are_matched_after_trimming_case_folding_and_spaces():
+    assert normalise_id("  Requires Improvement ") == "requires_improvement"
+    assert normalise_id("CSC") == "csc"
+    assert [normalise_yes_no(v) for v in ("Yes", "YES", "y", " no ", "N")] == ["yes", "yes", "yes", "no", "no"]
+
+
+def test_sample_quarter_is_valid(framework):
+    data = validate_quarter(load_quarter(Path(__file__).parents[1] / "data" / "sample", Q4), framework)
+    assert data.present == {"case_audits", "practice_standards", "feedback_responses", "feedback_quotes", "engagement"}
+    assert data.warnings == []
+    assert data.tables["case_audits"]["audit_date"].map(type).eq(__import__("datetime").date).all()
+
+
+def test_bom_windows_1252_case_and_trailing_blank_rows_are_accepted(tmp_path, framework):
+    service = framework.services[0]
+    scale = framework.scale_for(service.id, Q4)
+    grade = scale.grades[0]
+    folder = tmp_path / str(Q4)
+    folder.mkdir()
+    header = "audit_id,service,case_ref,case_type,team,team_type,audit_date,auditor_role,grade\r\n"
+    body = f"1, {service.id.upper()} ,CR1,Child In Need,Caf\xe9 Team,Fieldwork,2014-02-03,Team Manager, {grade.label.upper()} \r\n"
+    (folder / "case_audits.csv").write_bytes(header.encode("cp1252") + body.encode("cp1252") + b",,,,,,,,\r\n,,,,,,,,\r\n")
+    data = validate_quarter(load_quarter(tmp_path, Q4), framework)
+    audits = data.tables["case_audits"]
+    assert len(audits) == 1
+    assert audits.iloc[0]["team"] == "Caf\xe9 Team"
+    assert audits.iloc[0]["grade"] == grade.id and audits.iloc[0]["service"] == service.id
+    (folder / "case_audits.csv").write_bytes(b"\xef\xbb\xbf" + (header + body).encode("utf-8"))
+    data = validate_quarter(load_quarter(tmp_path, Q4), framework)
+    assert list(data.tables["case_audits"]["audit_id"]) == ["1"]
+
+
+def test_xlsx_sheets_and_excel_dates_are_read(tmp_path, framework):
+    service = framework.services[0]
+    grade = framework.scale_for(service.id, Q4).grades[0].id
+    row = audit_row("7", service.id, grade)
+    row["audit_date"] = pd.Timestamp("2014-03-31")
+    folder = tmp_path / str(Q4)
+    folder.mkdir()
+    with pd.ExcelWriter(folder / f"{Q4}.xlsx") as book:
+        pd.DataFrame([row]).to_excel(book, sheet_name="case_audits", index=False)
+    data = validate_quarter(load_quarter(tmp_path, Q4), framework)
+    assert str(data.tables["case_audits"].iloc[0]["audit_date"]) == "2014-03-31"
+    assert load_quarter(tmp_path, Q4).sources["case_audits"].endswith(f"{Q4}.xlsx [sheet case_audits]")
+
+
+def test_missing_folder_and_missing_table(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_quarter(tmp_path, Q4)
+    assert err.value.problems[0].rule == "missing_quarter"
+    (tmp_path / str(Q4)).mkdir()
+    with pytest.raises(DataError) as err:
+        load_quarter(tmp_path, Q4)
+    assert err.value.problems[0].rule == "missing_table"
+    assert "case_audits.csv" in err.value.problems[0].expected
+
+
+def test_empty_file(tmp_path):
+    folder = tmp_path / str(Q4)
+    folder.mkdir()
+    (folder / "case_audits.csv").write_text("", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_quarter(tmp_path, Q4)
+    assert err.value.problems[0].rule == "empty_file"
+
+
+def test_every_problem_is_reported_with_file_row_column_and_value(copy_sample, framework):
+    root = copy_sample("2013-14-Q4")
+    folder = root / str(Q4)
+    audits = pd.read_csv(folder / "case_audits.csv", dtype=str, keep_default_na=False)
+    ungraded = next(s.id for s in framework.services if framework.scale_for(s.id, Q4) is None)
+    later = audits.iloc[10:]  # rows 0-6 carry the other mistakes
+    graded = int(later.index[later["service"].map(lambda s: framework.scale_for(s, Q4) is not None)][0])
+    ungraded_row = int(later.index[later["service"] == ungraded][0])
+    some_grade = framework.scale_for(audits["service"][graded], Q4).grades[0].id
+    edit(folder / "case_audits.csv", {
+        0: {"service": "chess club"},
+        graded: {"grade": "brilliant"},
+        ungraded_row: {"grade": some_grade},
+        3: {"audit_date": "2014-13-01"},
+        4: {"audit_date": "2013-12-31"},
+        5: {"audit_id": audits["audit_id"][6]},
+    })
+    edit(folder / "practice_standards.csv", {0: {"result": "maybe"}, 1: {"audit_id": "nope"},
+                                             2: {"standard_id": "dancing"}})
+    edit(folder / "feedback_responses.csv", {0: {"answer": "perhaps"}, 1: {"respondent_age": "thirty"},
+                                             2: {"respondent_age": "26"}})
+    found = problems(root, framework)
+    by_rule = {}
+    for p in found:
+        by_rule.setdefault(p.rule, []).append(p)
+    audits_file = f"{folder.name}/case_audits.csv"
+    assert [(p.row, p.column, p.value) for p in by_rule["unknown_service"]] == [(2, "service", "chess_club")]
+    bad_grades = {(p.row, p.value) for p in by_rule["grade_not_on_scale"]}
+    assert (graded + 2, "brilliant") in bad_grades
+    assert any(p.row == ungraded_row + 2 and "does not grade" in p.expected for p in by_rule["grade_not_on_scale"])
+    assert [(p.row, p.value) for p in by_rule["bad_date"]] == [(5, "2014-13-01")]
+    assert [(p.row, p.value) for p in by_rule["date_outside_quarter"]] == [(6, "2013-12-31")]
+    assert by_rule["duplicate_id"][0].column == "audit_id"
+    assert all(p.file.endswith(audits_file) for p in by_rule["unknown_service"])
+    assert [(p.row, p.value) for p in by_rule["bad_result"]] == [(2, "maybe")]
+    assert (3, "nope") in {(p.row, p.value) for p in by_rule["unknown_audit_id"]}
+    assert [(p.row, p.value) for p in by_rule["unknown_standard"]] == [(4, "dancing")]
+    assert [(p.row, p.value) for p in by_rule["answer_not_in_set"]] == [(2, "perhaps")]
+    assert [(p.row, p.value) for p in by_rule["bad_age"]] == [(3, "thirty"), (4, "26")]
+    # The unknown service's grade is not reported again as off-scale.
+    assert not any(p.row == 2 and p.rule == "grade_not_on_scale" for p in found)
+
+
+def test_missing_column_and_extra_column(copy_sample, framework):
+    root = copy_sample("2013-14-Q4")
+    path = root / str(Q4) / "case_audits.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=["team_type"])
+    frame.to_csv(path, index=False)
+    found = problems(root, framework)
+    assert [(p.rule, p.column) for p in found] == [("missing_column", "team_type")]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False).assign(team_type="fieldwork", notes="x")
+    frame.to_csv(path, index=False)
+    data = validate_quarter(load_quarter(root, Q4), framework)
+    assert [(w.rule, w.column) for w in data.warnings] == [("extra_column", "notes")]
+
+
+def test_population_smaller_than_sample_is_an_error(copy_sample, framework):
+    root = copy_sample("2013-14-Q4")
+    path = root / str(Q4) / "quarter.yaml"
+    text = path.read_text(encoding="utf-8").replace("caf: 107", "caf: 3")
+    path.write_text(text, encoding="utf-8")
+    found = problems(root, framework)
+    assert [(p.rule, p.column, p.value) for p in found] == [("population_too_small", "populations.audits.caf", "3")]
+
+
+def test_malformed_quarter_yaml(copy_sample, framework):
+    root = copy_sample("2013-14-Q4")
+    (root / str(Q4) / "quarter.yaml").write_text("meeting: [unclosed", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_quarter(root, Q4)
+    assert err.value.problems[0].rule == "malformed_yaml"
+    assert err.value.problems[0].file.endswith("quarter.yaml")
