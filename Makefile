@@ -29,7 +29,7 @@ test: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
-	$(BIN)/jupyter lab notebooks/quarterly_report.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/quarterly_report.ipynb
 
 sample-data: $(STAMP)
 	$(BIN)/python scripts/make_sample_data.py

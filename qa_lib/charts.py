@@ -26,7 +26,9 @@ from qa_lib.measures import Figures  # noqa: E402
 from qa_lib.narrative import fmt_pct, join_words, whole_percent  # noqa: E402
 from qa_lib.quarter import Quarter  # noqa: E402
 
-_STYLE = "afcharts.afcharts"
+# The Analysis Function style, with text sized to sit beside 11pt body text at A4 width.
+_STYLE = ["afcharts.afcharts", {"font.size": 11, "axes.labelsize": 11, "xtick.labelsize": 10,
+                                "ytick.labelsize": 10, "legend.fontsize": 10}]
 _WIDTH_IN = 7.0  # fits A4 text width at 100%
 _DPI = 150
 _DARK = {"#12436D", "#801650", "#3D3D3D"}  # fills that need white labels for contrast
@@ -75,14 +77,14 @@ def grade_chart(service: Service, scale: GradeScale, figures: Figures, previous:
                 ax.barh(row, share, left=left, color=colour, edgecolor="white", height=0.6,
                         label=grade.label if row == 0 else None)
                 if share >= 6:
-                    ax.text(left + share / 2, row, fmt_pct(share), ha="center", va="center", fontsize=11,
+                    ax.text(left + share / 2, row, fmt_pct(share), ha="center", va="center",
                             color="white" if colour in _DARK else "black")
                 left += share
         ax.set_yticks(range(len(periods)), [p.short_label for p, _ in periods])
         ax.set_xlim(0, 100)
         ax.set_xlabel("Percentage of graded audits")
         ax.grid(axis="y", visible=False)
-        ax.legend(ncols=len(scale.grades), loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=10)
+        ax.legend(ncols=len(scale.grades), loc="lower left", bbox_to_anchor=(0, 1.0))
     parts = []
     for period, values in reversed(periods):
         shares = [f"{_lower(g.label)} {fmt_pct(values[f'{key}.grade.{g.id}.pct'])}" for g in scale.grades]
@@ -108,8 +110,8 @@ def standards_chart(service: Service, figures: Figures, quarter: Quarter) -> Cha
         for row, value in enumerate(values):
             inside = value >= 15
             ax.text(value - 1 if inside else value + 1, row, fmt_pct(value), va="center",
-                    ha="right" if inside else "left", color="white" if inside else "black", fontsize=11)
-        ax.set_yticks(range(len(items)), labels, fontsize=10)
+                    ha="right" if inside else "left", color="white" if inside else "black")
+        ax.set_yticks(range(len(items)), labels)
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.set_xlabel("Percentage of applicable cases where the standard was met")
@@ -134,9 +136,8 @@ def survey_chart(survey: Survey, figures: Figures, quarter: Quarter) -> Chart | 
         for row, value in enumerate(values):
             inside = value >= 15
             ax.text(value - 1 if inside else value + 1, row, fmt_pct(value), va="center",
-                    ha="right" if inside else "left", color="black", fontsize=11)
-        ax.set_yticks(range(len(items)), [textwrap.fill(label[:1].upper() + label[1:], 38) for label, _ in items],
-                      fontsize=10)
+                    ha="right" if inside else "left", color="black")
+        ax.set_yticks(range(len(items)), [textwrap.fill(label[:1].upper() + label[1:], 38) for label, _ in items])
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.set_xlabel("Percentage of those who answered the question")
@@ -173,11 +174,11 @@ def trend_chart(framework: Framework, history: list[tuple[Quarter, Figures | Non
             ax.plot(xs, values, color=colour, marker=marker, label=service.name)
             last = max(i for i, v in enumerate(values) if not math.isnan(v))
             ax.annotate(fmt_pct(values[last]), (xs[last], values[last]), textcoords="offset points",
-                        xytext=(6, 0), va="center", fontsize=10, color="black")
-        ax.set_xticks(xs, [q.short_label for q in quarters], fontsize=10)
+                        xytext=(6, 0), va="center", color="black")
+        ax.set_xticks(xs, [q.short_label for q in quarters])
         ax.set_ylim(0, 100)
         ax.set_ylabel("Percentage of graded audits")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=min(len(series), 2), fontsize=9)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=min(len(series), 2))
     described = []
     for service, values in series:
         points = [f"{q.short_label} {whole_percent(v)}%" for q, v in zip(quarters, values) if not math.isnan(v)]

@@ -129,10 +129,13 @@ def standards_sentences(service: Service, framework: Framework, figures: Figures
                  f"{fmt_pct(best_pct)} of the cases where it applied."]
     concerns = []
     for standard in service.standards:
+        teams = []
         for team in framework.team_types:
             value = figures.get(f"{prefix}.{standard.id}.team_type.{team.id}.not_met.pct")
             if value is not None and value > framework.standards_attention_pct:
-                concerns.append(f"{standard.label} (not met in {fmt_pct(value)} of {team.label} cases)")
+                teams.append(f"{fmt_pct(value)} of {team.label}")
+        if teams:
+            concerns.append(f"{standard.label} (not met in {join_words(teams)} cases)")
     if concerns:
         sentences.append(f"Standards not met in more than {framework.standards_attention_pct:g}% of a "
                          f"team type's cases: {join_words(concerns)}.")
