@@ -38,8 +38,15 @@ class WorkbookKernelManager(KernelManager):
     """Start the kernel with this interpreter, whatever kernelspecs are registered.
 
     A stale user-level ``python3`` kernelspec pointing at another Python would
-    otherwise run the report against other packages, or fail to start.
+    otherwise run the report against other packages, or fail to start. Where the
+    platform has Unix sockets the kernel talks over them rather than TCP, so no
+    local port is opened (and ipykernel has nothing to warn about).
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if os.name == "posix":
+            self.transport = "ipc"
 
     @property
     def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
