@@ -35,4 +35,4 @@ sample-data: $(STAMP)
 	$(BIN)/python scripts/make_sample_data.py
 
 clean:
-	rm -rf $(VENV) outputs/*/ outputs/.*.lock
+	rm -rf $(VENV) outputs/[0-9]* outputs/.runs outputs/.*.lock

@@ -195,6 +195,7 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     for name, spec in TABLES.items():
         csv = folder / f"{name}.csv"
         try:
@@ -213,7 +214,17 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
             problems.append(Problem("empty_file", sources[name], None, None, None,
                                     "a header row naming the columns"))
             continue
-        tables[name] = _tidy(raw, spec)
+        frame = _tidy(raw, spec)
+        if frame.empty:
+            # A header with no rows: the usual state of an untouched template sheet.
+            if spec.required_table:
+                problems.append(Problem("no_rows", sources[name], None, None, None, "at least one audit"))
+            else:
+                warnings.append(Problem("no_rows", sources[name], None, None, None,
+                                        "rows, or no table at all; treated as not supplied", "warning"))
+                del sources[name]
+            continue
+        tables[name] = frame
     meeting, populations = _read_quarter_yaml(folder / "quarter.yaml", root, problems)
     commentary_path = folder / "commentary.md"
     commentary = commentary_path.read_text(encoding="utf-8-sig") if commentary_path.exists() else None
@@ -228,6 +239,7 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
         populations=populations,
         commentary=commentary,
         commentary_source=f"{shown}/{commentary_path.name}" if commentary is not None else None,
+        warnings=warnings,
     )
 
 

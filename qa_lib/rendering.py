@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ from filelock import FileLock, Timeout
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import KernelManager
 
-from qa_lib.errors import LockedError, RenderError
+from qa_lib.errors import LockedError, Problem, RenderError
 from qa_lib.quarter import Quarter
 from qa_lib.report import FIGURES_MIME
 
@@ -79,7 +82,9 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], r
             progress_bar=False, log_output=False, execution_timeout=timeout, start_timeout=120,
         )
     except PapermillExecutionError as exc:
-        raise RenderError(f"the notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+        first_line = (exc.source or "").strip().splitlines()[0] if (exc.source or "").strip() else ""
+        raise RenderError(f"the notebook failed in cell {exc.exec_count} ({first_line}): "
+                          f"{exc.ename}: {exc.evalue}") from None
     finally:
         if env_root is None:
             os.environ.pop("QA_PROJECT_ROOT", None)
@@ -118,56 +123,172 @@ def pdf_from(html: str, target: Path) -> None:
     HTML(string=html, base_url=str(TEMPLATES)).write_pdf(target, pdf_variant="pdf/ua-1")
 
 
+def save_workbook(book: Any, path: Path) -> None:
+    """Save an openpyxl workbook, never over an existing file (it may hold data)."""
+    if path.exists():
+        raise FileExistsError(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.partial")
+    book.save(staging)
+    os.replace(staging, path)
+
+
 def write_json(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
 
 
-def run_quarter(quarter: Quarter, parameters: dict[str, Any], output_dir: Path, root: Path) -> RunResult:
-    """Execute and render one quarter into ``output_dir/<quarter>/``.
+class QuarterOutputs:
+    """The outputs of one quarter, published all or nothing.
+
+    Each run writes into its own folder ``<output dir>/.runs/<quarter>.<id>/``;
+    ``<output dir>/<quarter>`` is a relative symbolic link to the published run,
+    switched with one atomic ``os.replace``. Until that call the previous link
+    and folder are untouched, so a run that fails or is killed at any moment
+    leaves the previous outputs byte for byte. Folders of unpublished runs are
+    removed by the next run of the quarter. Where the platform refuses symbolic
+    links (Windows without developer mode) the folder is swapped by two renames
+    instead, which is safe against errors but not against a kill between them.
+    """
+
+    def __init__(self, output_dir: Path, quarter: Quarter):
+        self.output_dir = output_dir
+        self.quarter = str(quarter)
+        self.final = output_dir / self.quarter
+        self.runs = output_dir / ".runs"
+        self._lock = FileLock(str(output_dir / f".{self.quarter}.lock"))
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the quarter for this run; refuse at once if another run holds it.
+
+        The lock is an OS file lock, released by the kernel when its process
+        dies, so a killed run cannot leave the quarter stuck.
+        """
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            raise LockedError(f"quarter {self.quarter} is being written by another run "
+                              f"(lock {self._lock.lock_file}); wait for it to finish") from None
+        try:
+            self._clear_abandoned()
+            yield
+        finally:
+            self._lock.release()
+
+    def new_run(self) -> Path:
+        """A fresh folder for one run (made with the user's umask, readable as outputs are)."""
+        self.runs.mkdir(parents=True, exist_ok=True)
+        while True:
+            run = self.runs / f"{self.quarter}.{secrets.token_hex(4)}"
+            try:
+                run.mkdir()
+                return run
+            except FileExistsError:
+                continue
+
+    def published(self) -> Path | None:
+        """The folder the quarter's outputs currently live in, if any."""
+        if self.final.is_symlink():
+            return self.final.resolve()
+        return self.final if self.final.is_dir() else None
+
+    def publish(self, run: Path) -> None:
+        """Make ``run`` the quarter's outputs in one atomic step."""
+        previous = self.published()
+        link = self.output_dir / f".{self.quarter}.link-{run.name.rsplit('.', 1)[-1]}"
+        try:
+            os.symlink(os.path.relpath(run, self.output_dir), link, target_is_directory=True)
+        except OSError:
+            self._publish_by_rename(run, previous)
+            return
+        if self.final.exists() and not self.final.is_symlink():
+            # A plain folder from an older layout: move it aside to link in its place.
+            self.final.rename(self.runs / f"{self.quarter}.replaced")
+            previous = self.runs / f"{self.quarter}.replaced"
+        os.replace(link, self.final)
+        if previous is not None and previous != run.resolve():
+            shutil.rmtree(previous, ignore_errors=True)
+
+    def _publish_by_rename(self, run: Path, previous: Path | None) -> None:
+        retired = self.runs / f"{self.quarter}.retired"
+        shutil.rmtree(retired, ignore_errors=True)
+        if previous is not None:
+            self.final.rename(retired)
+        try:
+            run.rename(self.final)
+        except OSError:
+            if previous is not None:
+                retired.rename(self.final)
+            raise
+        shutil.rmtree(retired, ignore_errors=True)
+
+    def write_failed(self, files: dict[str, Path | str]) -> Path:
+        """Record a failed run in ``<quarter>/failed/`` and nothing else.
+
+        ``files`` maps a file name to text, or to a file to copy. The previous
+        outputs' own files are not touched; a previous ``failed/`` is replaced.
+        """
+        if self.published() is None:
+            self.publish(self.new_run())
+        folder = self.published()
+        # mkdtemp makes it private to the user: failed/ may quote input values.
+        staging = Path(tempfile.mkdtemp(prefix=".failed.", dir=folder))
+        for name, content in files.items():
+            if isinstance(content, Path):
+                shutil.copyfile(content, staging / name)
+            else:
+                (staging / name).write_text(content, encoding="utf-8")
+        failed = folder / "failed"
+        shutil.rmtree(failed, ignore_errors=True)
+        staging.rename(failed)
+        return self.final / "failed"
+
+    def _clear_abandoned(self) -> None:
+        """Remove what killed or failed runs of this quarter left behind."""
+        current = self.published()
+        for stray in self.output_dir.glob(f".{self.quarter}.link-*"):
+            stray.unlink(missing_ok=True)
+        if self.runs.is_dir():
+            for folder in self.runs.glob(f"{self.quarter}.*"):
+                if current is None or folder.resolve() != current:
+                    shutil.rmtree(folder, ignore_errors=True)
+        if current is not None:
+            for staging in current.glob(".failed.*"):
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+def validation_report(quarter: str, errors: list[Problem], warnings: list[Problem]) -> str:
+    """``validation.json``: every problem, for the analyst and for tools."""
+    def as_dict(problem: Problem) -> dict[str, Any]:
+        return {**asdict(problem), "message": problem.describe()}
+
+    return json.dumps({"quarter": quarter, "valid": not errors, "errors": [as_dict(p) for p in errors],
+                       "warnings": [as_dict(p) for p in warnings]}, indent=2, ensure_ascii=False) + "\n"
+
+
+def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path) -> RunResult:
+    """Execute and render one quarter and publish it; the caller holds the lock.
 
     Raises
     ------
-    LockedError
-        When another run holds the quarter.
     RenderError
-        When execution or rendering fails; the previous outputs stay in place.
+        When execution or rendering fails: the previous outputs stay as they
+        were and the partly executed notebook is kept in ``failed/``.
     """
-    output_dir.mkdir(parents=True, exist_ok=True)
-    final = output_dir / str(quarter)
-    lock = FileLock(str(output_dir / f".{quarter}.lock"))
+    work = outputs.new_run()
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise LockedError(f"quarter {quarter} is locked by another run ({lock.lock_file})") from None
-    try:
-        with tempfile.TemporaryDirectory(prefix=f".{quarter}.", dir=output_dir) as tmp:
-            work = Path(tmp) / str(quarter)
-            work.mkdir()
-            nb = execute_notebook(root / NOTEBOOK, work / "report.ipynb", parameters, root)
-            document, title = figures_from(nb)
-            write_json(work / "figures.json", document)
-            html = html_from(nb, title)
-            (work / "report.html").write_text(html, encoding="utf-8")
-            pdf_from(html, work / "report.pdf")
-            _swap_into_place(work, final)
-    finally:
-        lock.release()
-    return RunResult(final, [final / name for name in OUTPUT_FILES])
-
-
-def _swap_into_place(work: Path, final: Path) -> None:
-    """Replace ``final`` with ``work`` so that one of the two is always whole."""
-    retired = None
-    if final.exists():
-        retired = final.with_name(f".{final.name}.previous")
-        if retired.exists():
-            shutil.rmtree(retired)
-        final.rename(retired)
-    try:
-        work.rename(final)
-    except OSError:
-        if retired is not None:
-            retired.rename(final)
-        raise
-    if retired is not None:
-        shutil.rmtree(retired)
+        nb = execute_notebook(root / NOTEBOOK, work / "report.ipynb", parameters, root)
+        document, title = figures_from(nb)
+        write_json(work / "figures.json", document)
+        html = html_from(nb, title)
+        (work / "report.html").write_text(html, encoding="utf-8")
+        pdf_from(html, work / "report.pdf")
+        outputs.publish(work)
+    except Exception as exc:
+        notebook = work / "report.ipynb"
+        where = outputs.write_failed({"report.ipynb": notebook} if notebook.exists() else {})
+        shutil.rmtree(work, ignore_errors=True)
+        raise RenderError(f"{exc}. The notebook as far as it ran is in {where}; "
+                          f"the previous outputs are unchanged") from exc
+    return RunResult(outputs.final, [outputs.final / name for name in OUTPUT_FILES])

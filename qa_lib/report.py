@@ -19,11 +19,11 @@ import nh3
 from markdown_it import MarkdownIt
 
 from qa_lib import charts, narrative, tables
-from qa_lib.errors import DataError
+from qa_lib.errors import DataError, Problem
 from qa_lib.framework import Framework, load_framework
 from qa_lib.loading import available_quarters, load_quarter, quarter_folder
 from qa_lib.measures import Figures, compute_figures
-from qa_lib.paths import project_root, resolve
+from qa_lib.paths import display, project_root, resolve
 from qa_lib.quarter import Quarter
 from qa_lib.validation import ValidQuarter, validate_quarter
 
@@ -81,6 +81,7 @@ class Report:
     previous_result: QuarterResult | None
     history: list[tuple[Quarter, Figures | None]]
     commentary: narrative.Commentary
+    warnings: list[Problem] = field(default_factory=list)
     _numbers: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0})
 
     # -- conveniences ---------------------------------------------------------------
@@ -107,10 +108,6 @@ class Report:
     @property
     def title(self) -> str:
         return str(self.meeting.get("title") or self.framework.name)
-
-    @property
-    def warnings(self) -> list:
-        return self.current.data.warnings
 
     def figures_document(self) -> dict[str, Any]:
         """The content of ``figures.json``."""
@@ -368,15 +365,31 @@ def build_report(quarter: str, data_root: str = "data/sample",
             history.append((q, results[q].figures if q in results else None))
             q = q.next
     previous = results.get(this.previous)
-    if previous is None and not quarter_folder(data_root_path, this.previous).is_dir():
-        log.warning("no data for the previous quarter %s: the report says no comparison is available",
-                    this.previous)
     context = narrative.context_values(this, this.previous)
     raw = current.data.commentary
     source = current.data.commentary_source or "commentary.md"
     filled = narrative.fill_placeholders(raw or "", current.figures, previous.figures if previous else {},
                                          context, source)
     commentary = narrative.parse_commentary(filled, commentary_sections(fw), source)
-    for problem in current.data.warnings:
-        log.warning(problem.describe())
-    return Report(fw, this, current, previous, history, commentary)
+    warnings = current.data.warnings + _report_warnings(fw, current, previous, this,
+                                                       display(quarter_folder(data_root_path, this.previous), root))
+    for problem in warnings:
+        log.info(problem.describe())
+    return Report(fw, this, current, previous, history, commentary, warnings)
+
+
+def _report_warnings(framework: Framework, current: QuarterResult, previous: QuarterResult | None,
+                     quarter: Quarter, previous_folder: str) -> list[Problem]:
+    """What the analyst should know although the report can be made."""
+    warnings = []
+    if previous is None:
+        warnings.append(Problem("no_previous_quarter", previous_folder, None, None, None,
+                                f"data for {quarter.previous} to compare with; the report says no comparison "
+                                f"is available", "warning"))
+    source = current.data.sources.get("case_audits", current.data.folder)
+    for service in framework.services:
+        if current.figures.get(f"audits.{service.id}.count") == 0:
+            warnings.append(Problem("service_without_audits", source, None, "service", service.id,
+                                    f"audits of {service.name}; the report says none were audited this quarter",
+                                    "warning"))
+    return warnings

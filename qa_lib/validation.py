@@ -39,6 +39,8 @@ class ValidQuarter:
     populations: dict[str, dict[str, int]]
     commentary: str | None
     commentary_source: str | None
+    folder: str = ""
+    sources: dict[str, str] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
 
@@ -323,7 +325,7 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
         if missing:
             continue
         if name == "practice_standards":
-            frame = frame.assign(_service=frame["audit_id"].map(audit_services).fillna(""))
+            frame = frame.assign(_service=frame["audit_id"].map(lambda a: audit_services.get(a, "")))
         checked = _add_helpers(frame)
         try:
             schemas[name].validate(checked, lazy=True)
@@ -344,6 +346,8 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
         populations=data.populations,
         commentary=data.commentary,
         commentary_source=data.commentary_source,
+        folder=data.folder,
+        sources=data.sources,
         warnings=data.warnings + warnings,
     )
 
