@@ -95,6 +95,25 @@ def grade_chart(service: Service, scale: GradeScale, figures: Figures, previous:
     return _finish(fig, title, alt)
 
 
+def _share_bars(items: list[tuple[str, float]], colour: str, xlabel: str, title: str, alt: str) -> Chart:
+    """Horizontal bars of percentages, each labelled with its value."""
+    label_colour = "white" if colour in _DARK else "black"
+    with plt.style.context(_STYLE):
+        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.8 + 0.55 * len(items)))
+        values = [v for _, v in items]
+        ax.barh(range(len(items)), values, color=colour, height=0.6)
+        for row, value in enumerate(values):
+            inside = value >= 15
+            ax.text(value - 1 if inside else value + 1, row, fmt_pct(value), va="center",
+                    ha="right" if inside else "left", color=label_colour if inside else "black")
+        ax.set_yticks(range(len(items)), [textwrap.fill(label[:1].upper() + label[1:], 38) for label, _ in items])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="y", visible=False)
+    return _finish(fig, title, alt + ": " + "; ".join(f"{label} {fmt_pct(v)}" for label, v in items) + ".")
+
+
 def standards_chart(service: Service, figures: Figures, quarter: Quarter) -> Chart | None:
     """Share of applicable cases meeting each practice standard."""
     prefix = f"standards.{service.id}"
@@ -102,24 +121,10 @@ def standards_chart(service: Service, figures: Figures, quarter: Quarter) -> Cha
              if f"{prefix}.{s.id}.met.pct" in figures]
     if not items:
         return None
-    with plt.style.context(_STYLE):
-        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.8 + 0.55 * len(items)))
-        labels = [textwrap.fill(label[:1].upper() + label[1:], 38) for label, _ in items]
-        values = [v for _, v in items]
-        ax.barh(range(len(items)), values, color=_colours(1)[0], height=0.6)
-        for row, value in enumerate(values):
-            inside = value >= 15
-            ax.text(value - 1 if inside else value + 1, row, fmt_pct(value), va="center",
-                    ha="right" if inside else "left", color="white" if inside else "black")
-        ax.set_yticks(range(len(items)), labels)
-        ax.invert_yaxis()
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("Percentage of applicable cases where the standard was met")
-        ax.grid(axis="y", visible=False)
-    title = f"{service.name}: practice standards met, {quarter.short_label}"
-    alt = (f"Bar chart of the share of {service.name} cases meeting each practice standard in "
-           f"{quarter.short_label}: " + "; ".join(f"{label} {fmt_pct(v)}" for label, v in items) + ".")
-    return _finish(fig, title, alt)
+    return _share_bars(items, _colours(1)[0], "Percentage of applicable cases where the standard was met",
+                       f"{service.name}: practice standards met, {quarter.short_label}",
+                       f"Bar chart of the share of {service.name} cases meeting each practice standard in "
+                       f"{quarter.short_label}")
 
 
 def survey_chart(survey: Survey, figures: Figures, quarter: Quarter) -> Chart | None:
@@ -129,23 +134,10 @@ def survey_chart(survey: Survey, figures: Figures, quarter: Quarter) -> Chart | 
              if f"{key}.{q.id}.positive.pct" in figures]
     if not items:
         return None
-    with plt.style.context(_STYLE):
-        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.8 + 0.55 * len(items)))
-        values = [v for _, v in items]
-        ax.barh(range(len(items)), values, color=_colours(2)[1], height=0.6)
-        for row, value in enumerate(values):
-            inside = value >= 15
-            ax.text(value - 1 if inside else value + 1, row, fmt_pct(value), va="center",
-                    ha="right" if inside else "left", color="black")
-        ax.set_yticks(range(len(items)), [textwrap.fill(label[:1].upper() + label[1:], 38) for label, _ in items])
-        ax.invert_yaxis()
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("Percentage of those who answered the question")
-        ax.grid(axis="y", visible=False)
-    title = f"{survey.label}: positive answers, {quarter.short_label}"
-    alt = (f"Bar chart of the share of respondents to '{survey.label}' who answered positively, "
-           f"{quarter.short_label}: " + "; ".join(f"{label} {fmt_pct(v)}" for label, v in items) + ".")
-    return _finish(fig, title, alt)
+    return _share_bars(items, _colours(2)[1], "Percentage of those who answered the question",
+                       f"{survey.label}: positive answers, {quarter.short_label}",
+                       f"Bar chart of the share of respondents to '{survey.label}' who answered positively, "
+                       f"{quarter.short_label}")
 
 
 def trend_chart(framework: Framework, history: list[tuple[Quarter, Figures | None]]) -> Chart | None:

@@ -12,12 +12,12 @@ import os
 import sys
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from qa_lib import __version__
 from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputError, LockedError, ParameterError,
                            Problem, QAError)
+from qa_lib.loading import read_yaml_model
 from qa_lib.paths import project_root, resolve
 from qa_lib.quarter import Quarter
 from qa_lib.rendering import QuarterOutputs, run_quarter, save_workbook, validation_report
@@ -40,19 +40,7 @@ class ParamsFile(BaseModel):
 
 
 def read_params(path: Path) -> ParamsFile:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ParameterError(f"params file {path} does not exist") from None
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"params file {path} is not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ParameterError(f"params file {path} must hold a mapping of parameter names to values")
-    try:
-        return ParamsFile.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ParameterError(f"params file {path}: {problems}") from None
+    return read_yaml_model(path, ParamsFile, ParameterError, "params file")
 
 
 def resolve_parameters(args: argparse.Namespace) -> dict[str, str]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from qa_lib.errors import FrameworkError
+from qa_lib.loading import read_yaml_model
 from qa_lib.quarter import Quarter
 
 
@@ -241,20 +241,4 @@ def load_framework(path: Path) -> Framework:
     FrameworkError
         Naming the file and each entry that is wrong.
     """
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FrameworkError(f"framework file {path} does not exist") from None
-    except yaml.YAMLError as exc:
-        raise FrameworkError(f"framework file {path} is not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise FrameworkError(f"framework file {path} must hold a mapping at the top level")
-    try:
-        return Framework.model_validate(raw)
-    except ValidationError as exc:
-        details = "\n".join(
-            f"  {'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise FrameworkError(f"framework file {path} is invalid:\n{details}") from None
+    return read_yaml_model(path, Framework, FrameworkError, "framework file")

@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import yaml
+from pydantic import BaseModel, ValidationError
 
-from qa_lib.errors import DataError, Problem
+from qa_lib.errors import DataError, InputError, Problem
 from qa_lib.paths import display
 from qa_lib.quarter import Quarter
 
@@ -87,6 +88,34 @@ class QuarterData:
     commentary: str | None = None
     commentary_source: str | None = None
     warnings: list[Problem] = field(default_factory=list)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_yaml_model(path: Path, model: type[M], error: type[InputError], what: str) -> M:
+    """Read a YAML mapping into a pydantic model; every problem names the file and entry.
+
+    Raises
+    ------
+    InputError
+        Of the given subclass, for a missing file, bad YAML or entries the model refuses.
+    """
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise error(f"{what} {path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{what} {path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise error(f"{what} {path} must hold a mapping of names to values")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        details = "\n".join(f"  {'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+                            for err in exc.errors())
+        raise error(f"{what} {path} is invalid:\n{details}") from None
 
 
 def normalise_id(value: str) -> str:
