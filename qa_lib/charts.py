@@ -21,9 +21,9 @@ matplotlib.use("Agg")  # the kernel has no display; must precede pyplot
 import afcharts.af_colours as af_colours  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
+from qa_lib.disclosure import View  # noqa: E402
+from qa_lib.formatting import fmt_pct, join_words, whole_percent  # noqa: E402
 from qa_lib.framework import Framework, GradeScale, Service, Survey  # noqa: E402
-from qa_lib.measures import Figures  # noqa: E402
-from qa_lib.narrative import fmt_pct, join_words, whole_percent  # noqa: E402
 from qa_lib.quarter import Quarter  # noqa: E402
 
 # The Analysis Function style, with text sized to sit beside 11pt body text at A4 width.
@@ -60,20 +60,25 @@ def _finish(fig, title: str, alt: str) -> Chart:
     return Chart(title=title, alt=alt, png=buffer.getvalue())
 
 
-def grade_chart(service: Service, scale: GradeScale, figures: Figures, previous: Figures,
-                quarter: Quarter, previous_quarter: Quarter) -> Chart:
-    """Share of graded audits in each grade, this quarter and (same scale) the previous."""
+def grade_chart(service: Service, scale: GradeScale, framework: Framework, quarter: Quarter, now: View,
+                before: View) -> Chart | None:
+    """Share of graded audits in each grade, this quarter and (on the same scale) the
+    previous one; a quarter whose grades cannot all be shown is left out."""
     key = f"audits.{service.id}"
-    periods = [(quarter, figures)]
-    if previous.get(f"{key}.graded") and all(f"{key}.grade.{g.id}.pct" in previous for g in scale.grades):
-        periods.insert(0, (previous_quarter, previous))
+    periods = []
+    if before.available and framework.same_scale(service.id, quarter, quarter.previous):
+        periods.append((quarter.previous, before))
+    periods.append((quarter, now))
+    periods = [(p, v) for p, v in periods if all(v.shows(f"{key}.grade.{g.id}") for g in scale.grades)]
+    if not periods:
+        return None
     colours = _colours(len(scale.grades))
     with plt.style.context(_STYLE):
         fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.9 + 0.75 * len(periods)))
-        for row, (period, values) in enumerate(periods):
+        for row, (period, view) in enumerate(periods):
             left = 0.0
             for grade, colour in zip(scale.grades, colours):
-                share = values[f"{key}.grade.{grade.id}.pct"]
+                share = view.figures[f"{key}.grade.{grade.id}.pct"]
                 ax.barh(row, share, left=left, color=colour, edgecolor="white", height=0.6,
                         label=grade.label if row == 0 else None)
                 if share >= 6:
@@ -86,8 +91,8 @@ def grade_chart(service: Service, scale: GradeScale, figures: Figures, previous:
         ax.grid(axis="y", visible=False)
         ax.legend(ncols=len(scale.grades), loc="lower left", bbox_to_anchor=(0, 1.0))
     parts = []
-    for period, values in reversed(periods):
-        shares = [f"{_lower(g.label)} {fmt_pct(values[f'{key}.grade.{g.id}.pct'])}" for g in scale.grades]
+    for period, view in reversed(periods):
+        shares = [f"{_lower(g.label)} {fmt_pct(view.figures[f'{key}.grade.{g.id}.pct'])}" for g in scale.grades]
         parts.append(f"{period.short_label}: {join_words(shares)}")
     title = f"{service.name}: audit grades"
     alt = (f"Stacked bar chart of the share of {service.name} audits in each grade. "
@@ -114,11 +119,11 @@ def _share_bars(items: list[tuple[str, float]], colour: str, xlabel: str, title:
     return _finish(fig, title, alt + ": " + "; ".join(f"{label} {fmt_pct(v)}" for label, v in items) + ".")
 
 
-def standards_chart(service: Service, figures: Figures, quarter: Quarter) -> Chart | None:
+def standards_chart(service: Service, view: View, quarter: Quarter) -> Chart | None:
     """Share of applicable cases meeting each practice standard."""
     prefix = f"standards.{service.id}"
-    items = [(s.label, figures[f"{prefix}.{s.id}.met.pct"]) for s in service.standards
-             if f"{prefix}.{s.id}.met.pct" in figures]
+    items = [(s.label, view.figures[f"{prefix}.{s.id}.met.pct"]) for s in service.standards
+             if view.shows(f"{prefix}.{s.id}.met")]
     if not items:
         return None
     return _share_bars(items, _colours(1)[0], "Percentage of applicable cases where the standard was met",
@@ -127,11 +132,11 @@ def standards_chart(service: Service, figures: Figures, quarter: Quarter) -> Cha
                        f"{quarter.short_label}")
 
 
-def survey_chart(survey: Survey, figures: Figures, quarter: Quarter) -> Chart | None:
+def survey_chart(survey: Survey, view: View, quarter: Quarter) -> Chart | None:
     """Share of those answering each question who gave a positive answer."""
     key = f"feedback.{survey.id}"
-    items = [(q.positive_statement, figures[f"{key}.{q.id}.positive.pct"]) for q in survey.questions
-             if f"{key}.{q.id}.positive.pct" in figures]
+    items = [(q.positive_statement, view.figures[f"{key}.{q.id}.positive.pct"]) for q in survey.questions
+             if view.shows(f"{key}.{q.id}.positive")]
     if not items:
         return None
     return _share_bars(items, _colours(2)[1], "Percentage of those who answered the question",
@@ -140,21 +145,33 @@ def survey_chart(survey: Survey, figures: Figures, quarter: Quarter) -> Chart | 
                        f"{quarter.short_label}")
 
 
-def trend_chart(framework: Framework, history: list[tuple[Quarter, Figures | None]]) -> Chart | None:
-    """Each graded service's headline band over the quarters, a gap where a
-    quarter has no data or the band is not on that quarter's scale."""
+def trend_chart(framework: Framework, history: list[tuple[Quarter, View | None]]) -> Chart | None:
+    """Each service's headline band (of the latest quarter's scale) over the quarters.
+
+    Earlier quarters on another scale show the band the framework maps onto it,
+    and a dashed line marks each scale change; a quarter with no data, no mapped
+    band or a suppressed share is a gap, never bridged.
+    """
     if len(history) < 2:
         return None
     quarters = [q for q, _ in history]
+    latest = quarters[-1]
     series = []
+    breaks: set[int] = set()
     for service in framework.services:
+        scale = framework.scale_for(service.id, latest)
+        if scale is None or not scale.headline_band:
+            continue
         values = []
-        for quarter, figures in history:
-            scale = framework.scale_for(service.id, quarter)
-            key = f"audits.{service.id}.band.{scale.headline_band}.pct" if scale and scale.headline_band else None
-            values.append(figures.get(key, math.nan) if figures and key else math.nan)
+        for index, (quarter, view) in enumerate(history):
+            band = framework.earlier_band(service.id, latest, quarter, scale.headline_band)
+            share = f"audits.{service.id}.band.{band}" if band else None
+            values.append(view.figures[f"{share}.pct"] if view and share and view.shows(share) else math.nan)
+            if index and not framework.same_scale(service.id, quarter, quarters[index - 1]) and \
+                    framework.scale_for(service.id, quarters[index - 1]) is not None:
+                breaks.add(index)
         if any(not math.isnan(v) for v in values):
-            series.append((service, values))
+            series.append((service, scale.band(scale.headline_band).label, values))
     if not series:
         return None
     colours = _colours(len(series))
@@ -162,22 +179,27 @@ def trend_chart(framework: Framework, history: list[tuple[Quarter, Figures | Non
         fig, ax = plt.subplots(figsize=(_WIDTH_IN, 3.8))
         xs = [q.ordinal for q in quarters]
         markers = ["o", "s", "^", "D", "v", "P"]
-        for (service, values), colour, marker in zip(series, colours, markers):
-            ax.plot(xs, values, color=colour, marker=marker, label=service.name)
+        for (service, label, values), colour, marker in zip(series, colours, markers):
+            ax.plot(xs, values, color=colour, marker=marker, label=f"{service.name} ({label})")
             last = max(i for i, v in enumerate(values) if not math.isnan(v))
             ax.annotate(fmt_pct(values[last]), (xs[last], values[last]), textcoords="offset points",
                         xytext=(6, 0), va="center", color="black")
+        for index in sorted(breaks):
+            ax.axvline(xs[index] - 0.5, color="#3D3D3D", linestyle="--", linewidth=1)
+            ax.text(xs[index] - 0.45, 98, "scale change", va="top", fontsize=9, color="#3D3D3D")
         ax.set_xticks(xs, [q.short_label for q in quarters])
         ax.set_ylim(0, 100)
         ax.set_ylabel("Percentage of graded audits")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=min(len(series), 2))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=1)
     described = []
-    for service, values in series:
+    for service, label, values in series:
         points = [f"{q.short_label} {whole_percent(v)}%" for q, v in zip(quarters, values) if not math.isnan(v)]
-        described.append(f"{service.name}: {', '.join(points)}")
-    alt = ("Line chart of the share of graded audits in each service's headline band (for example "
-           "good or better) by quarter. " + "; ".join(described) + ". Gaps mark quarters without data "
-           "or on another grading scale.")
+        described.append(f"{service.name} ({label}): {', '.join(points)}")
+    change = (" A dashed line marks a change of grading scale; before it each series shows the band the "
+              "framework maps onto the current one." if breaks else "")
+    alt = ("Line chart of the share of graded audits in each service's headline band by quarter. "
+           + "; ".join(described) + "." + change + " Gaps mark quarters without data, without a comparable "
+           "band, or whose numbers are too small to show.")
     return _finish(fig, "Audit grades over time: share in each service's headline band", alt)
 
 

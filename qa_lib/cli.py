@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
 
 from qa_lib import __version__
@@ -25,7 +27,8 @@ from qa_lib.report import Report, build_report
 
 log = logging.getLogger("qa_lib")
 
-DEFAULTS = {"data_root": "data", "framework": "params/framework.yaml", "output_dir": "outputs"}
+DEFAULTS = {"data_root": "data", "framework": "params/framework.yaml", "output_dir": "outputs",
+            "mode": "publication"}
 
 
 class ParamsFile(BaseModel):
@@ -37,6 +40,7 @@ class ParamsFile(BaseModel):
     data_root: str | None = None
     framework: str | None = None
     output_dir: str | None = None
+    mode: Literal["publication", "internal"] | None = None
 
 
 def read_params(path: Path) -> ParamsFile:
@@ -51,7 +55,7 @@ def resolve_parameters(args: argparse.Namespace) -> dict[str, str]:
         raise ParameterError(f"params file {args.params} is for quarter {from_file['quarter']}, "
                              f"but --quarter is {quarter}")
     params = {**DEFAULTS, **from_file, "quarter": quarter}
-    for name in ("data_root", "framework", "output_dir"):
+    for name in ("data_root", "framework", "output_dir", "mode"):
         value = getattr(args, name, None)
         if value is not None:
             params[name] = value
@@ -64,7 +68,7 @@ def resolve_parameters(args: argparse.Namespace) -> dict[str, str]:
 
 def _check(params: dict[str, str]) -> Report:
     """Load, validate and compute the quarter in-process, before any execution."""
-    return build_report(params["quarter"], params["data_root"], params["framework"])
+    return build_report(params["quarter"], params["data_root"], params["framework"], params["mode"])
 
 
 def problems_of(exc: InputError) -> list[Problem]:
@@ -108,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                   f"the previous outputs are unchanged.", file=sys.stderr)
             raise
         _summarise(params, [], report.warnings, None)
-        notebook_params = {k: params[k] for k in ("quarter", "data_root", "framework")}
+        notebook_params = {k: params[k] for k in ("quarter", "data_root", "framework", "mode")}
         log.info("executing the notebook for %s", params["quarter"])
         result = run_quarter(notebook_params, outputs, root)
     print(f"Report for {params['quarter']} written:")
@@ -171,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--data-root", dest="data_root", help=f"folder of quarter folders (default {DEFAULTS['data_root']})")
         cmd.add_argument("--params", help="YAML params file, e.g. params/2013-14-Q4.yaml")
         cmd.add_argument("--framework", help=f"framework YAML (default {DEFAULTS['framework']})")
+        cmd.add_argument("--mode", choices=["publication", "internal"],
+                         help="publication (default): small numbers suppressed, marked OFFICIAL; internal: "
+                              "everything shown, marked OFFICIAL-SENSITIVE")
         if name == "run":
             cmd.add_argument("--output-dir", dest="output_dir",
                              help=f"where <quarter>/ is written (default {DEFAULTS['output_dir']})")

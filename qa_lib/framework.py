@@ -28,7 +28,10 @@ class Option(_Model):
 
 
 class Grade(Option):
-    higher_is_better: bool = True
+    """A grade; ``higher_is_better`` says whether a rise in its share is an
+    improvement (true), a decline (false) or neither (left out)."""
+
+    higher_is_better: bool | None = None
 
 
 class Band(_Model):
@@ -72,10 +75,15 @@ class GradeScale(_Model):
 
 
 class ScalePeriod(_Model):
+    """A service's scale from a quarter on. ``band_map`` says which band of the
+    previous period's scale carries over into which band of this one, so that
+    comparisons and trends can cross the change; bands not mapped are not compared."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     from_quarter: str = Field(alias="from")
     scale: str | None
+    band_map: dict[str, str] = {}
 
     @field_validator("from_quarter")
     @classmethod
@@ -150,6 +158,8 @@ class Framework(_Model):
     auditor_roles: list[Option] = []
     services: list[Service] = Field(min_length=1)
     standards_attention_pct: float = 15
+    suppression_threshold: int = Field(5, ge=0)
+    minimum_base: int = Field(30, ge=1)
     answer_sets: dict[str, list[Option]] = {}
     respondent_types: list[RespondentType] = []
     quote_age_bands: list[AgeBand] = []
@@ -167,6 +177,12 @@ class Framework(_Model):
                     raise ValueError(
                         f"service {service.id!r} uses unknown grade scale {period.scale!r}"
                     )
+                if period.band_map:
+                    new_bands = {b.id for b in self.grade_scales[period.scale].bands} if period.scale else set()
+                    unknown = sorted(set(period.band_map.values()) - new_bands)
+                    if unknown:
+                        raise ValueError(f"service {service.id!r} maps onto unknown bands {unknown} "
+                                         f"of scale {period.scale!r}")
         _unique([s.id for s in self.surveys], "survey")
         for survey in self.surveys:
             _unique([q.id for q in survey.questions], f"question of survey {survey.id!r}")
@@ -195,16 +211,45 @@ class Framework(_Model):
     def service_ids(self) -> list[str]:
         return [s.id for s in self.services]
 
-    def scale_for(self, service_id: str, quarter: Quarter) -> GradeScale | None:
-        """The grade scale a service uses in a quarter, or ``None`` if ungraded."""
-        chosen: str | None = None
-        found = False
+    def period_for(self, service_id: str, quarter: Quarter) -> ScalePeriod | None:
+        """The scale period of a service that covers ``quarter``."""
+        chosen = None
         for period in sorted(self.service(service_id).scales, key=lambda p: Quarter.parse(p.from_quarter)):
             if Quarter.parse(period.from_quarter) <= quarter:
-                chosen, found = period.scale, True
-        if not found or chosen is None:
-            return None
-        return self.grade_scales[chosen]
+                chosen = period
+        return chosen
+
+    def scale_for(self, service_id: str, quarter: Quarter) -> GradeScale | None:
+        """The grade scale a service uses in a quarter, or ``None`` if ungraded."""
+        period = self.period_for(service_id, quarter)
+        return self.grade_scales[period.scale] if period and period.scale else None
+
+    def same_scale(self, service_id: str, a: Quarter, b: Quarter) -> bool:
+        pa_, pb = self.period_for(service_id, a), self.period_for(service_id, b)
+        return bool(pa_ and pb and pa_.scale and pa_.scale == pb.scale)
+
+    def earlier_band(self, service_id: str, quarter: Quarter, earlier: Quarter, band_id: str) -> str | None:
+        """The band of ``earlier``'s scale comparable with ``band_id`` in ``quarter``.
+
+        Same scale: the same band. Across scale changes: followed back through each
+        change's ``band_map``; ``None`` when a change maps nothing onto it.
+        """
+        if earlier > quarter:
+            raise ValueError("earlier must not be after quarter")
+        current = band_id
+        step = quarter
+        while step > earlier:
+            prior = step.previous
+            if not self.same_scale(service_id, step, prior):
+                period = self.period_for(service_id, step)
+                scale = self.scale_for(service_id, prior)
+                if period is None or scale is None:
+                    return None
+                current = next((old for old, new in period.band_map.items() if new == current), None)
+                if current is None or current not in {b.id for b in scale.bands}:
+                    return None
+            step = prior
+        return current
 
     @property
     def surveys(self) -> list[Survey]:

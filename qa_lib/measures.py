@@ -7,21 +7,51 @@ mapping out (the key grammar is in ``docs/figures.md``). Percentages are exact
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
+from scipy.stats import fisher_exact
+from statsmodels.stats.inter_rater import cohens_kappa
+from statsmodels.stats.proportion import proportion_confint
 
 from qa_lib.framework import Framework
 from qa_lib.quarter import Quarter
 
-Figures = dict[str, int | float]
+Figures = dict[str, int | float | str]
+
+ALPHA = 0.05  # two-sided significance level of the comparisons, and 1 - confidence of the intervals
+VERDICTS = ("comparable", "improvement", "decline")
+
+
+def wilson_interval(count: int, base: int) -> tuple[float, float]:
+    """The 95% Wilson score interval of ``count / base``, in percent."""
+    low, high = proportion_confint(count, base, alpha=ALPHA, method="wilson")
+    return 100 * float(low), 100 * float(high)
 
 
 def _share(figures: Figures, key: str, count: int, base: int) -> None:
-    """Record ``key.count`` and, when the base is not zero, ``key.pct``."""
+    """Record ``key.count`` and, when the base is not zero, ``key.pct`` with its interval."""
     figures[f"{key}.count"] = int(count)
     if base:
         figures[f"{key}.pct"] = 100 * int(count) / int(base)
+        figures[f"{key}.ci_low"], figures[f"{key}.ci_high"] = wilson_interval(int(count), int(base))
+
+
+_BASES = (
+    (re.compile(r"^(audits\.[^.]+)\.(grade|band)\.[^.]+$"), r"\1.graded"),
+    (re.compile(r"^(standards\..+)\.(met|not_met)$"), r"\1.applicable"),
+    (re.compile(r"^(feedback\.[^.]+\.[^.]+)\.(positive|answer\.[^.]+)$"), r"\1.answered"),
+)
+
+
+def base_key(share: str) -> str | None:
+    """The key of the denominator of ``<share>.pct`` (``audits.csc.band.x`` → ``audits.csc.graded``)."""
+    for pattern, replacement in _BASES:
+        if pattern.match(share):
+            return pattern.sub(replacement, share)
+    return None
 
 
 def _counts(series: pd.Series, ids: Iterable[str]) -> dict[str, int]:
@@ -125,6 +155,98 @@ def engagement_figures(engagement: pd.DataFrame, framework: Framework) -> Figure
     return figures
 
 
+def moderation_figures(audits: pd.DataFrame, framework: Framework, quarter: Quarter) -> Figures:
+    """``moderation.<service>.…``: agreement between auditors' and moderators' grades."""
+    figures: Figures = {}
+    for service in framework.services:
+        scale = framework.scale_for(service.id, quarter)
+        if scale is None:
+            continue
+        rows = audits[(audits["service"] == service.id) & (audits["grade"] != "")
+                      & (audits["moderated_grade"] != "")]
+        if rows.empty:
+            continue
+        key = f"moderation.{service.id}"
+        grades = scale.grade_ids
+        table = pd.crosstab(pd.Categorical(rows["grade"], grades), pd.Categorical(rows["moderated_grade"], grades),
+                            dropna=False).to_numpy()
+        figures[f"{key}.count"] = len(rows)
+        agreed = int(np.trace(table))
+        figures[f"{key}.agreement.count"] = agreed
+        figures[f"{key}.agreement.pct"] = 100 * agreed / len(rows)
+        figures[f"{key}.agreement.ci_low"], figures[f"{key}.agreement.ci_high"] = wilson_interval(agreed, len(rows))
+        for auditor in grades:
+            for moderator in grades:
+                figures[f"{key}.grade.{auditor}.moderated.{moderator}.count"] = \
+                    int(table[grades.index(auditor), grades.index(moderator)])
+        result = cohens_kappa(table, wt="linear")
+        if np.isfinite(result.kappa):  # undefined when every audit has one grade
+            figures[f"{key}.kappa"] = float(result.kappa)
+            if np.isfinite(result.std_kappa):
+                figures[f"{key}.kappa_ci_low"] = float(result.kappa_low)
+                figures[f"{key}.kappa_ci_high"] = float(result.kappa_upp)
+    return figures
+
+
+def higher_is_better(share: str, framework: Framework, quarter: Quarter) -> bool | None:
+    """Whether a rise in ``<share>.pct`` is an improvement, per the framework; ``None`` if neither."""
+    parts = share.split(".")
+    if parts[0] == "audits" and parts[2] == "band":
+        return True
+    if parts[0] == "audits" and parts[2] == "grade":
+        scale = framework.scale_for(parts[1], quarter)
+        return scale.grade(parts[3]).higher_is_better if scale and parts[3] in scale.grade_ids else None
+    if parts[0] == "standards":
+        return parts[-1] == "met"
+    if parts[0] == "feedback":
+        if parts[-1] == "positive":
+            return True
+        question = next(q for q in framework.survey(parts[1]).questions if q.id == parts[2])
+        return parts[-1] in question.positive
+    return None
+
+
+def previous_share(share: str, framework: Framework, quarter: Quarter) -> str | None:
+    """The key of the same share in the previous quarter, following scale changes."""
+    parts = share.split(".")
+    if parts[0] == "audits":
+        previous = quarter.previous
+        if parts[2] == "grade":
+            return share if framework.same_scale(parts[1], quarter, previous) else None
+        band = framework.earlier_band(parts[1], quarter, previous, parts[3])
+        return f"audits.{parts[1]}.band.{band}" if band else None
+    return share
+
+
+def comparison_figures(figures: Figures, previous: Figures, framework: Framework, quarter: Quarter) -> Figures:
+    """``<share>.change.p_value`` and ``.change.verdict`` for every directed share
+    present in both quarters: a two-sided Fisher exact test on the two quarters'
+    counts; ``comparable`` when p ≥ ALPHA, else improvement or decline by the
+    framework's direction."""
+    changes: Figures = {}
+    for key in figures:
+        if not key.endswith(".pct") or key.endswith("sample_pct"):
+            continue
+        share = key.removesuffix(".pct")
+        base = base_key(share)
+        direction = higher_is_better(share, framework, quarter) if base else None
+        earlier = previous_share(share, framework, quarter) if direction is not None else None
+        earlier_base = base_key(earlier) if earlier else None
+        if not earlier or f"{earlier}.pct" not in previous or earlier_base not in previous:
+            continue
+        k1, n1 = int(figures[f"{share}.count"]), int(figures[base])
+        k0, n0 = int(previous[f"{earlier}.count"]), int(previous[earlier_base])
+        p_value = float(fisher_exact([[k1, n1 - k1], [k0, n0 - k0]], alternative="two-sided").pvalue)
+        changes[f"{share}.change.p_value"] = p_value
+        if p_value >= ALPHA:
+            verdict = "comparable"
+        else:
+            rose = k1 / n1 > k0 / n0
+            verdict = "improvement" if rose == direction else "decline"
+        changes[f"{share}.change.verdict"] = verdict
+    return changes
+
+
 def compute_figures(tables: dict[str, pd.DataFrame], present: set[str], framework: Framework,
                     quarter: Quarter, populations: dict[str, dict[str, int]]) -> Figures:
     """All figures of one quarter, keyed as in ``docs/figures.md``.
@@ -133,6 +255,7 @@ def compute_figures(tables: dict[str, pd.DataFrame], present: set[str], framewor
     table is never mistaken for a count of zero.
     """
     figures = audit_figures(tables["case_audits"], framework, quarter, populations.get("audits", {}))
+    figures |= moderation_figures(tables["case_audits"], framework, quarter)
     if "practice_standards" in present:
         figures |= standards_figures(tables["practice_standards"], tables["case_audits"], framework)
     if "feedback_responses" in present:

@@ -10,43 +10,13 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
-from qa_lib.errors import CommentaryError
+from qa_lib.disclosure import View
+from qa_lib.errors import CommentaryError, Problem
+from qa_lib.formatting import fmt_p, fmt_pct, join_words, whole_percent  # noqa: F401  (re-exported)
 from qa_lib.framework import Framework, GradeScale, Service, Survey
-from qa_lib.measures import Figures
+from qa_lib.measures import Figures, previous_share
 from qa_lib.quarter import Quarter
-
-
-def whole_percent(value: float) -> int:
-    """Round a percentage half up to a whole number (81.875 → 82, 8.5 → 9).
-
-    The value is first fixed to nine decimals: ``100 * k / n`` in binary floating
-    point can land a hair below an exact half (100 * 29 / 200 is
-    14.499999999999998), which must still round up.
-    """
-    exact = Decimal(repr(float(value))).quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def fmt_pct(value: float) -> str:
-    return f"{whole_percent(value)}%"
-
-
-def fmt_value(key: str, value: int | float) -> str:
-    """A figure as the report shows it: ``59%`` for a percentage, ``101`` for a count."""
-    if key.endswith("pct"):
-        return fmt_pct(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def join_words(items: list[str]) -> str:
-    """``a, b and c``."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _lower_first(text: str) -> str:
@@ -55,85 +25,135 @@ def _lower_first(text: str) -> str:
 
 # -- case file audits ---------------------------------------------------------------
 
-def audit_sentences(service: Service, scale: GradeScale | None, figures: Figures,
-                    quarter: Quarter) -> list[str]:
-    """What the quarter's audits of one service found."""
+def audit_sentences(service: Service, scale: GradeScale | None, view: View, quarter: Quarter) -> list[str]:
+    """What the quarter's audits of one service found, as far as the view may show."""
     key = f"audits.{service.id}"
+    figures = view.figures
     count = figures.get(f"{key}.count", 0)
     if not count:
         return [f"No {service.audit_unit} were audited by {service.name} in {quarter.name}."]
     graded = figures.get(f"{key}.graded", 0)
+    shown_count, shown_graded = view.count(f"{key}.count"), view.count(f"{key}.graded")
     sentences = []
     if scale is None:
-        sentences.append(f"A total of {count:,} {service.audit_unit} were audited in {quarter.name}. "
+        sentences.append(f"A total of {shown_count} {service.audit_unit} were audited in {quarter.name}. "
                          f"{service.name} does not grade its audits in this quarter.")
-    elif graded == count:
-        sentences.append(f"A total of {count:,} {service.audit_unit} were audited and graded in {quarter.name}.")
+    elif graded == count and not view.hidden(f"{key}.graded"):
+        sentences.append(f"A total of {shown_count} {service.audit_unit} were audited and graded in {quarter.name}.")
     else:
-        sentences.append(f"A total of {count:,} {service.audit_unit} were audited in {quarter.name}, "
-                         f"of which {graded:,} were graded.")
+        sentences.append(f"A total of {shown_count} {service.audit_unit} were audited in {quarter.name}, "
+                         f"of which {shown_graded} were graded.")
     if scale is not None and graded:
-        sentences.append(_headline(service, scale, figures, key, "Of the {unit} audited, "))
-        by_grade = [f"{figures[f'{key}.grade.{g.id}.count']:,} {_lower_first(g.label)}" for g in scale.grades]
-        sentences.append(f"By grade: {join_words(by_grade)}.")
+        sentences.append(_headline(service, scale, view, key, "Of the {unit} audited, "))
+        counts = [f"{key}.grade.{g.id}.count" for g in scale.grades]
+        if all(view.hidden(c) for c in counts):
+            sentences.append("The number in each grade is not shown: the numbers are small enough that a child "
+                             "could be identified.")
+        else:
+            by_grade = [f"{view.count(c)} {_lower_first(g.label)}" for c, g in zip(counts, scale.grades)]
+            sentences.append(f"By grade: {join_words(by_grade)}.")
     risk = figures.get(f"{key}.risk_of_harm.count")
     if risk is not None:
-        sentences.append("In none of the audited cases was a child judged to be at risk of harm."
-                         if risk == 0 else
-                         f"In {risk:,} of the audited cases a child was judged to be at risk of harm.")
-    sample = figures.get(f"{key}.sample_pct")
-    if sample is not None and service.population_label:
-        sentences.append(f"The {service.audit_unit} audited represent {fmt_pct(sample)} of "
+        if risk == 0:
+            sentences.append("In none of the audited cases was a child judged to be at risk of harm.")
+        else:
+            sentences.append(f"In {view.count(f'{key}.risk_of_harm.count')} of the audited cases a child was "
+                             f"judged to be at risk of harm.")
+    if f"{key}.sample_pct" in figures and service.population_label:
+        sentences.append(f"The {service.audit_unit} audited represent {view.value(f'{key}.sample_pct')} of "
                          f"{service.population_label}.")
     return sentences
 
 
-def _headline(service: Service, scale: GradeScale, figures: Figures, key: str, opening: str) -> str:
+def _headline(service: Service, scale: GradeScale, view: View, key: str, opening: str) -> str:
     worst = scale.worst_grade
-    worst_pct = fmt_pct(figures[f"{key}.grade.{worst.id}.pct"])
-    if scale.headline_band:
+    worst_share = f"{key}.grade.{worst.id}"
+    parts = []
+    if scale.headline_band and view.shows(f"{key}.band.{scale.headline_band}"):
         band = scale.band(scale.headline_band)
-        band_pct = fmt_pct(figures[f"{key}.band.{band.id}.pct"])
-        body = f"{band_pct} were judged to be {band.label}, and {worst_pct} {_lower_first(worst.label)}."
-    else:
-        body = f"{worst_pct} were judged to be {_lower_first(worst.label)}."
-    return opening.format(unit=service.audit_unit) + body
+        parts.append(f"{view.pct(f'{key}.band.{band.id}')} were judged to be {band.label}")
+    if view.shows(worst_share):
+        lead = "and " if parts else "were judged to be "
+        parts.append(f"{lead}{view.pct(worst_share)} {_lower_first(worst.label)}" if parts else
+                     f"{view.pct(worst_share)} were judged to be {_lower_first(worst.label)}")
+    if not parts:
+        return (opening.format(unit=service.audit_unit) + "the shares in each grade are not shown: the numbers "
+                "are small enough that a child could be identified.")
+    return opening.format(unit=service.audit_unit) + ", ".join(parts) + "."
 
 
-def audit_comparison(service: Service, scale: GradeScale | None, previous_scale: GradeScale | None,
-                     previous: Figures, previous_quarter: Quarter, has_previous: bool) -> str | None:
-    """The previous quarter's headline, or why there is none to compare with."""
+def verdict_clause(label: str, before: str, after: str, verdict: str, p_value: float) -> str:
+    """``the share judged good (52% to 59%) is comparable: …`` from a figure's verdict."""
+    change = f"the share {label} ({before} to {after})"
+    if verdict == "comparable":
+        return f"{change} is comparable: the change is within sampling variation ({fmt_p(p_value)})"
+    return f"{change} shows a{'n' if verdict == 'improvement' else ''} {verdict} larger than sampling variation ({fmt_p(p_value)})"
+
+
+def audit_comparison(service: Service, framework: Framework, now: View, before_view: View,
+                     quarter: Quarter) -> list[str]:
+    """The previous quarter's headline and the tested verdict on each change, or
+    why there is nothing to compare with."""
+    scale = framework.scale_for(service.id, quarter)
     if scale is None:
-        return None
-    if not has_previous:
-        return (f"No comparison with the previous quarter is available: there are no data "
-                f"for {previous_quarter.long_name}.")
+        return []
+    before = quarter.previous
+    if not before_view.available:
+        return [f"No comparison with the previous quarter is available: there are no data for {before.long_name}."]
     key = f"audits.{service.id}"
-    if previous_scale is None or previous_scale.grade_ids != scale.grade_ids:
-        return (f"No like-for-like comparison with {previous_quarter.name} is available: "
-                f"the grading scale changed between the quarters.")
-    if not previous.get(f"{key}.graded"):
-        return f"No {service.audit_unit} were graded in {previous_quarter.name}, so there is no comparison."
-    return _headline(service, previous_scale, previous, key, f"In {previous_quarter.name}, ")
+    if not before_view.figures.get(f"{key}.graded"):
+        return [f"No {service.audit_unit} were graded in {before.name}, so there is no comparison."]
+    same = framework.same_scale(service.id, quarter, before)
+    sentences = ([_headline(service, scale, before_view, key, f"In {before.name}, ")] if same else
+                 [f"The grading scale changed in {quarter.name}: only the bands the framework maps across the "
+                  f"change are compared with {before.name}."])
+    shares = [(f"band.{scale.headline_band}", f"judged {scale.band(scale.headline_band).label}")] \
+        if scale.headline_band else []
+    shares.append((f"grade.{scale.worst_grade.id}", f"judged {_lower_first(scale.worst_grade.label)}"))
+    if not same:
+        old_scale = framework.scale_for(service.id, before)
+        shares = []
+        for band in scale.bands:
+            earlier = framework.earlier_band(service.id, quarter, before, band.id)
+            if earlier and old_scale:
+                shares.append((f"band.{band.id}", f"judged {band.label} (against "
+                                                  f"{old_scale.band(earlier).label} on the previous scale)"))
+    clauses = []
+    for suffix, label in shares:
+        share = f"{key}.{suffix}"
+        verdict = now.figures.get(f"{share}.change.verdict")
+        earlier = previous_share(share, framework, quarter)
+        if verdict is None or earlier is None or not now.shows(share) or not before_view.shows(earlier):
+            continue
+        clauses.append(verdict_clause(label, before_view.pct(earlier), now.pct(share), str(verdict),
+                                      float(now.figures[f"{share}.change.p_value"])))
+    if clauses:
+        sentences.append(f"Compared with {before.name} (two-sided Fisher's exact test at the 5% level), "
+                         + "; ".join(clauses) + ".")
+    elif not same:
+        sentences.append("No band of this quarter's scale can be shown against the previous one, so there is "
+                         "no like-for-like comparison.")
+    return sentences
 
 
-def standards_sentences(service: Service, framework: Framework, figures: Figures) -> list[str]:
+def standards_sentences(service: Service, framework: Framework, view: View) -> list[str]:
     """The standard met most often, and those not met often enough for a team type."""
     prefix = f"standards.{service.id}"
-    met = [(figures[f"{prefix}.{s.id}.met.pct"], s) for s in service.standards
-           if f"{prefix}.{s.id}.met.pct" in figures]
+    met = [(view.figures[f"{prefix}.{s.id}.met.pct"], s) for s in service.standards
+           if view.shows(f"{prefix}.{s.id}.met")]
     if not met:
         return []
     best_pct, best = max(met, key=lambda item: item[0])
     sentences = [f"The practice standard met most often was “{best.label}”, met in "
-                 f"{fmt_pct(best_pct)} of the cases where it applied."]
+                 f"{view.pct(f'{prefix}.{best.id}.met')} of the cases where it applied."]
     concerns = []
     for standard in service.standards:
         teams = []
         for team in framework.team_types:
-            value = figures.get(f"{prefix}.{standard.id}.team_type.{team.id}.not_met.pct")
-            if value is not None and value > framework.standards_attention_pct:
-                teams.append(f"{fmt_pct(value)} of {team.label}")
+            share = f"{prefix}.{standard.id}.team_type.{team.id}.not_met"
+            value = view.figures.get(f"{share}.pct")
+            if value is not None and value > framework.standards_attention_pct and view.shows(share):
+                teams.append(f"{view.pct(share)} of {team.label}")
         if teams:
             concerns.append(f"{standard.label} (not met in {join_words(teams)} cases)")
     if concerns:
@@ -142,26 +162,40 @@ def standards_sentences(service: Service, framework: Framework, figures: Figures
     return sentences
 
 
+def moderation_sentences(service: Service, view: View) -> list[str]:
+    """How far moderators agreed with auditors' grades."""
+    key = f"moderation.{service.id}"
+    if f"{key}.count" not in view.figures:
+        return []
+    sentences = [f"{view.count(f'{key}.count')} {service.audit_unit} were moderated; the moderator agreed with "
+                 f"the auditor's grade in {view.pct(f'{key}.agreement')} of them."]
+    kappa = view.figures.get(f"{key}.kappa")
+    if kappa is not None and f"{key}.kappa_ci_low" in view.figures:
+        sentences.append(f"Linearly weighted Cohen's kappa, which discounts agreement expected by chance and "
+                         f"counts near misses, is {kappa:.2f} (95% interval {view.figures[f'{key}.kappa_ci_low']:.2f} "
+                         f"to {view.figures[f'{key}.kappa_ci_high']:.2f}).")
+    return sentences
+
+
 # -- feedback and engagement ------------------------------------------------------
 
-def survey_sentences(survey: Survey, figures: Figures) -> list[str]:
+def survey_sentences(survey: Survey, view: View) -> list[str]:
     """Who took part in a survey and what share answered each question positively."""
     key = f"feedback.{survey.id}"
-    respondents = figures.get(f"{key}.respondents")
-    if not respondents:
+    figures = view.figures
+    if not figures.get(f"{key}.respondents"):
         return []
-    first = f"{respondents:,} {survey.respondent_noun} took part"
-    if f"{key}.age.min" in figures:
+    first = f"{view.count(f'{key}.respondents')} {survey.respondent_noun} took part"
+    if f"{key}.age.min" in figures and not view.hidden(f"{key}.respondents"):
         first += f", aged from {figures[f'{key}.age.min']} to {figures[f'{key}.age.max']}"
-    sample = figures.get(f"{key}.sample_pct")
-    if sample is not None and survey.population_label:
-        first += f", a {fmt_pct(sample)} sample of {survey.population_label}"
+    if f"{key}.sample_pct" in figures and survey.population_label:
+        first += f", a {view.value(f'{key}.sample_pct')} sample of {survey.population_label}"
     sentences = [first + "."]
     for question in survey.questions:
-        answered = figures.get(f"{key}.{question.id}.answered", 0)
-        if answered:
-            pct = fmt_pct(figures[f"{key}.{question.id}.positive.pct"])
-            sentences.append(f"Of the {answered:,} who answered, {pct} {question.positive_statement}.")
+        share = f"{key}.{question.id}.positive"
+        if view.shows(share):
+            sentences.append(f"Of the {view.count(f'{key}.{question.id}.answered')} who answered, "
+                             f"{view.pct(share)} {question.positive_statement}.")
     return sentences
 
 
@@ -183,6 +217,30 @@ def engagement_sentences(framework: Framework, figures: Figures, quarter: Quarte
 
 
 # -- commentary -----------------------------------------------------------------------
+
+_NUMBER = r"(?:[1-5]|one|two|three|four|five|a single|only one|both)"
+_PERSON = (r"(?:child|children|young (?:person|people)|boys?|girls?|sons?|daughters?|babies|baby|siblings?|"
+           r"parents?|carers?|mothers?|fathers?|famil(?:y|ies)|respondents?|cases?|care leavers?)")
+_SMALL_NUMBER_RE = re.compile(rf"\b{_NUMBER}\b(?:\s+\w+){{0,2}}?\s+{_PERSON}\b", re.IGNORECASE)
+_DETAIL_RE = re.compile(rf"\b(?:a|one|the)\s+(?:\w+\s+)?{_PERSON}\s+who\b", re.IGNORECASE)
+
+
+def identifying_details(text: str, source: str) -> list[Problem]:
+    """Warnings for commentary that states a small number of people, or describes
+    one person, so that someone can reword it before publication."""
+    problems = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("##"):
+            continue
+        for pattern, rule, expected in (
+                (_SMALL_NUMBER_RE, "commentary_small_number",
+                 "no literal small number of children, families or cases; use a placeholder, which publication "
+                 "mode suppresses, or a word such as 'a few'"),
+                (_DETAIL_RE, "commentary_identifying_detail",
+                 "no description of one person that could single them out")):
+            for match in pattern.finditer(line):
+                problems.append(Problem(rule, source, line_no, None, match.group(0), expected, "warning"))
+    return problems
 
 _SECTION_RE = re.compile(r"^##[ \t]+(\S+)[ \t]*$", re.MULTILINE)
 
@@ -209,8 +267,7 @@ def context_values(quarter: Quarter, previous_quarter: Quarter) -> dict[str, str
     }
 
 
-def fill_placeholders(text: str, figures: Figures, previous: Figures, context: dict[str, str],
-                      source: str) -> str:
+def fill_placeholders(text: str, now: View, before: View, context: dict[str, str], source: str) -> str:
     """Replace ``{key}`` with the figure's display value; ``{{``/``}}`` are literal.
 
     ``{previous.<key>}`` takes the previous quarter's value.
@@ -234,19 +291,19 @@ def fill_placeholders(text: str, figures: Figures, previous: Figures, context: d
             if spec or conversion:
                 raise CommentaryError(f"{source}, line {line_no}: placeholder {{{field}}} may not carry a "
                                       f"format; the workbook formats figures itself")
-            out.append(_placeholder_value(field, figures, previous, context, source, line_no))
+            out.append(_placeholder_value(field, now, before, context, source, line_no))
     return "".join(out)
 
 
-def _placeholder_value(field: str, figures: Figures, previous: Figures, context: dict[str, str],
+def _placeholder_value(field: str, now: View, before: View, context: dict[str, str],
                        source: str, line_no: int) -> str:
     if field in context:
         return context[field]
-    values, key = figures, field
+    view, key = now, field
     if field.startswith("previous."):
-        values, key = previous, field.removeprefix("previous.")
-    if key in values:
-        return fmt_value(key, values[key])
+        view, key = before, field.removeprefix("previous.")
+    if key in view.figures:
+        return view.value(key)
     raise CommentaryError(f"{source}, line {line_no}: unknown placeholder {{{field}}}: no figure of that "
                           f"key this quarter (keys are listed in docs/figures.md and figures.json)")
 

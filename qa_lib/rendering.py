@@ -93,13 +93,14 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], r
 
 
 def figures_from(nb: nbformat.NotebookNode) -> tuple[dict[str, Any], str]:
-    """The figures document and report title that the notebook's figures cell displayed."""
+    """The figures document and the page title (marking and report title) that the
+    notebook's figures cell displayed."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if FIGURES_MIME in data:
                 payload = data[FIGURES_MIME]
-                return payload["figures"], payload["title"]
+                return payload["figures"], f"{payload['marking']}: {payload['title']}"
     raise RenderError("the executed notebook has no figures output (a cell tagged 'figures' calling "
                       "report.figures_output())")
 

@@ -9,6 +9,7 @@ standard and survey name comes from the framework.
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 from dataclasses import dataclass, field
 from html import escape
@@ -18,11 +19,13 @@ from typing import Any
 import nh3
 from markdown_it import MarkdownIt
 
-from qa_lib import charts, narrative, tables
-from qa_lib.errors import DataError, Problem
+from qa_lib import charts, measures, narrative, tables
+from qa_lib.disclosure import View, suppressed_keys
+from qa_lib.formatting import join_words
+from qa_lib.errors import DataError, ParameterError, Problem
 from qa_lib.framework import Framework, load_framework
 from qa_lib.loading import available_quarters, load_quarter, quarter_folder
-from qa_lib.measures import Figures, compute_figures
+from qa_lib.measures import Figures, comparison_figures, compute_figures
 from qa_lib.paths import display, project_root, resolve
 from qa_lib.quarter import Quarter
 from qa_lib.validation import ValidQuarter, validate_quarter
@@ -30,6 +33,10 @@ from qa_lib.validation import ValidQuarter, validate_quarter
 log = logging.getLogger(__name__)
 
 FIGURES_MIME = "application/vnd.qa-workbook+json"
+MODES = ("publication", "internal")
+# Government Security Classifications: internal versions hold unsuppressed
+# small numbers about vulnerable children.
+MARKINGS = {"publication": "OFFICIAL", "internal": "OFFICIAL-SENSITIVE"}
 
 # Sections of a committee paper whose text is the analysts' own (commentary.md).
 FIXED_SECTIONS = (
@@ -77,9 +84,11 @@ class Report:
 
     framework: Framework
     quarter: Quarter
+    mode: str
     current: QuarterResult
     previous_result: QuarterResult | None
-    history: list[tuple[Quarter, Figures | None]]
+    views: dict[Quarter, View]
+    history: list[tuple[Quarter, View | None]]
     commentary: narrative.Commentary
     warnings: list[Problem] = field(default_factory=list)
     _numbers: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0})
@@ -100,6 +109,19 @@ class Report:
     @property
     def has_previous(self) -> bool:
         return self.previous_result is not None
+
+    @property
+    def view(self) -> View:
+        """This quarter as the report may show it in its mode."""
+        return self.views[self.quarter]
+
+    @property
+    def previous_view(self) -> View:
+        return self.views.get(self.previous_quarter) or View({}, available=False)
+
+    @property
+    def marking(self) -> str:
+        return MARKINGS[self.mode]
 
     @property
     def meeting(self) -> dict[str, Any]:
@@ -140,6 +162,16 @@ class Report:
     def _paragraph(sentences: list[str]) -> str:
         return f"<p>{escape(' '.join(sentences))}</p>" if sentences else ""
 
+    def _small_base_note(self, base: str) -> str:
+        """A warning where a base is too small to support a percentage."""
+        value = self.figures.get(base)
+        if value is None or not 0 < int(value) < self.framework.minimum_base:
+            return ""
+        shown = "fewer than" if self.view.hidden(base) else f"only {int(value):,}, fewer than"
+        return (f'<p class="caution">Caution: these percentages rest on {shown} '
+                f"{self.framework.minimum_base} cases or respondents, too few to support firm conclusions; "
+                f"they are marked [u].</p>")
+
     def _section(self, heading: str, level: int, body: str, css: str = "") -> Block:
         return Block(f'<section class="{css}"><h{level}>{escape(heading)}</h{level}>{body}</section>')
 
@@ -156,8 +188,10 @@ class Report:
         ]
         details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows if v not in (None, ""))
         council = f'<p class="council">{escape(str(m["council"]))}</p>' if m.get("council") else ""
-        return Block(f'<header class="front-sheet">{council}<dl>{details}</dl>'
-                     f"<h1>{escape(self.title)}</h1></header>")
+        internal = ('<p class="internal-notice">Internal version: small numbers are shown. Not for '
+                    'publication.</p>' if self.mode == "internal" else "")
+        return Block(f'<header class="front-sheet"><p class="marking">{escape(self.marking)}</p>{council}'
+                     f'<dl>{details}</dl><h1>{escape(self.title)}</h1>{internal}</header>')
 
     def purpose(self) -> Block:
         return self._section("Purpose of the report", 2, self._commentary("purpose"), "paras")
@@ -170,24 +204,26 @@ class Report:
         parts = []
         for service in self.framework.services:
             scale = self.framework.scale_for(service.id, self.quarter)
-            previous_scale = self.framework.scale_for(service.id, self.previous_quarter)
-            body = [self._paragraph(narrative.audit_sentences(service, scale, self.figures, self.quarter))]
-            comparison = narrative.audit_comparison(service, scale, previous_scale, self.previous,
-                                                    self.previous_quarter, self.has_previous)
+            body = [self._paragraph(narrative.audit_sentences(service, scale, self.view, self.quarter))]
+            comparison = narrative.audit_comparison(service, self.framework, self.view, self.previous_view,
+                                                    self.quarter)
             if comparison:
-                body.append(self._paragraph([comparison]))
+                body.append(self._paragraph(comparison))
             if scale is not None and self.figures.get(f"audits.{service.id}.graded"):
-                body.append(self._chart(charts.grade_chart(service, scale, self.figures, self.previous,
-                                                           self.quarter, self.previous_quarter)))
-                body.append(self._table(tables.grade_table(service, scale, self.figures, self.previous,
-                                                           self.quarter, self.previous_quarter,
-                                                           self.has_previous)))
-            standards = narrative.standards_sentences(service, self.framework, self.figures)
+                body.append(self._chart(charts.grade_chart(service, scale, self.framework, self.quarter,
+                                                           self.view, self.previous_view)))
+                body.append(self._table(tables.grade_table(service, self.framework, self.quarter, self.view,
+                                                           self.previous_view)))
+                body.append(self._small_base_note(f"audits.{service.id}.graded"))
+            moderation = tables.moderation_table(service, self.framework, self.quarter, self.view)
+            if moderation:
+                body.append(self._paragraph(narrative.moderation_sentences(service, self.view)))
+                body.append(self._table(moderation))
+            standards = narrative.standards_sentences(service, self.framework, self.view)
             if standards:
                 body.append(self._paragraph(standards))
-                body.append(self._chart(charts.standards_chart(service, self.figures, self.quarter)))
-                body.append(self._table(tables.standards_table(service, self.framework, self.figures,
-                                                               self.quarter)))
+                body.append(self._chart(charts.standards_chart(service, self.view, self.quarter)))
+                body.append(self._table(tables.standards_table(service, self.framework, self.quarter, self.view)))
             body.append(self._commentary(f"audit.{service.id}"))
             parts.append(f'<section class="paras"><h3>{escape(service.name)}</h3>{"".join(body)}</section>')
         trend = self._chart(charts.trend_chart(self.framework, self.history))
@@ -204,12 +240,13 @@ class Report:
         for topic in self.framework.feedback_topics:
             body = []
             for survey in topic.surveys:
-                sentences = narrative.survey_sentences(survey, self.figures)
+                sentences = narrative.survey_sentences(survey, self.view)
                 if not sentences:
                     continue
                 body.append(self._paragraph(sentences))
-                body.append(self._chart(charts.survey_chart(survey, self.figures, self.quarter)))
-                body.append(self._table(tables.survey_table(survey, self.framework, self.figures, self.quarter)))
+                body.append(self._chart(charts.survey_chart(survey, self.view, self.quarter)))
+                body.append(self._table(tables.survey_table(survey, self.framework, self.quarter, self.view)))
+                body.append(self._small_base_note(f"feedback.{survey.id}.respondents"))
                 body.append(self._quotes(survey.id))
             body.append(self._commentary(f"feedback.{topic.id}"))
             if any(body):
@@ -243,9 +280,8 @@ class Report:
     def engagement(self) -> Block:
         body = [self._paragraph(narrative.engagement_sentences(self.framework, self.figures, self.quarter))]
         if "engagement.count" in self.figures:
-            body.append(self._table(tables.engagement_table(self.framework, self.figures, self.previous,
-                                                            self.quarter, self.previous_quarter,
-                                                            self.has_previous)))
+            body.append(self._table(tables.engagement_table(self.framework, self.quarter, self.view,
+                                                            self.previous_view)))
         body.append(self._commentary("engagement"))
         return self._section(self.framework.engagement.title, 2, "".join(body), "paras")
 
@@ -291,21 +327,82 @@ class Report:
                          f'<p class="contact">{"<br>".join(escape(d) for d in details)}</p>')
         return "".join(lines)
 
+    def methodology(self) -> Block:
+        """An appendix generated from the code and framework actually used, so it cannot go stale."""
+        fw = self.framework
+        alpha = measures.ALPHA
+        directions = []
+        for scale_id, scale in fw.grade_scales.items():
+            up = [g.label.lower() for g in scale.grades if g.higher_is_better is True]
+            down = [g.label.lower() for g in scale.grades if g.higher_is_better is False]
+            directions.append(f"{scale.label}: every band, and {join_words(up) or 'no grade'}, higher is better; "
+                              f"for {join_words(down) or 'no grade'} lower is better; other grades are not judged.")
+        mappings = []
+        for service in fw.services:
+            periods = []
+            for period in service.scales:
+                scale = fw.grade_scales[period.scale].label if period.scale else "not graded"
+                mapped = "; ".join(f"{old} → {new}" for old, new in period.band_map.items())
+                periods.append(f"from {period.from_quarter}: {scale}" + (f" (bands carried over: {mapped})"
+                                                                          if mapped else ""))
+            mappings.append(f"{service.name}: " + "; ".join(periods) + ".")
+        suppression = (
+            f"This is the {self.mode} version. " + (
+                f"Counts of children's cases and of respondents from 1 to {fw.suppression_threshold} are shown as "
+                f"[c]. Each group of counts that add up (a service's grades and its graded total, the grades in a "
+                f"band, the answers to a question, a standard's results by team type, a moderation table) is "
+                f"checked by linear programming: while any hidden count could be worked out exactly from what is "
+                f"shown, the count that frees it at least cost is hidden too (secondary suppression). "
+                f"Percentages, intervals and tests resting on a hidden count or base are hidden with it. Counts "
+                f"of engagement activities are not about children and are not suppressed."
+                if self.mode == "publication" else
+                "Nothing is suppressed: this version holds small numbers and is not for publication."))
+        items = [
+            ("Framework", f"{fw.name}, version {fw.version}."),
+            ("Denominators", "A percentage of audits is of the audits that carry a grade (ungraded audits are "
+                             "excluded). A percentage for a practice standard is of the audits where it applied "
+                             "(met or not met; not applicable is excluded). A percentage for a survey question is "
+                             "of those who answered it (no row means not answered). A sample share is the number "
+                             "audited or responding divided by the population given in quarter.yaml."),
+            ("Rounding", "Percentages are shown as whole numbers rounded half up (8.5 becomes 9); figures.json "
+                         "keeps exact values."),
+            ("Uncertainty", f"Each percentage has a {100 * (1 - alpha):g}% Wilson score interval "
+                            f"(statsmodels {_version('statsmodels')}, proportion_confint, method 'wilson')."),
+            ("Comparisons", f"A change since the previous quarter is tested with a two-sided Fisher's exact test "
+                            f"on the two quarters' counts (SciPy {_version('scipy')}). It is called comparable "
+                            f"when p ≥ {alpha:g}, otherwise an improvement or a decline by the framework's "
+                            f"direction. " + " ".join(directions)),
+            ("Scale changes", "Grades are compared only between quarters on the same scale; across a change, only "
+                              "bands the framework maps onto each other are compared, and trend charts mark the "
+                              "break. " + " ".join(mappings)),
+            ("Small numbers", suppression + f" A percentage resting on fewer than {fw.minimum_base} cases or "
+                              f"respondents is marked [u] (low reliability)."),
+            ("Moderation", "Figures use the auditor's grade. Where a moderator also graded an audit, agreement is "
+                           "the share of identical grades, and linearly weighted Cohen's kappa (statsmodels "
+                           "cohens_kappa) with its asymptotic 95% interval measures agreement beyond chance."),
+            ("Software", f"qa-workbook {_version('qa-workbook')}, pandas {_version('pandas')}, "
+                         f"pandera {_version('pandera')}."),
+        ]
+        body = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in items)
+        return Block(f'<section class="methodology"><h2>Appendix: methodology</h2><dl>{body}</dl></section>')
+
     def figures_output(self) -> FiguresOutput:
         """The figures as a machine-readable output the renderer writes to figures.json."""
-        return FiguresOutput(self.figures_document(), self.title)
+        return FiguresOutput(self.figures_document(), self.title, self.marking)
 
 
 @dataclass
 class FiguresOutput:
     document: dict[str, Any]
     title: str
+    marking: str
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         figures = self.document["figures"]
         text = (f"{len(figures)} figures for {self.document['quarter']}; previous quarter: "
                 f"{self.document['previous_quarter'] or 'none'} ({len(self.document['previous'])} figures)")
-        return {FIGURES_MIME: {"figures": self.document, "title": self.title}, "text/plain": text}
+        return {FIGURES_MIME: {"figures": self.document, "title": self.title, "marking": self.marking},
+                "text/plain": text}
 
 
 _MD = MarkdownIt("commonmark", {"typographer": True}).enable(["replacements", "smartquotes"])
@@ -316,6 +413,13 @@ def _markdown(text: str) -> str:
     """Commentary Markdown to HTML that can format but not inject script or images."""
     return nh3.clean(_MD.render(text), tags=_ALLOWED_TAGS, attributes={"a": {"href"}},
                      url_schemes={"https", "mailto"})
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _date_text(value: Any) -> str | None:
@@ -331,16 +435,19 @@ def _date_text(value: Any) -> str | None:
 
 
 def build_report(quarter: str, data_root: str = "data/sample",
-                 framework: str = "params/framework.yaml") -> Report:
+                 framework: str = "params/framework.yaml", mode: str = "publication") -> Report:
     """Load, validate and compute a quarter, its predecessor and its history.
 
-    Paths are relative to the project root, wherever the caller runs.
+    Paths are relative to the project root, wherever the caller runs. ``mode``
+    is ``publication`` (small numbers suppressed) or ``internal`` (everything shown).
 
     Raises
     ------
     InputError
         (or a subclass) for bad parameters, framework, data or commentary.
     """
+    if mode not in MODES:
+        raise ParameterError(f"mode {mode!r} is not one of {', '.join(MODES)}")
     root = project_root()
     this = Quarter.parse(quarter)
     fw = load_framework(resolve(framework, root))
@@ -358,24 +465,31 @@ def build_report(quarter: str, data_root: str = "data/sample",
             errors.extend(exc.problems)
     if errors:
         raise DataError(errors)
-    history: list[tuple[Quarter, Figures | None]] = []
+    for q, result in results.items():
+        if q.previous in results:
+            result.figures.update(comparison_figures(result.figures, results[q.previous].figures, fw, q))
+    views = {q: View(r.figures, suppressed_keys(r.figures, fw, q) if mode == "publication" else frozenset(),
+                     fw.minimum_base) for q, r in results.items()}
+    history: list[tuple[Quarter, View | None]] = []
     if quarters:
         q = quarters[0]
         while q <= this:
-            history.append((q, results[q].figures if q in results else None))
+            history.append((q, views.get(q)))
             q = q.next
     previous = results.get(this.previous)
     context = narrative.context_values(this, this.previous)
     raw = current.data.commentary
     source = current.data.commentary_source or "commentary.md"
-    filled = narrative.fill_placeholders(raw or "", current.figures, previous.figures if previous else {},
+    filled = narrative.fill_placeholders(raw or "", views[this], views.get(this.previous) or View({}, available=False),
                                          context, source)
     commentary = narrative.parse_commentary(filled, commentary_sections(fw), source)
     warnings = current.data.warnings + _report_warnings(fw, current, previous, this,
                                                        display(quarter_folder(data_root_path, this.previous), root))
+    if mode == "publication":
+        warnings += narrative.identifying_details(raw or "", source)
     for problem in warnings:
         log.info(problem.describe())
-    return Report(fw, this, current, previous, history, commentary, warnings)
+    return Report(fw, this, mode, current, previous, views, history, commentary, warnings)
 
 
 def _report_warnings(framework: Framework, current: QuarterResult, previous: QuarterResult | None,

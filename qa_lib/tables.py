@@ -1,8 +1,9 @@
 """Report tables: one header row, a caption, no empty cells.
 
-A :class:`Table` holds display strings; a value that does not exist is shown as
-the GSS symbol ``[x]`` (not available) or ``[z]`` (not applicable), explained in
-the table's notes, never as a blank.
+A :class:`Table` holds display strings made by a quarter's
+:class:`~qa_lib.disclosure.View`, so a cell that is suppressed, unreliable,
+unavailable or not applicable shows its GSS symbol, explained in the table's
+notes, never a blank.
 """
 
 from __future__ import annotations
@@ -10,17 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
-from qa_lib.framework import Framework, GradeScale, Service, Survey
-from qa_lib.measures import Figures
-from qa_lib.narrative import fmt_pct
+from qa_lib.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, SYMBOL_MEANINGS, View
+from qa_lib.formatting import fmt_p
+from qa_lib.framework import Framework, Service, Survey
+from qa_lib.measures import previous_share
 from qa_lib.quarter import Quarter
-
-NOT_AVAILABLE = "[x]"
-NOT_APPLICABLE = "[z]"
-SYMBOL_NOTES = {
-    NOT_AVAILABLE: "[x] not available: no data for that quarter.",
-    NOT_APPLICABLE: "[z] not applicable: nothing to count, or the grade is not on that quarter's scale.",
-}
 
 
 @dataclass
@@ -36,8 +31,8 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
     def symbol_notes(self) -> list[str]:
-        used = {cell for row in self.rows for cell in row}
-        return [note for symbol, note in SYMBOL_NOTES.items() if symbol in used]
+        used = " ".join(cell for row in self.rows for cell in row)
+        return [f"{symbol} {meaning}." for symbol, meaning in SYMBOL_MEANINGS.items() if symbol in used]
 
     def to_html(self, number: int) -> str:
         head = "".join(f'<th scope="col">{escape(c)}</th>' for c in self.columns)
@@ -51,98 +46,127 @@ class Table:
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{notes}</div>")
 
 
-def _count_pct(values: Figures, key: str, available: bool) -> tuple[str, str]:
-    if not available:
-        return NOT_AVAILABLE, NOT_AVAILABLE
-    if f"{key}.count" not in values:
-        return NOT_APPLICABLE, NOT_APPLICABLE
-    pct = values.get(f"{key}.pct")
-    return f"{values[f'{key}.count']:,}", fmt_pct(pct) if pct is not None else NOT_APPLICABLE
+def change_cell(now: View, before: View, share: str, earlier: str | None) -> str:
+    """The tested verdict on a share's change since the previous quarter."""
+    if not before.available:
+        return NOT_AVAILABLE
+    verdict = now.figures.get(f"{share}.change.verdict")
+    if verdict is None or earlier is None:
+        return NOT_APPLICABLE
+    if now.hidden(share) or before.hidden(earlier):
+        return SUPPRESSED
+    return f"{verdict} ({fmt_p(float(now.figures[f'{share}.change.p_value']))})"
 
 
-def grade_table(service: Service, scale: GradeScale, figures: Figures, previous: Figures,
-                quarter: Quarter, previous_quarter: Quarter, has_previous: bool) -> Table:
-    """Grades and bands of one service, this quarter beside the previous one."""
+def grade_table(service: Service, framework: Framework, quarter: Quarter, now: View, before: View) -> Table:
+    """Grades and bands of one service, this quarter beside the previous one, with
+    intervals and the tested change. Across a scale change only mapped bands
+    stand beside each other."""
     key = f"audits.{service.id}"
+    scale = framework.scale_for(service.id, quarter)
+    previous = quarter.previous
+    same = framework.same_scale(service.id, quarter, previous)
     rows = []
     for label, suffix in ([(g.label, f"grade.{g.id}") for g in scale.grades]
                           + [(f"Band: {b.label}", f"band.{b.id}") for b in scale.bands]):
-        now = _count_pct(figures, f"{key}.{suffix}", True)
-        then = _count_pct(previous, f"{key}.{suffix}", has_previous)
-        rows.append([label, *now, *then])
-    rows.append(["All graded audits", f"{figures.get(f'{key}.graded', 0):,}", "100%" if figures.get(f"{key}.graded") else NOT_APPLICABLE,
-                 *_total(previous, key, has_previous)])
+        share = f"{key}.{suffix}"
+        earlier = previous_share(share, framework, quarter) if (same or suffix.startswith("band.")) else None
+        if earlier is None and before.available:
+            then = [NOT_APPLICABLE, NOT_APPLICABLE]
+        else:
+            then = [before.count(f"{earlier or share}.count"), before.pct(earlier or share)]
+        rows.append([label, now.count(f"{share}.count"), now.pct(share), now.interval(share), *then,
+                     change_cell(now, before, share, earlier)])
+    rows.append(["All graded audits", now.count(f"{key}.graded"),
+                 "100%" if now.figures.get(f"{key}.graded") else NOT_APPLICABLE, NOT_APPLICABLE,
+                 before.count(f"{key}.graded"),
+                 ("100%" if before.figures.get(f"{key}.graded") else NOT_APPLICABLE) if before.available
+                 else NOT_AVAILABLE, NOT_APPLICABLE])
+    notes = ["Percentages are of the audits that carry a grade; intervals are 95% Wilson intervals; the change is "
+             "a two-sided Fisher's exact test on the two quarters' counts (comparable when p ≥ 0.05)."]
+    if before.available and not same:
+        notes.append(f"The grading scale changed in {quarter.short_label}: {previous.short_label} figures are shown "
+                     f"only for bands the framework maps onto this quarter's scale.")
     return Table(
-        caption=f"{service.name}: audit grades, {quarter.short_label} and {previous_quarter.short_label}",
+        caption=f"{service.name}: audit grades, {quarter.short_label} and {previous.short_label}",
         columns=["Grade", f"{quarter.short_label} number", f"{quarter.short_label} percentage",
-                 f"{previous_quarter.short_label} number", f"{previous_quarter.short_label} percentage"],
+                 f"{quarter.short_label} 95% interval", f"{previous.short_label} number",
+                 f"{previous.short_label} percentage", "Change (p-value)"],
         rows=rows,
-        notes=["Percentages are of the audits that carry a grade."],
+        notes=notes,
     )
 
 
-def _total(previous: Figures, key: str, has_previous: bool) -> tuple[str, str]:
-    if not has_previous:
-        return NOT_AVAILABLE, NOT_AVAILABLE
-    graded = previous.get(f"{key}.graded")
-    if not graded:
-        return (f"{graded:,}" if graded is not None else NOT_APPLICABLE), NOT_APPLICABLE
-    return f"{graded:,}", "100%"
+def moderation_table(service: Service, framework: Framework, quarter: Quarter, view: View) -> Table | None:
+    """Auditors' grades against moderators' grades, for the moderated audits."""
+    key = f"moderation.{service.id}"
+    scale = framework.scale_for(service.id, quarter)
+    if scale is None or f"{key}.count" not in view.figures:
+        return None
+    rows = [[f"Auditor: {a.label}", *[view.count(f"{key}.grade.{a.id}.moderated.{m.id}.count") for m in scale.grades]]
+            for a in scale.grades]
+    kappa = view.figures.get(f"{key}.kappa")
+    kappa_text = (f"{kappa:.2f} (95% interval {view.figures[f'{key}.kappa_ci_low']:.2f} to "
+                  f"{view.figures[f'{key}.kappa_ci_high']:.2f})" if kappa is not None and
+                  f"{key}.kappa_ci_low" in view.figures else "not defined")
+    return Table(
+        caption=f"{service.name}: auditor's grade against moderator's grade, {quarter.short_label}",
+        columns=["Auditor's grade", *[f"Moderator: {m.label}" for m in scale.grades]],
+        rows=rows,
+        notes=[f"{view.count(f'{key}.count')} audits moderated; the grades agreed in "
+               f"{view.pct(f'{key}.agreement')}; linearly weighted Cohen's kappa {kappa_text}."],
+    )
 
 
-def standards_table(service: Service, framework: Framework, figures: Figures, quarter: Quarter) -> Table:
+def standards_table(service: Service, framework: Framework, quarter: Quarter, view: View) -> Table:
     """Each practice standard: where it applied, share met, share not met by team type."""
     prefix = f"standards.{service.id}"
     team_types = [t for t in framework.team_types
-                  if any(f"{prefix}.{s.id}.team_type.{t.id}.applicable" in figures for s in service.standards)]
+                  if any(f"{prefix}.{s.id}.team_type.{t.id}.applicable" in view.figures for s in service.standards)]
     rows = []
     for standard in service.standards:
         key = f"{prefix}.{standard.id}"
-        row = [standard.label[:1].upper() + standard.label[1:], f"{figures.get(f'{key}.applicable', 0):,}"]
-        met = figures.get(f"{key}.met.pct")
-        row.append(fmt_pct(met) if met is not None else NOT_APPLICABLE)
-        for team in team_types:
-            value = figures.get(f"{key}.team_type.{team.id}.not_met.pct")
-            row.append(fmt_pct(value) if value is not None else NOT_APPLICABLE)
-        rows.append(row)
+        rows.append([standard.label[:1].upper() + standard.label[1:], view.count(f"{key}.applicable"),
+                     view.pct(f"{key}.met"), view.interval(f"{key}.met"),
+                     *[view.pct(f"{key}.team_type.{t.id}.not_met") for t in team_types]])
     return Table(
         caption=f"{service.name}: practice standards, {quarter.short_label}",
-        columns=["Practice standard", "Cases where it applied", "Met (percentage)",
+        columns=["Practice standard", "Cases where it applied", "Met (percentage)", "Met, 95% interval",
                  *[f"Not met, {t.label} teams (percentage)" for t in team_types]],
         rows=rows,
         notes=["Percentages are of the cases where the standard applied (met or not met)."],
     )
 
 
-def survey_table(survey: Survey, framework: Framework, figures: Figures, quarter: Quarter) -> Table:
+def survey_table(survey: Survey, framework: Framework, quarter: Quarter, view: View) -> Table:
     """Each question's answers with their shares of those who answered."""
     key = f"feedback.{survey.id}"
     rows = []
     for question in survey.questions:
-        answered = figures.get(f"{key}.{question.id}.answered", 0)
         for answer in framework.answers(question):
-            count, pct = _count_pct(figures, f"{key}.{question.id}.answer.{answer.id}", True)
-            rows.append([f"{question.text} {answer.label}", f"{answered:,}", count, pct])
+            share = f"{key}.{question.id}.answer.{answer.id}"
+            rows.append([f"{question.text} {answer.label}", view.count(f"{key}.{question.id}.answered"),
+                         view.count(f"{share}.count"), view.pct(share), view.interval(share)])
     return Table(
         caption=f"{survey.label}: answers, {quarter.short_label}",
-        columns=["Question and answer", "Answered the question", "Gave this answer", "Percentage of those who answered"],
+        columns=["Question and answer", "Answered the question", "Gave this answer",
+                 "Percentage of those who answered", "95% interval"],
         rows=rows,
     )
 
 
-def engagement_table(framework: Framework, figures: Figures, previous: Figures, quarter: Quarter,
-                     previous_quarter: Quarter, has_previous: bool) -> Table:
+def engagement_table(framework: Framework, quarter: Quarter, now: View, before: View) -> Table:
+    """Activities by type; engagement counts are not about children and are not suppressed."""
     rows = []
     for activity in framework.engagement.activity_types:
         key = f"engagement.type.{activity.id}.count"
-        then = previous.get(key) if has_previous else None
-        rows.append([activity.label, f"{figures.get(key, 0):,}",
-                     f"{then:,}" if then is not None else NOT_AVAILABLE])
-    rows.append(["All activities", f"{figures.get('engagement.count', 0):,}",
-                 f"{previous['engagement.count']:,}" if has_previous and "engagement.count" in previous
+        rows.append([activity.label, f"{now.figures.get(key, 0):,}",
+                     f"{before.figures[key]:,}" if key in before.figures else NOT_AVAILABLE])
+    rows.append(["All activities", f"{now.figures.get('engagement.count', 0):,}",
+                 f"{before.figures['engagement.count']:,}" if "engagement.count" in before.figures
                  else NOT_AVAILABLE])
     return Table(
-        caption=f"Engagement activities by type, {quarter.short_label} and {previous_quarter.short_label}",
-        columns=["Activity", f"{quarter.short_label} number", f"{previous_quarter.short_label} number"],
+        caption=f"Engagement activities by type, {quarter.short_label} and {quarter.previous.short_label}",
+        columns=["Activity", f"{quarter.short_label} number", f"{quarter.previous.short_label} number"],
         rows=rows,
     )

@@ -297,9 +297,30 @@ def some_engagement(w: Writer, n: int) -> None:
         w.add_activity(*w.rng.choice(kinds))
 
 
+OFSTED = ["outstanding", "good", "requires_improvement", "inadequate"]
+
+
+def moderate(w: Writer, service: str, n: int) -> None:
+    """A moderator regrades ``n`` audits: mostly agreeing, otherwise one grade apart."""
+    rng = w.rng
+    for row in w.audits:
+        row.setdefault("moderated_grade", "")
+    audits = [a for a in w.audits if a["service"] == service and a["grade"]]
+    for row in rng.sample(audits, n):
+        index = OFSTED.index(row["grade"])
+        if rng.random() < 0.75:
+            row["moderated_grade"] = row["grade"]
+        else:
+            step = rng.choice([-1, 1]) if 0 < index < len(OFSTED) - 1 else (1 if index == 0 else -1)
+            row["moderated_grade"] = OFSTED[index + step]
+
+
 def later_quarter(w: Writer) -> None:
-    """2014-15-Q1: every service on the Ofsted scale, the family support service now graded."""
+    """2014-15-Q1: every service on the Ofsted scale, the family support service now
+    graded, and the first moderation exercise."""
     random_quarter(w, "ofsted")
+    moderate(w, "csc", 40)
+    moderate(w, "tss", 12)
     rng = w.rng
     ages = [7, 9, 11, 12, 13, 14, 15, 16, 16, 17]
     w.add_survey("cp_child_interview", [("child" if a < 13 else "young_person", a) for a in ages], {

@@ -55,16 +55,26 @@ def copy_sample(tmp_path: Path):
     return _copy
 
 
-@pytest.fixture(scope="session")
-def sample_run(tmp_path_factory) -> Path:
-    """Run the sample quarter once through the command; tests only read it."""
+def _run_sample(tmp_path_factory, mode: str) -> Path:
     from qa_lib.cli import main
 
-    out = tmp_path_factory.mktemp("outputs")
+    out = tmp_path_factory.mktemp(f"outputs-{mode}")
     code = main(["run", "--quarter", "2013-14-Q4", "--params", str(ROOT / "params" / "2013-14-Q4.yaml"),
-                 "--output-dir", str(out)])
+                 "--output-dir", str(out), "--mode", mode])
     assert code == 0
     return out / "2013-14-Q4"
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> Path:
+    """The sample quarter run once in internal mode (every seed figure shown); tests only read it."""
+    return _run_sample(tmp_path_factory, "internal")
+
+
+@pytest.fixture(scope="session")
+def publication_run(tmp_path_factory) -> Path:
+    """The sample quarter run once in publication mode, the default."""
+    return _run_sample(tmp_path_factory, "publication")
 
 
 @pytest.fixture(scope="session")

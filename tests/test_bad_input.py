@@ -235,7 +235,7 @@ def test_no_previous_quarter_and_a_service_without_audits_are_warnings(copy_samp
 
 def test_excel_realities_are_accepted(copy_sample, framework, tmp_path):
     """A BOM, Windows-1252 text, trailing blank rows, Yes/YES/y, grades in any case with spaces."""
-    root = copy_sample(QUARTER)
+    root = copy_sample(str(Q.previous), QUARTER)
     folder = root / QUARTER
     rows = rows_of(folder / "case_audits.csv")
     spelled = {"yes": ["Yes", "YES", "y"], "no": ["No", "NO", "n", " no "]}

@@ -15,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
+from qa_lib.measures import VERDICTS
 from qa_lib.narrative import whole_percent
 
 from conftest import ROOT
@@ -56,10 +57,12 @@ KEY_SENTENCES = [
     "In none of the audited cases was a child judged to be at risk of harm.",
     "The CAFs audited represent 14% of CAFs undertaken by agencies other than Targeted Support and Children's Centres.",
     "14 children and young people took part, aged from 6 to 18.",
-    "Of the 14 who answered, 100% report feeling safe.",
+    "Of the 14 who answered, 100% [u] report feeling safe.",
+    "the share judged good or outstanding (52% to 59%) is comparable: the change is within sampling "
+    "variation (p = 0.32)",
     "in 98% of cases, the divisional standard",
-    "67% did not know about the local offer",
-    "86% noted that they were not informed about personal budgets",
+    "67% [u] did not know about the local offer",
+    "86% [u] noted that they were not informed about personal budgets",
 ]
 
 
@@ -85,8 +88,13 @@ def test_figures_json_shape_and_exactness(sample_figures):
     assert abs(doc["previous"]["audits.csc.band.adequate_or_better.pct"] - 82) <= 3  # "comparable"
     assert doc["figures"]["engagement.type.residential_home_visit.count"] >= 2
     for values in (doc["figures"], doc["previous"]):
+        words = {k: v for k, v in values.items() if isinstance(v, str)}
+        assert words and all(k.endswith(".change.verdict") and v in VERDICTS for k, v in words.items())
         assert all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                   for v in values.values())
+                   for k, v in values.items() if k not in words)
+    assert doc["figures"]["audits.tss.band.good_or_better.change.verdict"] == "comparable"
+    assert doc["figures"]["audits.tss.band.good_or_better.ci_low"] < 59.4 < \
+        doc["figures"]["audits.tss.band.good_or_better.ci_high"]
     # Every key of the previous quarter that exists on both sides uses the same grammar.
     assert set(doc["previous"]) & set(doc["figures"])
 
@@ -130,7 +138,7 @@ def test_key_sentences_in_pdf(pdf_text, sentence):
 
 def test_html_is_self_contained_with_no_code_prompts_or_parameters(html, soup):
     assert html.startswith("<!DOCTYPE html>") and soup.html["lang"] == "en-GB"
-    assert soup.title.string == "Children's Services Quality Assurance Framework"
+    assert soup.title.string == "OFFICIAL-SENSITIVE: Children's Services Quality Assurance Framework"
     for leftover in ("build_report", "report.audit_outcomes", "data_root", "In&nbsp;[", "jp-InputPrompt",
                      "Parameters", "injected-parameters", "<script", "Traceback"):
         assert leftover not in html, leftover
@@ -163,7 +171,8 @@ def test_pdf_is_a4_with_page_numbers(sample_run, pdf_text):
     width, height = (float(v) for v in reader.pages[0].mediabox[2:])
     assert (round(width), round(height)) == (595, 842)  # A4 in points
     assert f"Page 1 of {len(reader.pages)}" in pdf_text
-    assert reader.metadata.title == "Children's Services Quality Assurance Framework"
+    assert reader.metadata.title == "OFFICIAL-SENSITIVE: Children's Services Quality Assurance Framework"
+    assert all("OFFICIAL-SENSITIVE" in page.extract_text() for page in reader.pages)
 
 
 def test_executed_notebook_has_its_outputs(sample_run):
@@ -191,3 +200,23 @@ def test_committed_notebook_has_no_outputs():
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code and all(not c["outputs"] and c["execution_count"] is None for c in code)
     assert sum("parameters" in c["metadata"].get("tags", []) for c in code) == 1
+
+
+def test_publication_mode_suppresses_small_numbers(publication_run):
+    soup = BeautifulSoup((publication_run / "report.html").read_text(encoding="utf-8"), "html.parser")
+    text = plain(soup.get_text(" "))
+    assert soup.title.string == "OFFICIAL: Children's Services Quality Assurance Framework"
+    # The seed's CAF grades (4, 9 and 2 of 15) cannot all be shown.
+    caf = next(t for t in soup.find_all("table") if "Common Assessment Framework" in t.caption.get_text())
+    cells = [td.get_text() for td in caf.find_all("td")]
+    assert "[c]" in cells
+    assert "By grade: 4 good, 9 requires improvement and 2 inadequate." not in text
+    assert "[c] confidential" in text
+    # Figures that are safe to show still read as in the seed.
+    assert "Of the cases audited, 82% were judged to be adequate or good, and 18% inadequate." in text
+    assert "Appendix: methodology" in text and "from 1 to 5 are shown as [c]" in text
+    reader = PdfReader(publication_run / "report.pdf")
+    assert all("OFFICIAL" in page.extract_text() and "OFFICIAL-SENSITIVE" not in page.extract_text()
+               for page in reader.pages)
+    figures = json.loads((publication_run / "figures.json").read_text(encoding="utf-8"))
+    assert figures["figures"]["audits.caf.grade.inadequate.count"] == 2, "figures.json stays exact"

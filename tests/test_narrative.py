@@ -1,7 +1,8 @@
 import pytest
 
 from qa_lib.errors import CommentaryError
-from qa_lib.narrative import (audit_comparison, audit_sentences, fill_placeholders, fmt_value, join_words,
+from qa_lib.disclosure import View
+from qa_lib.narrative import (audit_comparison, audit_sentences, fill_placeholders, identifying_details, join_words,
                               parse_commentary, standards_sentences, survey_sentences, whole_percent)
 from qa_lib.quarter import Quarter
 
@@ -17,11 +18,13 @@ def test_whole_percent_rounds_half_up(value, expected):
     assert whole_percent(value) == expected
 
 
-def test_fmt_value_by_key():
-    assert fmt_value("audits.x.band.good.pct", 59.4) == "59%"
-    assert fmt_value("feedback.s.sample_pct", 14.5) == "15%"
-    assert fmt_value("audits.x.count", 1320) == "1,320"
-    assert fmt_value("feedback.s.age.min", 6) == "6"
+def test_view_values_by_key():
+    view = View({"audits.x.band.good.pct": 59.4, "feedback.s.sample_pct": 14.5, "feedback.s.respondents": 40,
+                 "audits.x.count": 1320, "feedback.s.age.min": 6})
+    assert view.value("audits.x.band.good.pct") == "59%"
+    assert view.value("feedback.s.sample_pct") == "15%"
+    assert view.value("audits.x.count") == "1,320"
+    assert view.value("feedback.s.age.min") == "6"
 
 
 def test_join_words():
@@ -29,8 +32,9 @@ def test_join_words():
     assert join_words(["a", "b", "c"]) == "a, b and c"
 
 
-FIGS = {"audits.csc.count": 320, "audits.tss.band.good_or_better.pct": 59.40594059405941}
-PREV = {"audits.tss.band.good_or_better.pct": 52.0}
+FIGS = View({"audits.csc.count": 320, "audits.tss.band.good_or_better.pct": 59.40594059405941,
+             "audits.tss.graded": 101})
+PREV = View({"audits.tss.band.good_or_better.pct": 52.0, "audits.tss.graded": 100})
 CTX = {"quarter.name": "quarter 4"}
 
 
@@ -84,24 +88,24 @@ def test_audit_sentences_carry_the_headline_and_worst_grade(framework):
     figures = {f"{key}.count": 320, f"{key}.graded": 320, f"{key}.band.{band.id}.pct": 81.875,
                f"{key}.grade.{worst.id}.pct": 18.125}
     figures |= {f"{key}.grade.{g.id}.count": 1 for g in scale.grades}
-    text = " ".join(audit_sentences(service, scale, figures, Q4))
+    text = " ".join(audit_sentences(service, scale, View(figures), Q4))
     assert f"A total of 320 {service.audit_unit} were audited and graded in quarter 4." in text
     assert f"82% were judged to be {band.label}, and 18% {worst.label.lower()}." in text
 
 
 def test_no_audits_says_so(framework):
     service, scale = _service_with_headline(framework)
-    sentences = audit_sentences(service, scale, {f"audits.{service.id}.count": 0}, Q4)
+    sentences = audit_sentences(service, scale, View({f"audits.{service.id}.count": 0}), Q4)
     assert sentences == [f"No {service.audit_unit} were audited by {service.name} in quarter 4."]
 
 
 def test_comparison_explains_a_missing_quarter_or_a_scale_change(framework):
     service, scale = _service_with_headline(framework)
-    missing = audit_comparison(service, scale, scale, {}, Q4.previous, has_previous=False)
-    assert "no data for quarter 3 2013-14" in missing
-    other_scale = next(s for s in framework.grade_scales.values() if s.grade_ids != scale.grade_ids)
-    changed = audit_comparison(service, scale, other_scale, {"x": 1}, Q4.previous, has_previous=True)
-    assert "grading scale changed" in changed
+    missing = audit_comparison(service, framework, View({}), View({}, available=False), Q4)
+    assert "no data for quarter 3 2013-14" in missing[0]
+    first_ofsted = Quarter.parse("2014-15-Q1")
+    changed = audit_comparison(service, framework, View({}), View({f"audits.{service.id}.graded": 10}), first_ofsted)
+    assert "grading scale changed in quarter 1" in changed[0]
 
 
 def test_standards_sentences_flag_team_types_above_the_threshold(framework):
@@ -111,7 +115,7 @@ def test_standards_sentences_flag_team_types_above_the_threshold(framework):
     figures = {f"{p}.{first.id}.met.pct": 98.0, f"{p}.{second.id}.met.pct": 70.0,
                f"{p}.{second.id}.team_type.fieldwork.not_met.pct": 27.0,
                f"{p}.{first.id}.team_type.fieldwork.not_met.pct": 2.0}
-    text = " ".join(standards_sentences(service, framework, figures))
+    text = " ".join(standards_sentences(service, framework, View(figures)))
     assert f"“{first.label}”, met in 98%" in text
     assert f"{second.label} (not met in 27% of fieldwork cases)" in text
     assert f"{first.label} (not met" not in text
@@ -122,8 +126,21 @@ def test_survey_sentences(framework):
     q = survey.questions[0]
     key = f"feedback.{survey.id}"
     figures = {f"{key}.respondents": 14, f"{key}.age.min": 6, f"{key}.age.max": 18,
-               f"{key}.{q.id}.answered": 14, f"{key}.{q.id}.positive.pct": 100.0}
-    text = " ".join(survey_sentences(survey, figures))
+               f"{key}.{q.id}.answered": 14, f"{key}.{q.id}.positive.pct": 100.0, f"{key}.{q.id}.positive.count": 14}
+    text = " ".join(survey_sentences(survey, View(figures)))
     assert f"14 {survey.respondent_noun} took part, aged from 6 to 18." in text
-    assert f"Of the 14 who answered, 100% {q.positive_statement}." in text
-    assert survey_sentences(survey, {}) == []
+    assert f"Of the 14 who answered, 100% [u] {q.positive_statement}." in text  # 14 is below the minimum base
+    assert survey_sentences(survey, View({})) == []
+    hidden = View(figures, suppressed=frozenset({f"{key}.respondents", f"{key}.{q.id}.answered"}))
+    text = " ".join(survey_sentences(survey, hidden))
+    assert "[c]" in text and "aged from" not in text and "100%" not in text
+
+
+def test_commentary_that_could_single_out_a_child_is_flagged():
+    text = "## feedback.csc\n\nOne child who has had eight social workers gave an eloquent plea.\n" \
+           "Three families said so. Most children felt safe; a case management system is planned.\n"
+    found = [(p.rule, p.row, p.value) for p in identifying_details(text, "c.md")]
+    assert ("commentary_identifying_detail", 3, "One child who") in found
+    assert ("commentary_small_number", 3, "One child") in found
+    assert ("commentary_small_number", 4, "Three families") in found
+    assert len(found) == 3

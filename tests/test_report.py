@@ -24,7 +24,7 @@ def test_without_a_previous_quarter_the_report_says_so(copy_sample):
     assert doc["previous_quarter"] is None and doc["previous"] == {}
     assert "No comparison with the previous quarter is available: there are no data for quarter 3 2013-14." \
         in text_of(report.audit_outcomes())
-    assert report.history == [(report.quarter, report.figures)]
+    assert report.history == [(report.quarter, report.view)]
 
 
 def test_a_service_with_no_audits_says_so_without_nan(copy_sample, framework):

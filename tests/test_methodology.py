@@ -1,0 +1,220 @@
+"""The methodology against independent calculations: intervals, the test, kappa,
+scale changes, and properties of rounding and suppression."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qa_lib.disclosure import Group, View, count_groups, protect_group, suppressed_keys
+from qa_lib.formatting import whole_percent
+from qa_lib.measures import audit_figures, comparison_figures, moderation_figures, wilson_interval
+from qa_lib.quarter import Quarter
+from qa_lib.report import build_report
+
+from conftest import audit_row
+
+Q4 = Quarter.parse("2013-14-Q4")
+Q1 = Quarter.parse("2014-15-Q1")
+Z = 1.959963984540054  # the 97.5% point of the standard normal
+
+
+def wilson_by_hand(k: int, n: int) -> tuple[float, float]:
+    p = k / n
+    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
+    return 100 * (centre - half), 100 * (centre + half)
+
+
+@pytest.mark.parametrize("k, n", [(60, 101), (0, 15), (15, 15), (262, 320), (1, 4)])
+def test_wilson_interval_matches_the_formula(k, n):
+    assert wilson_interval(k, n) == pytest.approx(wilson_by_hand(k, n), abs=1e-9)
+
+
+def fisher_by_hand(a: int, b: int, c: int, d: int) -> float:
+    """Two-sided Fisher exact p: the total probability of tables no likelier than the observed."""
+    row1, col1, n = a + b, a + c, a + b + c + d
+
+    def prob(x: int) -> float:
+        return math.comb(col1, x) * math.comb(n - col1, row1 - x) / math.comb(n, row1)
+
+    observed = prob(a)
+    return sum(prob(x) for x in range(max(0, row1 + col1 - n), min(row1, col1) + 1)
+               if prob(x) <= observed * (1 + 1e-7))
+
+
+def _grades(service, scale, counts):
+    rows = [audit_row(f"{g}-{i}", service.id, g) for g, n in zip(scale.grade_ids, counts) for i in range(n)]
+    frame = pd.DataFrame(rows)
+    frame["moderated_grade"] = ""
+    frame["agency"] = ""
+    return frame
+
+
+def _tss(framework):
+    service = next(s for s in framework.services if (sc := framework.scale_for(s.id, Q4)) and len(sc.grades) == 4)
+    return service, framework.scale_for(service.id, Q4)
+
+
+def test_fisher_test_and_verdicts_match_hand_calculation(framework):
+    service, scale = _tss(framework)
+    now = audit_figures(_grades(service, scale, [12, 48, 32, 9]), framework, Q4, {})
+    before = audit_figures(_grades(service, scale, [10, 42, 30, 18]), framework, Q4.previous, {})
+    changes = comparison_figures(now, before, framework, Q4)
+    band = f"audits.{service.id}.band.{scale.headline_band}"
+    assert changes[f"{band}.change.p_value"] == pytest.approx(fisher_by_hand(60, 41, 52, 48), rel=1e-9)
+    assert changes[f"{band}.change.verdict"] == "comparable"
+    # A large fall in the worst grade is an improvement; a large rise a decline.
+    worse = audit_figures(_grades(service, scale, [5, 20, 25, 50]), framework, Q4.previous, {})
+    worst = f"audits.{service.id}.grade.{scale.worst_grade.id}"
+    assert comparison_figures(now, worse, framework, Q4)[f"{worst}.change.verdict"] == "improvement"
+    assert comparison_figures(worse, now, framework, Q4)[f"{worst}.change.verdict"] == "decline"
+    assert comparison_figures(now, worse, framework, Q4)[f"{band}.change.verdict"] == "improvement"
+    # A grade the framework does not judge either way gets no verdict.
+    undirected = [g for g in scale.grades if g.higher_is_better is None]
+    assert undirected and not any(f".grade.{g.id}.change" in k for g in undirected for k in changes)
+
+
+def kappa_by_hand(table: list[list[int]]) -> float:
+    k = len(table)
+    n = sum(map(sum, table))
+    weight = [[1 - abs(i - j) / (k - 1) for j in range(k)] for i in range(k)]
+    rows = [sum(r) / n for r in table]
+    cols = [sum(table[i][j] for i in range(k)) / n for j in range(k)]
+    observed = sum(weight[i][j] * table[i][j] / n for i in range(k) for j in range(k))
+    expected = sum(weight[i][j] * rows[i] * cols[j] for i in range(k) for j in range(k))
+    return (observed - expected) / (1 - expected)
+
+
+def test_moderation_agreement_and_weighted_kappa(framework):
+    service, _ = _tss(framework)
+    scale = framework.scale_for(service.id, Q1)
+    table = [[3, 1, 0, 0], [1, 8, 2, 0], [0, 1, 6, 1], [0, 0, 1, 2]]
+    rows = []
+    for i, auditor in enumerate(scale.grade_ids):
+        for j, moderator in enumerate(scale.grade_ids):
+            rows += [audit_row(f"{i}{j}{n}", service.id, auditor, date="2014-05-01", moderated_grade=moderator)
+                     for n in range(table[i][j])]
+    frame = pd.DataFrame(rows)
+    frame["agency"] = ""
+    figures = moderation_figures(frame, framework, Q1)
+    key = f"moderation.{service.id}"
+    assert figures[f"{key}.count"] == 26
+    assert figures[f"{key}.agreement.pct"] == pytest.approx(100 * 19 / 26)
+    assert figures[f"{key}.kappa"] == pytest.approx(kappa_by_hand(table), rel=1e-9)
+    assert figures[f"{key}.kappa_ci_low"] < figures[f"{key}.kappa"] < figures[f"{key}.kappa_ci_high"]
+    assert figures[f"{key}.grade.{scale.grade_ids[1]}.moderated.{scale.grade_ids[2]}.count"] == 2
+
+
+def test_the_sample_moderation_reaches_the_report():
+    report = build_report("2014-15-Q1", mode="internal")
+    assert any(k.startswith("moderation.") and k.endswith(".kappa") for k in report.figures)
+    html = report.audit_outcomes().html
+    assert "auditor’s grade against moderator’s grade" in html.replace("&#x27;", "’").replace("'", "’")
+    assert "Cohen" in html
+
+
+def test_comparisons_cross_a_scale_change_only_through_the_mapping(framework):
+    report = build_report("2014-15-Q1", mode="internal")
+    changed = [s for s in framework.services
+               if not framework.same_scale(s.id, Q1, Q1.previous) and framework.scale_for(s.id, Q1.previous)]
+    assert changed
+    for service in changed:
+        period = framework.period_for(service.id, Q1)
+        keys = [k for k in report.figures if k.startswith(f"audits.{service.id}.") and ".change." in k]
+        assert not any(".grade." in k for k in keys), "grades on two scales are never compared"
+        compared = {k.split(".")[3] for k in keys}
+        assert compared == set(period.band_map.values()) & compared
+        for old, new in period.band_map.items():
+            assert framework.earlier_band(service.id, Q1, Q1.previous, new) == old
+    text = report.audit_outcomes().html
+    assert "The grading scale changed in quarter 1" in text and "on the previous scale" in text
+
+
+def test_trend_marks_the_scale_change():
+    report = build_report("2014-15-Q1", mode="internal")
+    html = report.audit_outcomes().html
+    alt = next(a for a in html.split('alt="')[1:] if a.startswith("Line chart"))
+    assert "dashed line marks a change of grading scale" in alt
+
+
+def test_methodology_is_generated_from_what_was_used(framework):
+    text = build_report("2013-14-Q4").methodology().html
+    assert f"{framework.name}, version {framework.version}" in text.replace("&#x27;", "'")
+    assert f"from 1 to {framework.suppression_threshold} are shown as [c]" in text
+    assert f"fewer than {framework.minimum_base} cases" in text
+    assert "p ≥ 0.05" in text and "Wilson" in text
+    for service in framework.services:
+        for period in service.scales:
+            for old, new in period.band_map.items():
+                assert f"{old} → {new}" in text
+    assert "internal version" in build_report("2013-14-Q4", mode="internal").methodology().html
+
+
+# -- properties -------------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_shares_of_a_partition_add_to_100_within_rounding(framework, data):
+    service, scale = _tss(framework)
+    counts = data.draw(st.lists(st.integers(0, 40), min_size=len(scale.grades), max_size=len(scale.grades))
+                       .filter(lambda c: sum(c) > 0))
+    figures = audit_figures(_grades(service, scale, counts), framework, Q4, {})
+    shares = [figures[f"audits.{service.id}.grade.{g}.pct"] for g in scale.grade_ids]
+    assert sum(shares) == pytest.approx(100)
+    assert abs(sum(whole_percent(s) for s in shares) - 100) <= len(shares) / 2
+
+
+def _consistent_values(group: Group, values: dict[str, int], hidden: set[str], free: list[str],
+                       limit: int) -> dict[str, set[int]]:
+    """Brute force, independent of the linear programming: every assignment of the free
+    cells that reproduces what is published, and the values each hidden cell then takes."""
+    seen: dict[str, set[int]] = {c: set() for c in hidden}
+    unknown = [c for c in free if c in hidden]
+    for guess in itertools.product(range(1, limit + 1), repeat=len(unknown)):
+        cells = {c: values[c] for c in free if c not in hidden} | dict(zip(unknown, guess))
+        for parts, total in group.constraints:
+            cells[total] = sum(cells[p] for p in parts)
+        if any(c not in hidden and cells[c] != values[c] for c in group.cells):
+            continue
+        if any(c in hidden and cells[c] < 1 for c in group.cells):
+            continue  # a hidden count is never zero, and a reader may know it
+        for c in hidden:
+            seen[c].add(cells[c])
+    return seen
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_no_suppressed_count_can_be_worked_out_from_a_published_table(framework, data):
+    scales = [framework.scale_for(s.id, Q4) for s in framework.services if framework.scale_for(s.id, Q4)]
+    scale = data.draw(st.sampled_from(scales))
+    service = next(s for s in framework.services if framework.scale_for(s.id, Q4) == scale)
+    counts = data.draw(st.lists(st.integers(0, 9), min_size=len(scale.grades), max_size=len(scale.grades))
+                       .filter(lambda c: sum(c) > 0))
+    figures = audit_figures(_grades(service, scale, counts), framework, Q4, {})
+    group = next(g for g in count_groups(figures, framework, Q4) if f"audits.{service.id}.graded" in g.cells)
+    values = {c: int(figures[c]) for c in group.cells}
+    hidden = protect_group(group, values, framework.suppression_threshold)
+    assert all(c in hidden for c in group.cells if 1 <= values[c] <= framework.suppression_threshold)
+    free = [f"audits.{service.id}.grade.{g}.count" for g in scale.grade_ids]
+    seen = _consistent_values(group, values, hidden, free, limit=sum(counts) + 4)
+    for cell in hidden:
+        assert len(seen[cell]) >= 2, f"{cell} = {values[cell]} can be worked out from {values} less {hidden}"
+
+
+def test_publication_view_hides_percentages_built_on_hidden_counts(framework):
+    report = build_report("2013-14-Q4")
+    hidden = suppressed_keys(report.figures, framework, Q4)
+    view = View(report.figures, hidden, framework.minimum_base)
+    for key in hidden:
+        if key.endswith(".count"):
+            share = key.removesuffix(".count")
+            if f"{share}.pct" in report.figures:
+                assert view.pct(share) == "[c]" and view.interval(share) == "[c]"
+    assert view.count("engagement.type.scrutiny_board.count") == "2", "engagement counts are not suppressed"
