@@ -7,13 +7,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 QUARTER ?= 2013-14-Q4
 
-.PHONY: report test lab sample-data clean help
+.PHONY: report test lab sample-data screenshots clean help
 
 help:
 	@echo "make report       run the sample quarter $(QUARTER) and print the files written"
 	@echo "make test         run the whole test suite (unit, back-test, notebook)"
 	@echo "make lab          open JupyterLab in the workbook's environment"
 	@echo "make sample-data  regenerate data/sample/ from scripts/make_sample_data.py"
+	@echo "make screenshots  regenerate docs/screenshots/ (needs Debian's chromium)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ lab: $(STAMP)
 
 sample-data: $(STAMP)
 	$(BIN)/python scripts/make_sample_data.py
+
+screenshots: report
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) outputs/[0-9]* outputs/.runs outputs/.*.lock

@@ -145,19 +145,26 @@ def survey_chart(survey: Survey, view: View, quarter: Quarter) -> Chart | None:
                        f"{quarter.short_label}")
 
 
-def trend_chart(framework: Framework, history: list[tuple[Quarter, View | None]]) -> Chart | None:
-    """Each service's headline band (of the latest quarter's scale) over the quarters.
+@dataclass(frozen=True)
+class TrendSeries:
+    """One service's headline band across the quarters; NaN marks a gap."""
 
-    Earlier quarters on another scale show the band the framework maps onto it,
-    and a dashed line marks each scale change; a quarter with no data, no mapped
-    band or a suppressed share is a gap, never bridged.
+    service: Service
+    band_label: str
+    values: list[float]
+
+
+def trend_series(framework: Framework, history: list[tuple[Quarter, View | None]]
+                 ) -> tuple[list[TrendSeries], set[int]]:
+    """Each service's headline band (of the latest quarter's scale) over the quarters,
+    and the indexes of quarters that start a new grading scale.
+
+    Earlier quarters on another scale take the band the framework maps onto it; a
+    quarter with no data, no mapped band or a suppressed share is a gap.
     """
-    if len(history) < 2:
-        return None
     quarters = [q for q, _ in history]
     latest = quarters[-1]
-    series = []
-    breaks: set[int] = set()
+    series, breaks = [], set()
     for service in framework.services:
         scale = framework.scale_for(service.id, latest)
         if scale is None or not scale.headline_band:
@@ -171,7 +178,17 @@ def trend_chart(framework: Framework, history: list[tuple[Quarter, View | None]]
                     framework.scale_for(service.id, quarters[index - 1]) is not None:
                 breaks.add(index)
         if any(not math.isnan(v) for v in values):
-            series.append((service, scale.band(scale.headline_band).label, values))
+            series.append(TrendSeries(service, scale.band(scale.headline_band).label, values))
+    return series, breaks
+
+
+def trend_chart(framework: Framework, history: list[tuple[Quarter, View | None]]) -> Chart | None:
+    """The headline bands over time, a dashed line at each change of grading scale,
+    gaps never bridged."""
+    if len(history) < 2:
+        return None
+    quarters = [q for q, _ in history]
+    series, breaks = trend_series(framework, history)
     if not series:
         return None
     colours = _colours(len(series))
@@ -179,10 +196,10 @@ def trend_chart(framework: Framework, history: list[tuple[Quarter, View | None]]
         fig, ax = plt.subplots(figsize=(_WIDTH_IN, 3.8))
         xs = [q.ordinal for q in quarters]
         markers = ["o", "s", "^", "D", "v", "P"]
-        for (service, label, values), colour, marker in zip(series, colours, markers):
-            ax.plot(xs, values, color=colour, marker=marker, label=f"{service.name} ({label})")
-            last = max(i for i, v in enumerate(values) if not math.isnan(v))
-            ax.annotate(fmt_pct(values[last]), (xs[last], values[last]), textcoords="offset points",
+        for line, colour, marker in zip(series, colours, markers):
+            ax.plot(xs, line.values, color=colour, marker=marker, label=f"{line.service.name} ({line.band_label})")
+            last = max(i for i, v in enumerate(line.values) if not math.isnan(v))
+            ax.annotate(fmt_pct(line.values[last]), (xs[last], line.values[last]), textcoords="offset points",
                         xytext=(6, 0), va="center", color="black")
         for index in sorted(breaks):
             ax.axvline(xs[index] - 0.5, color="#3D3D3D", linestyle="--", linewidth=1)
@@ -192,14 +209,14 @@ def trend_chart(framework: Framework, history: list[tuple[Quarter, View | None]]
         ax.set_ylabel("Percentage of graded audits")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=1)
     described = []
-    for service, label, values in series:
-        points = [f"{q.short_label} {whole_percent(v)}%" for q, v in zip(quarters, values) if not math.isnan(v)]
-        described.append(f"{service.name} ({label}): {', '.join(points)}")
+    for line in series:
+        points = [f"{q.short_label} {whole_percent(v)}%" for q, v in zip(quarters, line.values) if not math.isnan(v)]
+        described.append(f"{line.service.name} ({line.band_label}): {', '.join(points)}")
     change = (" A dashed line marks a change of grading scale; before it each series shows the band the "
               "framework maps onto the current one." if breaks else "")
     alt = ("Line chart of the share of graded audits in each service's headline band by quarter. "
            + "; ".join(described) + "." + change + " Gaps mark quarters without data, without a comparable "
-           "band, or whose numbers are too small to show.")
+           "band, or whose numbers are too small to show. The data are in the table that follows.")
     return _finish(fig, "Audit grades over time: share in each service's headline band", alt)
 
 

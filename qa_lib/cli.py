@@ -22,7 +22,8 @@ from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputErro
 from qa_lib.loading import read_yaml_model
 from qa_lib.paths import project_root, resolve
 from qa_lib.quarter import Quarter
-from qa_lib.rendering import QuarterOutputs, run_quarter, save_workbook, validation_report
+from qa_lib.rendering import (DEFAULT_FORMATS, FORMATS, QuarterOutputs, run_quarter, save_workbook,
+                              validation_report)
 from qa_lib.report import Report, build_report
 
 log = logging.getLogger("qa_lib")
@@ -41,6 +42,7 @@ class ParamsFile(BaseModel):
     framework: str | None = None
     output_dir: str | None = None
     mode: Literal["publication", "internal"] | None = None
+    formats: list[Literal["html", "pdf", "docx", "xlsx"]] | None = None
 
 
 def read_params(path: Path) -> ParamsFile:
@@ -59,6 +61,14 @@ def resolve_parameters(args: argparse.Namespace) -> dict[str, str]:
         value = getattr(args, name, None)
         if value is not None:
             params[name] = value
+    if getattr(args, "formats", None):
+        chosen = [f.strip() for f in args.formats.split(",") if f.strip()]
+        unknown = sorted(set(chosen) - set(FORMATS))
+        if unknown or not chosen:
+            raise ParameterError(f"--formats takes a comma-separated list of {', '.join(FORMATS)}; "
+                                 f"not {', '.join(unknown) or 'nothing'}")
+        params["formats"] = chosen
+    params["formats"] = tuple(params.get("formats") or DEFAULT_FORMATS)
     if not resolve(params["data_root"]).is_dir():
         raise ParameterError(f"data root {params['data_root']} does not exist")
     if not resolve(params["framework"]).is_file():
@@ -114,7 +124,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _summarise(params, [], report.warnings, None)
         notebook_params = {k: params[k] for k in ("quarter", "data_root", "framework", "mode")}
         log.info("executing the notebook for %s", params["quarter"])
-        result = run_quarter(notebook_params, outputs, root)
+        result = run_quarter(notebook_params, outputs, root, params["formats"])
     print(f"Report for {params['quarter']} written:")
     for path in result.files:
         print(f"  {_shown(path)}")
@@ -179,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="publication (default): small numbers suppressed, marked OFFICIAL; internal: "
                               "everything shown, marked OFFICIAL-SENSITIVE")
         if name == "run":
+            cmd.add_argument("--formats", help=f"comma-separated, of {', '.join(FORMATS)} "
+                                               f"(default {','.join(DEFAULT_FORMATS)})")
             cmd.add_argument("--output-dir", dest="output_dir",
                              help=f"where <quarter>/ is written (default {DEFAULTS['output_dir']})")
         else:

@@ -35,6 +35,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 NOTEBOOK = "notebooks/quarterly_report.ipynb"
 REMOVED_TAGS = {"parameters", "injected-parameters", "setup", "figures"}
 OUTPUT_FILES = ("report.ipynb", "report.html", "report.pdf", "figures.json")
+FORMATS = ("html", "pdf", "docx", "xlsx")
+DEFAULT_FORMATS = ("html", "pdf")
 
 
 class WorkbookKernelManager(KernelManager):
@@ -92,21 +94,19 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], r
             os.environ["QA_PROJECT_ROOT"] = env_root
 
 
-def figures_from(nb: nbformat.NotebookNode) -> tuple[dict[str, Any], str]:
-    """The figures document and the page title (marking and report title) that the
-    notebook's figures cell displayed."""
+def payload_from(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """What the notebook's figures cell displayed: figures, title, marking, tables."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if FIGURES_MIME in data:
-                payload = data[FIGURES_MIME]
-                return payload["figures"], f"{payload['marking']}: {payload['title']}"
+                return data[FIGURES_MIME]
     raise RenderError("the executed notebook has no figures output (a cell tagged 'figures' calling "
                       "report.figures_output())")
 
 
 def html_from(nb: nbformat.NotebookNode, title: str) -> str:
-    """The committee paper as one self-contained HTML file."""
+    """The committee paper as one self-contained HTML file, with a contents list."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -114,7 +114,99 @@ def html_from(nb: nbformat.NotebookNode, title: str) -> str:
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVED_TAGS), enabled=True)
     css = (TEMPLATES / "committee" / "report.css").read_text(encoding="utf-8")
     body, _ = exporter.from_notebook_node(nb, resources={"qa": {"title": title, "css": css}})
-    return body
+    return with_contents(body)
+
+
+def with_contents(html: str) -> str:
+    """Give each section heading an id and list them after the front sheet."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    headings = soup.main.find_all("h2") if soup.main else []
+    if not headings:
+        return html
+    items = []
+    for number, heading in enumerate(headings, start=1):
+        heading["id"] = f"section-{number}"
+        link = soup.new_tag("a", href=f"#section-{number}")
+        link.string = heading.get_text()
+        item = soup.new_tag("li")
+        item.append(link)
+        items.append(item)
+    nav = soup.new_tag("nav", attrs={"class": "contents", "aria-labelledby": "contents-heading"})
+    title = soup.new_tag("p", attrs={"id": "contents-heading", "class": "contents-heading"})
+    title.string = "Contents"
+    listing = soup.new_tag("ol")
+    for item in items:
+        listing.append(item)
+    nav.append(title)
+    nav.append(listing)
+    front = soup.main.find("header")
+    if front:
+        front.insert_after(nav)
+    else:
+        soup.main.insert(0, nav)
+    return str(soup)
+
+
+def docx_from(html: str, target: Path) -> None:
+    """Word for committee systems that take it: pandoc (in the pypandoc-binary wheel) from the same HTML."""
+    import pypandoc
+
+    pypandoc.convert_text(html, "docx", format="html", outputfile=str(target),
+                          extra_args=["--resource-path", str(TEMPLATES)])
+
+
+def _cell_value(text: str) -> Any:
+    """Numbers as numbers for spreadsheet users; symbols and words stay text."""
+    plain = text.replace(",", "")
+    if plain.isdigit():
+        return int(plain)
+    if plain.endswith("%") and plain[:-1].isdigit():
+        return int(plain[:-1])
+    return text
+
+
+def xlsx_from(payload: dict[str, Any], target: Path) -> None:
+    """The data-tables annex, laid out by gptables as the Analysis Function's guidance on
+    releasing statistics in spreadsheets asks: cover, contents, notes, one table a sheet."""
+    import gptables as gpt
+    import pandas as pd
+
+    from qa_lib.disclosure import SYMBOL_MEANINGS
+
+    document = payload["figures"]
+    # Notes in order of first reference, as gptables numbers them [note 1], [note 2], …
+    notes = {"symbols": " ".join(f"{symbol} means {meaning}." for symbol, meaning in SYMBOL_MEANINGS.items())}
+    keys: dict[str, str] = {}
+    sheets = {}
+    for table in payload["tables"]:
+        frame = pd.DataFrame([[cell if i == 0 else _cell_value(cell) for i, cell in enumerate(row)]
+                              for row in table["rows"]], columns=table["columns"])
+        refs = "$$symbols$$"
+        for note in table["notes"]:
+            if any(note.startswith(symbol + " ") for symbol in SYMBOL_MEANINGS):
+                continue  # the symbols note covers it
+            if note not in keys:
+                keys[note] = f"note{len(notes) + 1}"
+                notes[keys[note]] = note
+            refs += f" $${keys[note]}$$"
+        sheets[f"Table {table['number']}"] = gpt.GPTable(
+            table=frame, table_name=f"table_{table['number']}", title=f"Table {table['number']}: {table['caption']}",
+            scope=f"Quarter {document['quarter']}",
+            source=f"Source: the quarter's case file audits, feedback and engagement records ({payload['marking']})",
+            subtitles=[f"Percentages are whole numbers rounded half up. {refs}"], index_columns={2: 0})
+    contact = payload.get("contact") or {}
+    cover = gpt.Cover(
+        title=f"{payload['title']}: data tables, {document['quarter']}",
+        intro=[f"The tables of the quarterly quality assurance report for {document['quarter']}, one to a sheet.",
+               f"Security marking: {payload['marking']}."],
+        about=["Suppressed, unreliable and unavailable values use the Government Statistical Service shorthand, "
+               "explained on the notes sheet.", "The methodology is in the report's appendix."],
+        contact=[v for v in (contact.get("name"), contact.get("email"), contact.get("telephone")) if v] or ["-"])
+    numbered = pd.DataFrame({"Note number": list(notes), "Note text": list(notes.values())})
+    gpt.write_workbook(str(target), sheets, cover=cover, notes_table=numbered,
+                       contentsheet_options={"title": "Contents"})
 
 
 def pdf_from(html: str, target: Path) -> None:
@@ -268,7 +360,8 @@ def validation_report(quarter: str, errors: list[Problem], warnings: list[Proble
                        "warnings": [as_dict(p) for p in warnings]}, indent=2, ensure_ascii=False) + "\n"
 
 
-def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path) -> RunResult:
+def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
+                formats: tuple[str, ...] = DEFAULT_FORMATS) -> RunResult:
     """Execute and render one quarter and publish it; the caller holds the lock.
 
     Raises
@@ -280,11 +373,17 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path)
     work = outputs.new_run()
     try:
         nb = execute_notebook(root / NOTEBOOK, work / "report.ipynb", parameters, root)
-        document, title = figures_from(nb)
-        write_json(work / "figures.json", document)
-        html = html_from(nb, title)
-        (work / "report.html").write_text(html, encoding="utf-8")
-        pdf_from(html, work / "report.pdf")
+        payload = payload_from(nb)
+        write_json(work / "figures.json", payload["figures"])
+        html = html_from(nb, f"{payload['marking']}: {payload['title']}")
+        if "html" in formats:
+            (work / "report.html").write_text(html, encoding="utf-8")
+        if "pdf" in formats:
+            pdf_from(html, work / "report.pdf")
+        if "docx" in formats:
+            docx_from(html, work / "report.docx")
+        if "xlsx" in formats:
+            xlsx_from(payload, work / "report.xlsx")
         outputs.publish(work)
     except Exception as exc:
         notebook = work / "report.ipynb"
@@ -292,4 +391,5 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path)
         shutil.rmtree(work, ignore_errors=True)
         raise RenderError(f"{exc}. The notebook as far as it ran is in {where}; "
                           f"the previous outputs are unchanged") from exc
-    return RunResult(outputs.final, [outputs.final / name for name in OUTPUT_FILES])
+    names = ["report.ipynb", *[f"report.{f}" for f in FORMATS if f in formats], "figures.json"]
+    return RunResult(outputs.final, [outputs.final / name for name in names])

@@ -91,7 +91,8 @@ class Report:
     history: list[tuple[Quarter, View | None]]
     commentary: narrative.Commentary
     warnings: list[Problem] = field(default_factory=list)
-    _numbers: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0})
+    _numbers: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0, "para": 0})
+    rendered_tables: list[dict[str, Any]] = field(default_factory=list)
 
     # -- conveniences ---------------------------------------------------------------
     @property
@@ -141,8 +142,13 @@ class Report:
         }
 
     # -- building blocks --------------------------------------------------------------
-    def _table(self, table: tables.Table) -> str:
+    def _table(self, table: tables.Table | None) -> str:
+        if table is None:
+            return ""
         self._numbers["table"] += 1
+        self.rendered_tables.append({"number": self._numbers["table"], "caption": table.caption,
+                                     "columns": table.columns, "rows": table.rows,
+                                     "notes": table.notes + table.symbol_notes()})
         return table.to_html(self._numbers["table"])
 
     def _chart(self, chart: charts.Chart | None) -> str:
@@ -156,11 +162,13 @@ class Report:
         text = self.commentary.get(section)
         if not text:
             return ""
-        return _markdown(text)
+        return _markdown(text, self._numbers)
 
-    @staticmethod
-    def _paragraph(sentences: list[str]) -> str:
-        return f"<p>{escape(' '.join(sentences))}</p>" if sentences else ""
+    def _paragraph(self, sentences: list[str]) -> str:
+        """A numbered paragraph, numbered as committee papers number them."""
+        if not sentences:
+            return ""
+        return f"<p class=\"para\">{_para_number(self._numbers)}{escape(' '.join(sentences))}</p>"
 
     def _small_base_note(self, base: str) -> str:
         """A warning where a base is too small to support a percentage."""
@@ -228,7 +236,8 @@ class Report:
             parts.append(f'<section class="paras"><h3>{escape(service.name)}</h3>{"".join(body)}</section>')
         trend = self._chart(charts.trend_chart(self.framework, self.history))
         if trend:
-            parts.append(f'<section class="paras"><h3>Audit grades over time</h3>{trend}</section>')
+            data = self._table(tables.trend_table(self.framework, self.history))
+            parts.append(f'<section class="paras"><h3>Audit grades over time</h3>{trend}{data}</section>')
         future = self._commentary("audits_future")
         if future:
             parts.append(f'<section class="paras"><h3>Future developments</h3>{future}</section>')
@@ -388,31 +397,51 @@ class Report:
 
     def figures_output(self) -> FiguresOutput:
         """The figures as a machine-readable output the renderer writes to figures.json."""
-        return FiguresOutput(self.figures_document(), self.title, self.marking)
+        return FiguresOutput(self.figures_document(), self.title, self.marking, self.rendered_tables,
+                             self.meeting.get("contact") or {})
 
 
 @dataclass
 class FiguresOutput:
+    """What the renderer needs besides the HTML: the figures, the title and
+    marking, and every table as data for the spreadsheet annex."""
+
     document: dict[str, Any]
     title: str
     marking: str
+    tables: list[dict[str, Any]]
+    contact: dict[str, Any]
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         figures = self.document["figures"]
         text = (f"{len(figures)} figures for {self.document['quarter']}; previous quarter: "
                 f"{self.document['previous_quarter'] or 'none'} ({len(self.document['previous'])} figures)")
-        return {FIGURES_MIME: {"figures": self.document, "title": self.title, "marking": self.marking},
+        return {FIGURES_MIME: {"figures": self.document, "title": self.title, "marking": self.marking,
+                               "tables": self.tables, "contact": self.contact},
                 "text/plain": text}
 
 
+def _para_number(numbers: dict[str, int]) -> str:
+    numbers["para"] = numbers.get("para", 0) + 1
+    return f'<span class="para-no">{numbers["para"]}.</span> '
+
+
+def _numbered_paragraph(self, tokens, idx, options, env) -> str:  # markdown-it render rule
+    if tokens[idx].level == 0:  # a paragraph of its own, not one inside a list or quote
+        return f'<p class="para">{_para_number(env["numbers"])}'
+    return self.renderToken(tokens, idx, options, env)
+
+
 _MD = MarkdownIt("commonmark", {"typographer": True}).enable(["replacements", "smartquotes"])
-_ALLOWED_TAGS = {"p", "ul", "ol", "li", "em", "strong", "a", "blockquote", "br", "h4", "code"}
+_MD.add_render_rule("paragraph_open", _numbered_paragraph)
+_ALLOWED_TAGS = {"p", "ul", "ol", "li", "em", "strong", "a", "blockquote", "br", "h4", "code", "span"}
 
 
-def _markdown(text: str) -> str:
-    """Commentary Markdown to HTML that can format but not inject script or images."""
-    return nh3.clean(_MD.render(text), tags=_ALLOWED_TAGS, attributes={"a": {"href"}},
-                     url_schemes={"https", "mailto"})
+def _markdown(text: str, numbers: dict[str, int]) -> str:
+    """Commentary Markdown to HTML that can format but not inject script or images;
+    its paragraphs continue the report's paragraph numbers."""
+    return nh3.clean(_MD.render(text, {"numbers": numbers}), tags=_ALLOWED_TAGS,
+                     attributes={"a": {"href"}, "p": {"class"}, "span": {"class"}}, url_schemes={"https", "mailto"})
 
 
 def _version(package: str) -> str:

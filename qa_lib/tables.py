@@ -8,11 +8,13 @@ notes, never a blank.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from html import escape
 
 from qa_lib.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, SYMBOL_MEANINGS, View
-from qa_lib.formatting import fmt_p
+from qa_lib.charts import trend_series
+from qa_lib.formatting import fmt_p, fmt_pct
 from qa_lib.framework import Framework, Service, Survey
 from qa_lib.measures import previous_share
 from qa_lib.quarter import Quarter
@@ -152,6 +154,38 @@ def survey_table(survey: Survey, framework: Framework, quarter: Quarter, view: V
         columns=["Question and answer", "Answered the question", "Gave this answer",
                  "Percentage of those who answered", "95% interval"],
         rows=rows,
+    )
+
+
+def trend_table(framework: Framework, history: list[tuple[Quarter, View | None]]) -> Table | None:
+    """The data behind the trend chart: each service's headline band by quarter."""
+    if len(history) < 2:
+        return None
+    series, breaks = trend_series(framework, history)
+    if not series:
+        return None
+    rows = []
+    for index, (quarter, view) in enumerate(history):
+        label = quarter.short_label + (" (new scale)" if index in breaks else "")
+        cells = []
+        for line in series:
+            value = line.values[index]
+            if view is None:
+                cells.append(NOT_AVAILABLE)
+            elif math.isnan(value):
+                band = framework.earlier_band(line.service.id, history[-1][0], quarter,
+                                              framework.scale_for(line.service.id, history[-1][0]).headline_band)
+                cells.append(SUPPRESSED if band and view.hidden(f"audits.{line.service.id}.band.{band}")
+                             and f"audits.{line.service.id}.band.{band}.pct" in view.figures else NOT_APPLICABLE)
+            else:
+                cells.append(fmt_pct(value))
+        rows.append([label, *cells])
+    return Table(
+        caption="Audit grades over time: percentage of graded audits in each service's headline band",
+        columns=["Quarter", *[f"{line.service.name} ({line.band_label})" for line in series]],
+        rows=rows,
+        notes=["Before a change of grading scale each column shows the band the framework maps onto the current one."]
+        if breaks else [],
     )
 
 

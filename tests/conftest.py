@@ -55,12 +55,12 @@ def copy_sample(tmp_path: Path):
     return _copy
 
 
-def _run_sample(tmp_path_factory, mode: str) -> Path:
+def _run_sample(tmp_path_factory, mode: str, formats: str = "html,pdf") -> Path:
     from qa_lib.cli import main
 
     out = tmp_path_factory.mktemp(f"outputs-{mode}")
     code = main(["run", "--quarter", "2013-14-Q4", "--params", str(ROOT / "params" / "2013-14-Q4.yaml"),
-                 "--output-dir", str(out), "--mode", mode])
+                 "--output-dir", str(out), "--mode", mode, "--formats", formats])
     assert code == 0
     return out / "2013-14-Q4"
 
@@ -73,8 +73,8 @@ def sample_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def publication_run(tmp_path_factory) -> Path:
-    """The sample quarter run once in publication mode, the default."""
-    return _run_sample(tmp_path_factory, "publication")
+    """The sample quarter run once in publication mode, the default, in every format."""
+    return _run_sample(tmp_path_factory, "publication", "html,pdf,docx,xlsx")
 
 
 @pytest.fixture(scope="session")

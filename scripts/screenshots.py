@@ -1,0 +1,42 @@
+"""Regenerate docs/screenshots/ from the sample quarter's outputs (make screenshots).
+
+The HTML is captured in headless Chromium (Debian's package, driven by
+Playwright); the PDF's first pages are rendered with pypdfium2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pypdfium2
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "outputs" / "2013-14-Q4"
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def main() -> int:
+    if not (REPORT / "report.html").exists():
+        print("run `make report` first", file=sys.stderr)
+        return 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        page.goto((REPORT / "report.html").resolve().as_uri())
+        page.screenshot(path=str(OUT / "report-html.png"))
+        browser.close()
+    pdf = pypdfium2.PdfDocument(str(REPORT / "report.pdf"))
+    for index in range(2):
+        pdf[index].render(scale=1.2).to_pil().save(OUT / f"report-pdf-page-{index + 1}.png")
+    print(f"screenshots written to {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
