@@ -29,7 +29,7 @@ from qa_lib.report import Report, build_report
 log = logging.getLogger("qa_lib")
 
 DEFAULTS = {"data_root": "data", "framework": "params/framework.yaml", "output_dir": "outputs",
-            "mode": "publication"}
+            "mode": "publication", "status": "draft"}
 
 
 class ParamsFile(BaseModel):
@@ -42,6 +42,7 @@ class ParamsFile(BaseModel):
     framework: str | None = None
     output_dir: str | None = None
     mode: Literal["publication", "internal"] | None = None
+    status: Literal["draft", "final"] | None = None
     formats: list[Literal["html", "pdf", "docx", "xlsx"]] | None = None
 
 
@@ -57,7 +58,7 @@ def resolve_parameters(args: argparse.Namespace) -> dict[str, str]:
         raise ParameterError(f"params file {args.params} is for quarter {from_file['quarter']}, "
                              f"but --quarter is {quarter}")
     params = {**DEFAULTS, **from_file, "quarter": quarter}
-    for name in ("data_root", "framework", "output_dir", "mode"):
+    for name in ("data_root", "framework", "output_dir", "mode", "status"):
         value = getattr(args, name, None)
         if value is not None:
             params[name] = value
@@ -73,12 +74,20 @@ def resolve_parameters(args: argparse.Namespace) -> dict[str, str]:
         raise ParameterError(f"data root {params['data_root']} does not exist")
     if not resolve(params["framework"]).is_file():
         raise ParameterError(f"framework file {params['framework']} does not exist")
+    params["params_file"] = _relative(args.params) if args.params else None
     return params
+
+
+def _relative(path: str) -> str:
+    """A path as recorded in outputs: relative to the project root when inside it."""
+    from qa_lib.paths import display
+    return display(resolve(path))
 
 
 def _check(params: dict[str, str]) -> Report:
     """Load, validate and compute the quarter in-process, before any execution."""
-    return build_report(params["quarter"], params["data_root"], params["framework"], params["mode"])
+    return build_report(params["quarter"], params["data_root"], params["framework"], params["mode"],
+                        params["status"], params["output_dir"], params["params_file"])
 
 
 def problems_of(exc: InputError) -> list[Problem]:
@@ -122,7 +131,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                   f"the previous outputs are unchanged.", file=sys.stderr)
             raise
         _summarise(params, [], report.warnings, None)
-        notebook_params = {k: params[k] for k in ("quarter", "data_root", "framework", "mode")}
+        notebook_params = {k: params[k] for k in ("quarter", "data_root", "framework", "mode", "status",
+                                                  "output_dir", "params_file")}
         log.info("executing the notebook for %s", params["quarter"])
         result = run_quarter(notebook_params, outputs, root, params["formats"])
     print(f"Report for {params['quarter']} written:")
@@ -141,6 +151,145 @@ def cmd_validate(args: argparse.Namespace) -> int:
     _summarise(params, [], report.warnings, args.json)
     print(f"{params['quarter']}: valid; {len(report.figures)} figures computed; "
           f"{len(report.warnings)} warning(s).")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Re-check a run's inputs against its manifest, re-execute it and compare."""
+    import json
+    import tempfile
+
+    from qa_lib.loading import sha256
+    from qa_lib.report import DATA_ROOT, OUTPUT_DIR
+    from qa_lib.rendering import NOTEBOOK, execute_notebook, html_from, make_portable, payload_from
+
+    folder = Path(args.folder)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file():
+        raise ParameterError(f"{folder} has no manifest.json: is it an output folder of `qa-report run`?")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    root = project_root()
+    problems = []
+    data_root = resolve(args.data_root or manifest["parameters"]["data_root"], root)
+    places = {DATA_ROOT: data_root, OUTPUT_DIR: folder.resolve().parent}
+    for name, recorded in manifest["inputs"].items():
+        prefix, _, rest = name.partition("/")
+        path = places[prefix] / rest if prefix in places else resolve(name, root)
+        if not path.is_file():
+            problems.append(f"input {name} is missing")
+        elif sha256(path) != recorded:
+            problems.append(f"input {name} has changed since the run (SHA-256 {recorded[:12]}… is now "
+                            f"{sha256(path)[:12]}…)")
+    parameters = dict(manifest["parameters"], data_root=str(data_root),
+                      output_dir=str(folder.resolve().parent))  # where the run found earlier quarters
+    old_figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory(prefix="qa-verify-") as tmp:
+        notebook = Path(tmp) / "report.ipynb"
+        log.info("re-executing %s", parameters["quarter"])
+        nb = execute_notebook(root / NOTEBOOK, notebook, parameters, root)
+        make_portable(nb, notebook, root)
+        payload = payload_from(nb)
+        new_figures = payload["figures"]
+        html = html_from(nb, f"{payload['marking']}: {payload['title']}")
+    for part in ("figures", "previous"):
+        old, new = old_figures.get(part, {}), new_figures.get(part, {})
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) != new.get(key):
+                problems.append(f"{part} {key}: was {old.get(key, 'absent')}, now {new.get(key, 'absent')}")
+    for key in ("quarter", "previous_quarter"):
+        if old_figures.get(key) != new_figures.get(key):
+            problems.append(f"{key}: was {old_figures.get(key)}, now {new_figures.get(key)}")
+    if (folder / "report.html").is_file() and (folder / "report.html").read_text(encoding="utf-8") != html:
+        problems.append("report.html differs from a re-run on these inputs")
+    if problems:
+        print(f"{folder}: NOT reproduced", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print(f"{folder}: reproduced: inputs unchanged, {len(new_figures['figures'])} figures and the HTML identical")
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Run every quarter in a range in parallel worker processes, each isolated."""
+    import subprocess
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    first, last = Quarter.parse(args.start), Quarter.parse(args.end)
+    if last < first:
+        raise ParameterError(f"--to {last} is before --from {first}")
+    quarters = []
+    q = first
+    while q <= last:
+        quarters.append(q)
+        q = q.next
+    jobs = args.jobs or os.cpu_count() or 1
+    running: set[str] = set()
+    lock = threading.Lock()
+
+    def one(quarter: Quarter) -> tuple[str, str, float, str]:
+        command = [sys.executable, "-m", "qa_lib.cli", "run", "--quarter", str(quarter)]
+        for flag, value in (("--data-root", args.data_root), ("--output-dir", args.output_dir),
+                            ("--framework", args.framework), ("--mode", args.mode), ("--status", args.status),
+                            ("--formats", args.formats)):
+            if value:
+                command += [flag, value]
+        with lock:
+            running.add(str(quarter))
+            print(f"started {quarter}; running: {', '.join(sorted(running))}", file=sys.stderr, flush=True)
+        began = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True)
+        seconds = time.monotonic() - began
+        with lock:
+            running.discard(str(quarter))
+            state = "ok" if done.returncode == 0 else f"failed (exit {done.returncode})"
+            print(f"finished {quarter}: {state}; running: {', '.join(sorted(running)) or 'none'}",
+                  file=sys.stderr, flush=True)
+        reason = "" if done.returncode == 0 else (done.stderr.strip().splitlines() or ["no message"])[-1]
+        output = Path(args.output_dir or DEFAULTS["output_dir"]) / str(quarter)
+        return str(quarter), state if not reason else f"{state}: {reason[:100]}", seconds, str(output)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(one, quarters))
+    width = max(len(r[1]) for r in results)
+    print(f"{'quarter':<11}  {'status':<{width}}  {'seconds':>7}  output folder")
+    for quarter, state, seconds, output in results:
+        print(f"{quarter:<11}  {state:<{width}}  {seconds:7.1f}  {output}")
+    return 0 if all(r[1] == "ok" for r in results) else 1
+
+
+def cmd_new_quarter(args: argparse.Namespace) -> int:
+    """Create a quarter's params file and data folder with its data-entry workbook."""
+    import yaml
+
+    from qa_lib.framework import load_framework
+    from qa_lib.template import build_template
+
+    quarter = Quarter.parse(args.quarter)
+    data_root = args.data_root or DEFAULTS["data_root"]
+    framework = args.framework or DEFAULTS["framework"]
+    params_path = resolve(f"params/{quarter}.yaml")
+    if params_path.exists():
+        raise ParameterError(f"{_shown(params_path)} already exists; edit it instead")
+    folder = resolve(data_root) / str(quarter)
+    folder.mkdir(parents=True, exist_ok=True)
+    template = folder / "template.xlsx"
+    if not template.exists():
+        save_workbook(build_template(load_framework(resolve(framework)), quarter), template)
+    params_path.write_text(f"# Parameters for {quarter} ({quarter.months}).\n"
+                           + yaml.safe_dump({"quarter": str(quarter), "data_root": data_root, "framework": framework,
+                                             "status": "draft"}, sort_keys=False), encoding="utf-8")
+    print(f"Created {_shown(params_path)} and {_shown(folder)}/ with {template.name}.")
+    print("Next:")
+    print(f"  1. Fill in {_shown(template)} (or put the quarter's CSV files in {_shown(folder)}/), and save the "
+          f"workbook as {quarter}.xlsx there.")
+    print(f"  2. Optionally add quarter.yaml (meeting details, populations) and commentary.md (see "
+          f"docs/data-contract.md).")
+    print(f"  3. qa-report validate --quarter {quarter} --params {_shown(params_path)}")
+    print(f"  4. qa-report run --quarter {quarter} --params {_shown(params_path)}  (add --status final for "
+          f"the committee)")
     return 0
 
 
@@ -185,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--data-root", dest="data_root", help=f"folder of quarter folders (default {DEFAULTS['data_root']})")
         cmd.add_argument("--params", help="YAML params file, e.g. params/2013-14-Q4.yaml")
         cmd.add_argument("--framework", help=f"framework YAML (default {DEFAULTS['framework']})")
+        cmd.add_argument("--status", choices=["draft", "final"],
+                         help="draft (default): watermarked DRAFT on every page; final: for the committee")
         cmd.add_argument("--mode", choices=["publication", "internal"],
                          help="publication (default): small numbers suppressed, marked OFFICIAL; internal: "
                               "everything shown, marked OFFICIAL-SENSITIVE")
@@ -202,12 +353,34 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--framework", help=f"framework YAML (default {DEFAULTS['framework']})")
     template.add_argument("--output", help="file to write (default <data root>/<quarter>/template.xlsx)")
     template.set_defaults(func=cmd_template)
+    verify = sub.add_parser("verify", help="re-check a run's inputs, re-execute it and compare (exit 1 if it differs)")
+    verify.add_argument("folder", help="an output folder, e.g. outputs/2013-14-Q4")
+    verify.add_argument("--data-root", dest="data_root",
+                        help="where the run's data root is now, if it lies outside the project")
+    verify.set_defaults(func=cmd_verify)
+    batch = sub.add_parser("batch", help="run every quarter in a range in parallel")
+    batch.add_argument("--from", dest="start", required=True, help="first quarter, e.g. 2013-14-Q1")
+    batch.add_argument("--to", dest="end", required=True, help="last quarter, e.g. 2014-15-Q1")
+    batch.add_argument("--jobs", type=int, help="worker processes (default: the number of cores)")
+    for flag in ("--data-root", "--output-dir", "--framework", "--formats"):
+        batch.add_argument(flag, dest=flag[2:].replace("-", "_"))
+    batch.add_argument("--mode", choices=["publication", "internal"])
+    batch.add_argument("--status", choices=["draft", "final"])
+    batch.set_defaults(func=cmd_batch)
+    new = sub.add_parser("new-quarter", help="create a quarter's params file and data folder with its workbook")
+    new.add_argument("quarter", help="e.g. 2014-15-Q2")
+    new.add_argument("--data-root", dest="data_root", help=f"default {DEFAULTS['data_root']}")
+    new.add_argument("--framework", help=f"default {DEFAULTS['framework']}")
+    new.set_defaults(func=cmd_new_quarter)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    # The console shows warnings (progress too with -v); run.log records progress regardless.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.INFO if args.verbose else logging.WARNING)
     log.setLevel(logging.INFO if args.verbose else logging.WARNING)
     for noisy in ("weasyprint", "fontTools", "papermill"):
         # Their progress and font-subsetting chatter hides the analyst's own warnings.

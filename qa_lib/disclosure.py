@@ -33,6 +33,7 @@ LOW_RELIABILITY = "[u]"
 NOT_AVAILABLE = "[x]"
 NOT_APPLICABLE = "[z]"
 ROUNDS_TO_ZERO = "[low]"
+REVISED = "[r]"
 
 SYMBOL_MEANINGS = {
     SUPPRESSED: "confidential: a small number, or a number from which one could be worked out, is not shown",
@@ -40,6 +41,7 @@ SYMBOL_MEANINGS = {
     NOT_AVAILABLE: "not available: no data for that quarter",
     NOT_APPLICABLE: "not applicable: nothing to count, or not on that quarter's grading scale",
     ROUNDS_TO_ZERO: "rounds to 0% but is not zero",
+    REVISED: "revised: differs from the figure first published, because the data were corrected since",
 }
 
 
@@ -173,7 +175,14 @@ class View:
     suppressed: frozenset[str] = frozenset()
     minimum_base: int = 30
     available: bool = True
+    revised: frozenset[str] = frozenset()
     notes: set[str] = field(default_factory=set)
+
+    def _mark(self, text: str, *keys: str) -> str:
+        """Add [r] to a shown value whose figure was revised since publication."""
+        if any(k in self.revised for k in keys):
+            return f"{text} {self._symbol(REVISED)}"
+        return text
 
     def _symbol(self, symbol: str) -> str:
         self.notes.add(symbol)
@@ -194,7 +203,7 @@ class View:
             return self._symbol(NOT_APPLICABLE)
         if key in self.suppressed:
             return self._symbol(SUPPRESSED)
-        return f"{int(self.figures[key]):,}"
+        return self._mark(f"{int(self.figures[key]):,}", key)
 
     def low_base(self, share: str) -> bool:
         base = base_key(share)
@@ -214,7 +223,7 @@ class View:
             text = self._symbol(ROUNDS_TO_ZERO)
         if self.low_base(share):
             text += " " + self._symbol(LOW_RELIABILITY)
-        return text
+        return self._mark(text, f"{share}.pct")
 
     def interval(self, share: str) -> str:
         if not self.available:

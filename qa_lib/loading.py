@@ -8,6 +8,8 @@ can point a person at the exact row.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -116,6 +118,43 @@ def read_yaml_model(path: Path, model: type[M], error: type[InputError], what: s
         details = "\n".join(f"  {'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
                             for err in exc.errors())
         raise error(f"{what} {path} is invalid:\n{details}") from None
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, for the manifest and for verify."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def quarter_files(data_root: Path, quarter: Quarter) -> list[Path]:
+    """Every file of a quarter's folder (what a run may read), in a stable order."""
+    folder = quarter_folder(data_root, quarter)
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def published_figures(output_dir: Path, quarter: Quarter) -> tuple[dict[str, Any], Path] | None:
+    """A quarter's figures as last reported (``<output dir>/<quarter>/figures.json``), if any.
+
+    Raises
+    ------
+    DataError
+        When the file exists but is not a figures document.
+    """
+    path = Path(output_dir) / str(quarter) / "figures.json"
+    if not path.is_file():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        figures = document["figures"]
+        if document.get("quarter") != str(quarter) or not isinstance(figures, dict):
+            raise ValueError("not the figures of this quarter")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError([Problem("unreadable_file", display(path), None, None, None,
+                                 f"the figures.json a run writes ({exc})")]) from None
+    return figures, path
 
 
 def normalise_id(value: str) -> str:

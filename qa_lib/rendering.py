@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,33 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], r
             os.environ.pop("QA_PROJECT_ROOT", None)
         else:
             os.environ["QA_PROJECT_ROOT"] = env_root
+
+
+def portable_parameters(parameters: dict[str, Any], root: Path) -> dict[str, Any]:
+    """Parameters with every absolute path shown as the project shows it (no machine path)."""
+    from qa_lib.paths import display
+
+    return {k: display(Path(v), root) if isinstance(v, str) and os.path.isabs(v) else v
+            for k, v in parameters.items()}
+
+
+def make_portable(nb: nbformat.NotebookNode, path: Path, root: Path) -> None:
+    """Rewrite the executed notebook so it names no machine path: papermill records
+    absolute input and output paths and the injected parameters as given."""
+    from qa_lib.paths import display
+
+    meta = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if meta.get(key):
+            meta[key] = display(Path(meta[key]), root) if key == "input_path" else path.name
+    given = dict(meta.get("parameters", {}))
+    meta["parameters"] = portable_parameters(given, root)
+    replacements = {v: meta["parameters"][k] for k, v in given.items() if v != meta["parameters"][k]}
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            for old, new in replacements.items():
+                cell.source = cell.source.replace(repr(old)[1:-1], new)
+    nbformat.write(nb, path)
 
 
 def payload_from(nb: nbformat.NotebookNode) -> dict[str, Any]:
@@ -205,14 +233,23 @@ def xlsx_from(payload: dict[str, Any], target: Path) -> None:
                "explained on the notes sheet.", "The methodology is in the report's appendix."],
         contact=[v for v in (contact.get("name"), contact.get("email"), contact.get("telephone")) if v] or ["-"])
     numbered = pd.DataFrame({"Note number": list(notes), "Note text": list(notes.values())})
-    gpt.write_workbook(str(target), sheets, cover=cover, notes_table=numbered,
-                       contentsheet_options={"title": "Contents"})
+    book = gpt.produce_workbook(str(target), sheets, cover=cover, notes_table=numbered,
+                                contentsheet_options={"title": "Contents"})
+    # The file's own creation date comes from the data, so a re-run gives the same bytes.
+    book.set_properties({"created": datetime.fromisoformat(payload["document_date"]).replace(tzinfo=timezone.utc),
+                         "title": cover.title})
+    book.close()
 
 
-def pdf_from(html: str, target: Path) -> None:
-    """A4 PDF of the same HTML, tagged for accessibility."""
+def pdf_from(html: str, target: Path, document_date: str | None = None) -> None:
+    """A4 PDF of the same HTML, tagged for accessibility (PDF/UA), dated from the data
+    rather than the clock so that a re-run gives the same bytes."""
     from weasyprint import HTML
 
+    if document_date:
+        stamp = f'<meta name="dcterms.created" content="{document_date}T00:00:00Z">' \
+                f'<meta name="dcterms.modified" content="{document_date}T00:00:00Z">'
+        html = html.replace("</head>", stamp + "</head>", 1)
     HTML(string=html, base_url=str(TEMPLATES)).write_pdf(target, pdf_variant="pdf/ua-1")
 
 
@@ -228,6 +265,37 @@ def save_workbook(book: Any, path: Path) -> None:
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
+
+
+class _RunLog:
+    """Copies the workbook's log records of one run into ``run.log`` beside its outputs."""
+
+    def __init__(self, path: Path):
+        self.handler = logging.FileHandler(path, encoding="utf-8")
+        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.logger = logging.getLogger("qa_lib")
+        self.previous_level = self.logger.level
+        self.logger.addHandler(self.handler)
+        if self.logger.getEffectiveLevel() > logging.INFO:
+            self.logger.setLevel(logging.INFO)
+
+    def close(self) -> None:
+        if self.handler in self.logger.handlers:
+            self.logger.removeHandler(self.handler)
+            self.logger.setLevel(self.previous_level)
+            self.handler.close()
+
+
+def manifest(provenance: dict[str, Any], work: Path, started: datetime, formats: tuple[str, ...]) -> dict[str, Any]:
+    """``manifest.json``: what produced the outputs, when, and each output's SHA-256."""
+    from qa_lib.loading import sha256
+
+    from qa_lib.paths import display
+
+    return {**provenance, "output_dir": display(work.parent.parent), "formats": list(formats),
+            "started": started.isoformat(timespec="seconds"),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "outputs": {p.name: sha256(p) for p in sorted(work.iterdir()) if p.is_file()}}
 
 
 class QuarterOutputs:
@@ -371,25 +439,34 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
         were and the partly executed notebook is kept in ``failed/``.
     """
     work = outputs.new_run()
+    started = datetime.now(timezone.utc)
+    run_log = _RunLog(work / "run.log")
     try:
+        log.info("run of %s started with %s", parameters.get("quarter"), portable_parameters(parameters, root))
         nb = execute_notebook(root / NOTEBOOK, work / "report.ipynb", parameters, root)
+        make_portable(nb, work / "report.ipynb", root)
         payload = payload_from(nb)
         write_json(work / "figures.json", payload["figures"])
         html = html_from(nb, f"{payload['marking']}: {payload['title']}")
         if "html" in formats:
             (work / "report.html").write_text(html, encoding="utf-8")
         if "pdf" in formats:
-            pdf_from(html, work / "report.pdf")
+            pdf_from(html, work / "report.pdf", payload["document_date"])
         if "docx" in formats:
             docx_from(html, work / "report.docx")
         if "xlsx" in formats:
             xlsx_from(payload, work / "report.xlsx")
+        log.info("outputs written: %s", ", ".join(sorted(p.name for p in work.iterdir())))
+        run_log.close()
+        write_json(work / "manifest.json", manifest(payload["provenance"], work, started, formats))
         outputs.publish(work)
     except Exception as exc:
+        run_log.close()
         notebook = work / "report.ipynb"
         where = outputs.write_failed({"report.ipynb": notebook} if notebook.exists() else {})
         shutil.rmtree(work, ignore_errors=True)
         raise RenderError(f"{exc}. The notebook as far as it ran is in {where}; "
                           f"the previous outputs are unchanged") from exc
-    names = ["report.ipynb", *[f"report.{f}" for f in FORMATS if f in formats], "figures.json"]
+    names = ["report.ipynb", *[f"report.{f}" for f in FORMATS if f in formats], "figures.json", "manifest.json",
+             "run.log"]
     return RunResult(outputs.final, [outputs.final / name for name in names])

@@ -10,7 +10,11 @@ standard and survey name comes from the framework.
 from __future__ import annotations
 
 import importlib.metadata
+from datetime import date
 import logging
+import math
+import platform
+import subprocess
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -24,7 +28,8 @@ from qa_lib.disclosure import View, suppressed_keys
 from qa_lib.formatting import join_words
 from qa_lib.errors import DataError, ParameterError, Problem
 from qa_lib.framework import Framework, load_framework
-from qa_lib.loading import available_quarters, load_quarter, quarter_folder
+from qa_lib.loading import (available_quarters, load_quarter, published_figures, quarter_files, quarter_folder,
+                            sha256)
 from qa_lib.measures import Figures, comparison_figures, compute_figures
 from qa_lib.paths import display, project_root, resolve
 from qa_lib.quarter import Quarter
@@ -91,6 +96,9 @@ class Report:
     history: list[tuple[Quarter, View | None]]
     commentary: narrative.Commentary
     warnings: list[Problem] = field(default_factory=list)
+    status: str = "draft"
+    revisions: list[tuple[str, Any, Any]] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
     _numbers: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0, "para": 0})
     rendered_tables: list[dict[str, Any]] = field(default_factory=list)
 
@@ -193,12 +201,15 @@ class Report:
             ("Agenda item", m.get("agenda_item")),
             ("Report of", m.get("report_of")),
             ("Period", f"{self.quarter.months} ({self.quarter.long_name})"),
+            ("Status", "Draft: not for decision" if self.status == "draft" else "Final"),
         ]
         details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in rows if v not in (None, ""))
         council = f'<p class="council">{escape(str(m["council"]))}</p>' if m.get("council") else ""
         internal = ('<p class="internal-notice">Internal version: small numbers are shown. Not for '
                     'publication.</p>' if self.mode == "internal" else "")
-        return Block(f'<header class="front-sheet"><p class="marking">{escape(self.marking)}</p>{council}'
+        # The watermark's word is CSS content on an element repeated on every printed page.
+        watermark = '<div class="watermark" aria-hidden="true"></div>' if self.status == "draft" else ""
+        return Block(f'{watermark}<header class="front-sheet"><p class="marking">{escape(self.marking)}</p>{council}'
                      f'<dl>{details}</dl><h1>{escape(self.title)}</h1>{internal}</header>')
 
     def purpose(self) -> Block:
@@ -395,10 +406,42 @@ class Report:
         body = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in items)
         return Block(f'<section class="methodology"><h2>Appendix: methodology</h2><dl>{body}</dl></section>')
 
+    def provenance_appendix(self) -> Block:
+        """What produced this report: code, packages, parameters and every input's SHA-256
+        (the manifest without times or output hashes)."""
+        p = self.provenance
+        git = p["git"]
+        code = (f"qa-workbook {p['qa_workbook_version']} on Python {p['python']}, from commit "
+                f"{git['commit'] or 'unknown (not a git checkout)'}"
+                + (" with uncommitted changes" if git["dirty"] else "") + ".")
+        parameters = "; ".join(f"{k} = {v}" for k, v in p["parameters"].items() if v is not None)
+        body = [f"<p>{escape(code)} Parameters: {escape(parameters)}.</p>",
+                self._table(tables.Table("Packages that compute or render the report", ["Package", "Version"],
+                                         [[name, version] for name, version in p["packages"].items()])),
+                self._table(tables.Table("Input files and their SHA-256", ["File", "SHA-256"],
+                                         [[path, digest] for path, digest in p["inputs"].items()],
+                                         notes=["qa-report verify re-checks these hashes and re-runs the report."]))]
+        if self.revisions:
+            body.append(self._table(tables.Table(
+                f"Revisions to {self.previous_quarter.short_label} figures since they were published",
+                ["Figure", "Published", "Revised"],
+                [[key, _shown_value(old), _shown_value(new)] for key, old, new in self.revisions],
+                notes=["The report uses the revised figures and marks them [r]."])))
+        return Block('<section class="provenance"><h2>Appendix: how this report was produced</h2>'
+                     f'{"".join(body)}</section>')
+
     def figures_output(self) -> FiguresOutput:
         """The figures as a machine-readable output the renderer writes to figures.json."""
         return FiguresOutput(self.figures_document(), self.title, self.marking, self.rendered_tables,
-                             self.meeting.get("contact") or {})
+                             self.meeting.get("contact") or {}, self.provenance, self._document_date())
+
+    def _document_date(self) -> str:
+        """The date the PDF and spreadsheet carry: the meeting's, else the quarter's end,
+        so that a re-run makes the same bytes."""
+        try:
+            return date.fromisoformat(str(self.meeting.get("date"))).isoformat()
+        except ValueError:
+            return self.quarter.end_date.isoformat()
 
 
 @dataclass
@@ -411,13 +454,16 @@ class FiguresOutput:
     marking: str
     tables: list[dict[str, Any]]
     contact: dict[str, Any]
+    provenance: dict[str, Any]
+    document_date: str
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         figures = self.document["figures"]
         text = (f"{len(figures)} figures for {self.document['quarter']}; previous quarter: "
                 f"{self.document['previous_quarter'] or 'none'} ({len(self.document['previous'])} figures)")
         return {FIGURES_MIME: {"figures": self.document, "title": self.title, "marking": self.marking,
-                               "tables": self.tables, "contact": self.contact},
+                               "tables": self.tables, "contact": self.contact, "provenance": self.provenance,
+                               "document_date": self.document_date},
                 "text/plain": text}
 
 
@@ -451,24 +497,50 @@ def _version(package: str) -> str:
         return "unknown"
 
 
+def _shown_value(value: Any) -> str:
+    if value is None:
+        return "[x]"
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
 def _date_text(value: Any) -> str | None:
     if value in (None, ""):
         return None
     try:
-        from datetime import date
-
         parsed = value if hasattr(value, "strftime") else date.fromisoformat(str(value))
         return f"{parsed.day} {parsed.strftime('%B %Y')}"
     except ValueError:
         return str(value)
 
 
-def build_report(quarter: str, data_root: str = "data/sample",
-                 framework: str = "params/framework.yaml", mode: str = "publication") -> Report:
+# Packages whose versions can change a number or the rendering; named in the manifest and appendix.
+PROVENANCE_PACKAGES = ("pandas", "numpy", "pandera", "scipy", "statsmodels", "matplotlib", "afcharts",
+                       "papermill", "nbconvert", "weasyprint", "pypandoc-binary", "gptables", "markdown-it-py", "nh3")
+STATUSES = ("draft", "final")
+DATA_ROOT, OUTPUT_DIR = "<data root>", "<output dir>"  # prefixes of input names in the provenance record
+
+
+def _git(root: Path) -> dict[str, Any]:
+    """The commit the code came from and whether the working tree differed from it."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True,
+                                    check=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": dirty}
+
+
+def build_report(quarter: str, data_root: str = "data/sample", framework: str = "params/framework.yaml",
+                 mode: str = "publication", status: str = "draft", output_dir: str = "outputs",
+                 params_file: str | None = None) -> Report:
     """Load, validate and compute a quarter, its predecessor and its history.
 
     Paths are relative to the project root, wherever the caller runs. ``mode``
-    is ``publication`` (small numbers suppressed) or ``internal`` (everything shown).
+    is ``publication`` (small numbers suppressed) or ``internal`` (everything
+    shown); ``status`` is ``draft`` (watermarked) or ``final``. ``output_dir``
+    is where earlier quarters' published ``figures.json`` are looked for.
 
     Raises
     ------
@@ -477,10 +549,14 @@ def build_report(quarter: str, data_root: str = "data/sample",
     """
     if mode not in MODES:
         raise ParameterError(f"mode {mode!r} is not one of {', '.join(MODES)}")
+    if status not in STATUSES:
+        raise ParameterError(f"status {status!r} is not one of {', '.join(STATUSES)}")
     root = project_root()
     this = Quarter.parse(quarter)
-    fw = load_framework(resolve(framework, root))
+    framework_path = resolve(framework, root)
+    fw = load_framework(framework_path)
     data_root_path = resolve(data_root, root)
+    outputs_path = resolve(output_dir, root)
     current = compute_quarter(data_root_path, this, fw)
     quarters = [q for q in available_quarters(data_root_path) if q <= this]
     results: dict[Quarter, QuarterResult] = {this: current}
@@ -497,19 +573,39 @@ def build_report(quarter: str, data_root: str = "data/sample",
     for q, result in results.items():
         if q.previous in results:
             result.figures.update(comparison_figures(result.figures, results[q.previous].figures, fw, q))
-    views = {q: View(r.figures, suppressed_keys(r.figures, fw, q) if mode == "publication" else frozenset(),
-                     fw.minimum_base) for q, r in results.items()}
+    inputs = {display(framework_path, root): sha256(framework_path)}
+    if params_file:
+        inputs[display(resolve(params_file, root), root)] = sha256(resolve(params_file, root))
+    # Data files are named within the data root (given by the parameters), so the record
+    # holds no machine path and reads the same wherever the data root lies.
+    for q in sorted(results):
+        inputs |= {f"{DATA_ROOT}/{p.relative_to(data_root_path).as_posix()}": sha256(p)
+                   for p in quarter_files(data_root_path, q)}
+    # Quarters reported before: their published figures fill gaps in the data root
+    # and show where the previous quarter's figures have been revised since.
+    published: dict[Quarter, dict[str, Any]] = {}
+    for q in available_quarters(outputs_path):
+        found = published_figures(outputs_path, q) if q < this else None
+        if found:
+            published[q], path = found
+            inputs[f"{OUTPUT_DIR}/{q}/figures.json"] = sha256(path)
+    previous = results.get(this.previous)
+    revisions = _revisions(published.get(this.previous), previous.figures) if previous else []
+    sources = {q: r.figures for q, r in results.items()} | {q: f for q, f in published.items() if q not in results}
+    views = {q: View(f, suppressed_keys(f, fw, q) if mode == "publication" else frozenset(), fw.minimum_base,
+                     revised=frozenset(k for k, _, _ in revisions) if q == this.previous else frozenset())
+             for q, f in sources.items()}
     history: list[tuple[Quarter, View | None]] = []
-    if quarters:
-        q = quarters[0]
+    if sources:
+        q = min(sources)
         while q <= this:
             history.append((q, views.get(q)))
             q = q.next
-    previous = results.get(this.previous)
     context = narrative.context_values(this, this.previous)
     raw = current.data.commentary
     source = current.data.commentary_source or "commentary.md"
-    filled = narrative.fill_placeholders(raw or "", views[this], views.get(this.previous) or View({}, available=False),
+    before_view = views.get(this.previous) if previous else None
+    filled = narrative.fill_placeholders(raw or "", views[this], before_view or View({}, available=False),
                                          context, source)
     commentary = narrative.parse_commentary(filled, commentary_sections(fw), source)
     warnings = current.data.warnings + _report_warnings(fw, current, previous, this,
@@ -518,7 +614,38 @@ def build_report(quarter: str, data_root: str = "data/sample",
         warnings += narrative.identifying_details(raw or "", source)
     for problem in warnings:
         log.info(problem.describe())
-    return Report(fw, this, mode, current, previous, views, history, commentary, warnings)
+    # Paths as the project sees them: no machine path or user name reaches an output. The
+    # output folder is left out: the same inputs make the same report wherever it is written
+    # (the published figures.json read from it are inputs, with their hashes).
+    parameters = {"quarter": str(this), "data_root": display(data_root_path, root),
+                  "framework": display(framework_path, root), "mode": mode, "status": status,
+                  "params_file": display(resolve(params_file, root), root) if params_file else None}
+    provenance = {
+        "qa_workbook_version": _version("qa-workbook"),
+        "python": platform.python_version(),
+        "packages": {name: _version(name) for name in PROVENANCE_PACKAGES},
+        "git": _git(root),
+        "parameters": parameters,
+        "inputs": dict(sorted(inputs.items())),
+    }
+    if not previous:
+        views.pop(this.previous, None)  # a published figures.json alone is not a comparison
+    return Report(fw, this, mode, current, previous, views, history, commentary, warnings,
+                  status=status, revisions=revisions, provenance=provenance)
+
+
+def _revisions(published: dict[str, Any] | None, recomputed: Figures) -> list[tuple[str, Any, Any]]:
+    """Figures of the previous quarter whose published value differs from a recomputation."""
+    if not published:
+        return []
+    changed = []
+    for key in sorted(set(published) | set(recomputed)):
+        old, new = published.get(key), recomputed.get(key)
+        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and math.isclose(old, new, abs_tol=1e-9):
+            continue
+        if old != new:
+            changed.append((key, old, new))
+    return changed
 
 
 def _report_warnings(framework: Framework, current: QuarterResult, previous: QuarterResult | None,

@@ -1,0 +1,194 @@
+"""An auditor re-runs any quarter and gets the same answer: manifest, determinism,
+verify, history and revisions, status, run log, batch and new quarters."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from pypdf import PdfReader
+
+import qa_lib
+from qa_lib.cli import main
+from qa_lib.report import build_report
+
+from conftest import ROOT
+
+QUARTER = "2013-14-Q4"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_manifest_records_inputs_versions_code_times_and_outputs(publication_run):
+    manifest = json.loads((publication_run / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["qa_workbook_version"] == qa_lib.__version__
+    assert manifest["parameters"]["quarter"] == QUARTER and manifest["parameters"]["data_root"] == "data/sample"
+    assert manifest["inputs"]["params/framework.yaml"] == sha(ROOT / "params" / "framework.yaml")
+    assert manifest["inputs"]["params/2013-14-Q4.yaml"] == sha(ROOT / "params" / "2013-14-Q4.yaml")
+    for name, digest in manifest["inputs"].items():
+        if name.startswith("<data root>/"):
+            assert digest == sha(ROOT / "data" / "sample" / name.removeprefix("<data root>/")), name
+    assert "<data root>/2013-14-Q3/case_audits.csv" in manifest["inputs"], "the comparison quarter is an input"
+    assert {"pandas", "scipy", "statsmodels", "matplotlib", "weasyprint", "nbconvert"} <= set(manifest["packages"])
+    assert re.fullmatch(r"[0-9a-f]{40}", manifest["git"]["commit"]) and isinstance(manifest["git"]["dirty"], bool)
+    assert manifest["started"] <= manifest["finished"]
+    for name, digest in manifest["outputs"].items():
+        assert digest == sha(publication_run / name), name
+    assert {"report.html", "report.pdf", "report.xlsx", "report.docx", "figures.json", "report.ipynb",
+            "run.log"} <= set(manifest["outputs"])
+    # The report carries the same record, without times or output hashes.
+    html = (publication_run / "report.html").read_text(encoding="utf-8")
+    assert "Appendix: how this report was produced" in html and manifest["git"]["commit"] in html
+    assert manifest["inputs"]["params/framework.yaml"] in html and "statsmodels" in html
+    assert manifest["started"] not in html and manifest["outputs"]["figures.json"] not in html
+
+
+def _texts(folder: Path):
+    for path in folder.rglob("*"):
+        if path.suffix in (".xlsx", ".docx"):
+            with zipfile.ZipFile(path) as archive:
+                for member in archive.namelist():
+                    yield f"{path.name}:{member}", archive.read(member).decode("utf-8", "replace")
+        elif path.suffix == ".pdf":
+            yield path.name, " ".join(page.extract_text() for page in PdfReader(path).pages)
+        elif path.is_file():
+            yield path.name, path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_no_machine_path_or_user_name_in_any_output(publication_run):
+    machine = [str(publication_run.parent.parent), str(Path.home()), str(ROOT), "/tmp/", "/root/", "/home/"]
+    for name, text in _texts(publication_run):
+        for fragment in machine:
+            assert fragment not in text, f"{fragment} in {name}"
+    nb = nbformat.read(publication_run / "report.ipynb", as_version=4)
+    assert nb.metadata.papermill.input_path == "notebooks/quarterly_report.ipynb"
+    assert nb.metadata.papermill.output_path == "report.ipynb"
+
+
+def test_two_runs_make_the_same_bytes(publication_run, tmp_path):
+    time.sleep(1.1)  # a different second on the clock
+    assert main(["run", "--quarter", QUARTER, "--params", str(ROOT / "params" / "2013-14-Q4.yaml"),
+                 "--output-dir", str(tmp_path / "elsewhere"), "--mode", "publication",
+                 "--formats", "html,pdf,docx,xlsx"]) == 0
+    again = tmp_path / "elsewhere" / QUARTER
+    for name in ("report.html", "figures.json", "report.xlsx", "report.pdf"):
+        assert (publication_run / name).read_bytes() == (again / name).read_bytes(), name
+    first = nbformat.read(publication_run / "report.ipynb", as_version=4)
+    second = nbformat.read(again / "report.ipynb", as_version=4)
+    assert [c.get("outputs") for c in first.cells] == [c.get("outputs") for c in second.cells]
+
+
+def test_the_executed_notebook_passes_nbval_when_rerun(publication_run):
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", str(publication_run / "report.ipynb"),
+                             "--nbval-current-env", "--nbval-sanitize-with", "nbval_sanitize.cfg", "-q",
+                             "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_verify_reproduces_a_run_and_catches_a_tampered_input(tmp_path, copy_sample, capsys):
+    data = copy_sample("2013-14-Q3", QUARTER)
+    out = tmp_path / "out"
+    assert main(["run", "--quarter", QUARTER, "--data-root", str(data), "--output-dir", str(out)]) == 0
+    assert main(["verify", str(out / QUARTER), "--data-root", str(data)]) == 0
+    assert "reproduced" in capsys.readouterr().out
+    path = data / QUARTER / "case_audits.csv"
+    rows = path.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, row in enumerate(rows) if ",adequate," in row)
+    rows[index] = rows[index].replace(",adequate,", ",inadequate,")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["verify", str(out / QUARTER), "--data-root", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "input <data root>/2013-14-Q4/case_audits.csv has changed since the run" in err
+    assert "figures audits.csc.grade.inadequate.count: was 58, now 59" in err
+
+
+def test_revised_previous_figures_are_used_marked_and_listed(tmp_path, copy_sample):
+    data = copy_sample("2013-14-Q2", "2013-14-Q3", QUARTER)
+    out = tmp_path / "outputs"
+    published = build_report("2013-14-Q3", str(data)).figures_document()
+    key = "audits.csc.grade.inadequate.count"
+    recomputed = published["figures"][key]
+    published["figures"][key] = recomputed + 3  # the data were corrected after publication
+    (out / "2013-14-Q3").mkdir(parents=True)
+    (out / "2013-14-Q3" / "figures.json").write_text(json.dumps(published), encoding="utf-8")
+    report = build_report(QUARTER, str(data), output_dir=str(out), mode="internal")
+    assert (key, recomputed + 3, recomputed) in report.revisions
+    assert report.previous[key] == recomputed, "the report uses the recomputed value"
+    html = report.audit_outcomes().html
+    assert f"{recomputed} [r]" in html
+    assert key in report.provenance_appendix().html
+    assert "<output dir>/2013-14-Q3/figures.json" in report.provenance["inputs"]
+
+
+def test_history_takes_a_reported_quarter_whose_data_are_gone(tmp_path, copy_sample):
+    data = copy_sample("2013-14-Q1", "2013-14-Q3", QUARTER)
+    out = tmp_path / "outputs"
+    document = build_report("2013-14-Q2", "data/sample").figures_document()
+    (out / "2013-14-Q2").mkdir(parents=True)
+    (out / "2013-14-Q2" / "figures.json").write_text(json.dumps(document), encoding="utf-8")
+    with_published = dict((str(q), v) for q, v in build_report(QUARTER, str(data), output_dir=str(out)).history)
+    without = dict((str(q), v) for q, v in build_report(QUARTER, str(data), output_dir=str(tmp_path / "none")).history)
+    assert with_published["2013-14-Q2"] is not None
+    assert without["2013-14-Q2"] is None, "a quarter with neither data nor figures is a gap"
+
+
+def test_draft_is_watermarked_on_every_page_and_final_is_not(publication_run):
+    pages = PdfReader(publication_run / "report.pdf").pages
+    assert all("DRAFT" in page.extract_text() for page in pages)
+    final = build_report(QUARTER, status="final").front_sheet().html
+    draft = build_report(QUARTER).front_sheet().html
+    assert 'class="watermark"' in draft and 'class="watermark"' not in final
+    assert "Draft: not for decision" in draft and "<dd>Final</dd>" in final
+
+
+def test_each_run_leaves_a_log(publication_run):
+    text = (publication_run / "run.log").read_text(encoding="utf-8")
+    assert f"run of {QUARTER} started" in text and "outputs written" in text
+
+
+def test_version_is_semantic_and_in_the_changelog():
+    assert re.fullmatch(r"\d+\.\d+\.\d+", qa_lib.__version__)
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## {re.escape(qa_lib.__version__)}\b", changelog, re.MULTILINE)
+
+
+def test_batch_runs_quarters_in_parallel_and_isolates_a_failure(tmp_path, copy_sample):
+    data = copy_sample("2013-14-Q2", "2013-14-Q3", QUARTER)
+    (data / "2013-14-Q3" / "case_audits.csv").write_text("audit_id\n1\n", encoding="utf-8")  # broken
+    out = tmp_path / "outputs"
+    result = subprocess.run([sys.executable, "-m", "qa_lib.cli", "batch", "--from", "2013-14-Q2", "--to", QUARTER,
+                             "--data-root", str(data), "--output-dir", str(out)], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 1
+    summary = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    assert " ok " in summary["2013-14-Q2"] and "failed" in summary["2013-14-Q3"]
+    # Q4 needs Q3 for its comparison, so it fails on Q3's data too; Q2 is untouched by either.
+    assert (out / "2013-14-Q2" / "report.html").is_file()
+    assert "started 2013-14-Q2" in result.stderr and "running:" in result.stderr
+
+
+def test_new_quarter_creates_params_and_a_data_folder(tmp_path, monkeypatch, capsys):
+    project = tmp_path / "project"
+    (project / "params").mkdir(parents=True)
+    shutil.copy(ROOT / "params" / "framework.yaml", project / "params")
+    (project / "pyproject.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("QA_PROJECT_ROOT", str(project))
+    monkeypatch.chdir(project)
+    assert main(["new-quarter", "2014-15-Q2"]) == 0
+    params = (project / "params" / "2014-15-Q2.yaml").read_text(encoding="utf-8")
+    assert "quarter: 2014-15-Q2" in params and "data_root: data" in params
+    assert (project / "data" / "2014-15-Q2" / "template.xlsx").is_file()
+    out = capsys.readouterr().out
+    assert "qa-report validate --quarter 2014-15-Q2" in out and "Fill in" in out
+    assert main(["new-quarter", "2014-15-Q2"]) == 2, "an existing params file is never overwritten"
