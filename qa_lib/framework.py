@@ -7,9 +7,9 @@ with the file and the entry named before any data is read.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Annotated, Iterator
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from qa_lib.errors import FrameworkError
 from qa_lib.loading import read_yaml_model
@@ -20,10 +20,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")]  # lowercase ids, as data are matched
+
+
 class Option(_Model):
     """A categorical value the data may take, with the label the report shows."""
 
-    id: str
+    id: Id
     label: str
 
 
@@ -35,7 +38,7 @@ class Grade(Option):
 
 
 class Band(_Model):
-    id: str
+    id: Id
     label: str
     grades: list[str] = Field(min_length=1)
 
@@ -97,7 +100,7 @@ class Standard(Option):
 
 
 class Service(_Model):
-    id: str
+    id: Id
     name: str
     audit_unit: str = "cases"
     population_label: str | None = None
@@ -110,7 +113,7 @@ class Service(_Model):
 
 
 class Question(_Model):
-    id: str
+    id: Id
     text: str
     answers: str
     positive: list[str] = Field(min_length=1)
@@ -118,7 +121,7 @@ class Question(_Model):
 
 
 class Survey(_Model):
-    id: str
+    id: Id
     label: str
     respondent_noun: str
     population_label: str | None = None
@@ -126,7 +129,7 @@ class Survey(_Model):
 
 
 class FeedbackTopic(_Model):
-    id: str
+    id: Id
     title: str
     surveys: list[Survey] = Field(min_length=1)
 

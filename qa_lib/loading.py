@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from qa_lib.errors import DataError, InputError, Problem
+from qa_lib.errors import DataError, InputError, ParameterError, Problem
 from qa_lib.paths import display
 from qa_lib.quarter import Quarter
 
@@ -172,7 +172,17 @@ def normalise_yes_no(value: str) -> str:
 
 
 def quarter_folder(data_root: Path, quarter: Quarter) -> Path:
-    return Path(data_root) / str(quarter)
+    """``<data root>/<quarter>``, refused if it resolves outside the data root (a link elsewhere).
+
+    Raises
+    ------
+    ParameterError
+        When the folder leaves the data root the analyst named.
+    """
+    folder = Path(data_root) / str(quarter)
+    if folder.exists() and not folder.resolve().is_relative_to(Path(data_root).resolve()):
+        raise ParameterError(f"{display(folder)} leads outside the data root; a quarter's folder must lie within it")
+    return folder
 
 
 def available_quarters(data_root: Path) -> list[Quarter]:

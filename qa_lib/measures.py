@@ -141,6 +141,12 @@ def feedback_figures(responses: pd.DataFrame, framework: Framework, populations:
     return figures
 
 
+def age_band_counts(responses: pd.DataFrame, framework: Framework, survey_id: str) -> dict[str, int]:
+    """Respondents to a survey in each of the framework's quote age bands."""
+    ages = responses.loc[responses["survey_id"] == survey_id].drop_duplicates("respondent_id")["respondent_age"]
+    return {band.id: int(ages.between(band.min, band.max).sum()) for band in framework.quote_age_bands}
+
+
 def engagement_figures(engagement: pd.DataFrame, framework: Framework) -> Figures:
     """``engagement.…``: counts of activities by type, role and location."""
     figures: Figures = {"engagement.count": len(engagement)}

@@ -53,6 +53,9 @@ class WorkbookKernelManager(KernelManager):
         super().__init__(**kwargs)
         if os.name == "posix":
             self.transport = "ipc"
+            # Each kernel gets its own socket names: the default ("kernel-ipc" in the working
+            # directory) would let two runs started together cross their messages.
+            self.ip = str(Path(tempfile.gettempdir()) / f"qa-kernel-{secrets.token_hex(8)}")
 
     @property
     def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
@@ -233,8 +236,10 @@ def xlsx_from(payload: dict[str, Any], target: Path) -> None:
                "explained on the notes sheet.", "The methodology is in the report's appendix."],
         contact=[v for v in (contact.get("name"), contact.get("email"), contact.get("telephone")) if v] or ["-"])
     numbered = pd.DataFrame({"Note number": list(notes), "Note text": list(notes.values())})
+    # Text from the data or framework is written as text: never a formula or a link.
     book = gpt.produce_workbook(str(target), sheets, cover=cover, notes_table=numbered,
-                                contentsheet_options={"title": "Contents"})
+                                contentsheet_options={"title": "Contents"},
+                                workbook_options={"strings_to_formulas": False, "strings_to_urls": False})
     # The file's own creation date comes from the data, so a re-run gives the same bytes.
     book.set_properties({"created": datetime.fromisoformat(payload["document_date"]).replace(tzinfo=timezone.utc),
                          "title": cover.title})
@@ -340,6 +345,8 @@ class QuarterOutputs:
     def new_run(self) -> Path:
         """A fresh folder for one run (made with the user's umask, readable as outputs are)."""
         self.runs.mkdir(parents=True, exist_ok=True)
+        if not self.runs.resolve().is_relative_to(self.output_dir.resolve()):
+            raise RenderError(f"{self.runs} leads outside the output folder; refusing to write there")
         while True:
             run = self.runs / f"{self.quarter}.{secrets.token_hex(4)}"
             try:
@@ -349,9 +356,18 @@ class QuarterOutputs:
                 continue
 
     def published(self) -> Path | None:
-        """The folder the quarter's outputs currently live in, if any."""
+        """The folder the quarter's outputs currently live in, if any.
+
+        Raises
+        ------
+        RenderError
+            When the quarter's link leads outside the output folder.
+        """
         if self.final.is_symlink():
-            return self.final.resolve()
+            target = self.final.resolve()
+            if not target.is_relative_to(self.output_dir.resolve()):
+                raise RenderError(f"{self.final} leads outside the output folder; refusing to write there")
+            return target
         return self.final if self.final.is_dir() else None
 
     def publish(self, run: Path) -> None:

@@ -282,7 +282,10 @@ class Report:
         if chosen.empty:
             return ""
         types = {r.id: r.label for r in self.framework.respondent_types}
-        bands = {b.id: b.label for b in self.framework.quote_age_bands}
+        # An age band narrows who said it; it is shown only when enough respondents share it.
+        counts = measures.age_band_counts(self.current.data.tables["feedback_responses"], self.framework, survey_id)
+        bands = {b.id: b.label for b in self.framework.quote_age_bands
+                 if counts.get(b.id, 0) >= self.framework.suppression_threshold}
         items = []
         for kind, heading in (("positive", "What people valued"), ("improvement", "What could be better")):
             rows = chosen[chosen["kind"] == kind]
