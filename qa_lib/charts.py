@@ -75,7 +75,7 @@ def grade_chart(service: Service, scale: GradeScale, framework: Framework, quart
     colours = _colours(len(scale.grades))
     with plt.style.context(_STYLE):
         fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.9 + 0.75 * len(periods)))
-        for row, (period, view) in enumerate(periods):
+        for row, (_, view) in enumerate(periods):
             left = 0.0
             for grade, colour in zip(scale.grades, colours):
                 share = view.figures[f"{key}.grade.{grade.id}.pct"]

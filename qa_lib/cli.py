@@ -285,8 +285,8 @@ def cmd_new_quarter(args: argparse.Namespace) -> int:
     print("Next:")
     print(f"  1. Fill in {_shown(template)} (or put the quarter's CSV files in {_shown(folder)}/), and save the "
           f"workbook as {quarter}.xlsx there.")
-    print(f"  2. Optionally add quarter.yaml (meeting details, populations) and commentary.md (see "
-          f"docs/data-contract.md).")
+    print("  2. Optionally add quarter.yaml (meeting details, populations) and commentary.md (see "
+          "docs/data-contract.md).")
     print(f"  3. qa-report validate --quarter {quarter} --params {_shown(params_path)}")
     print(f"  4. qa-report run --quarter {quarter} --params {_shown(params_path)}  (add --status final for "
           f"the committee)")

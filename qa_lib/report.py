@@ -355,7 +355,7 @@ class Report:
         fw = self.framework
         alpha = measures.ALPHA
         directions = []
-        for scale_id, scale in fw.grade_scales.items():
+        for scale in fw.grade_scales.values():
             up = [g.label.lower() for g in scale.grades if g.higher_is_better is True]
             down = [g.label.lower() for g in scale.grades if g.higher_is_better is False]
             directions.append(f"{scale.label}: every band, and {join_words(up) or 'no grade'}, higher is better; "

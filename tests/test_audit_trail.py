@@ -14,7 +14,6 @@ import zipfile
 from pathlib import Path
 
 import nbformat
-import pytest
 from pypdf import PdfReader
 
 import qa_lib
