@@ -154,6 +154,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    """Render a quarter's executed notebook again, without executing it."""
+    from qa_lib.rendering import rerender_quarter
+
+    folder = Path(args.folder)
+    outputs = QuarterOutputs(folder.parent, Quarter.parse(folder.name))
+    formats = None
+    if args.formats:
+        formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+        unknown = sorted(set(formats) - set(FORMATS))
+        if unknown:
+            raise ParameterError(f"--formats takes a comma-separated list of {', '.join(FORMATS)}; not "
+                                 f"{', '.join(unknown)}")
+    with outputs.locked():
+        result = rerender_quarter(outputs, formats)
+    print(f"Report for {folder.name} rendered again:")
+    for path in result.files:
+        print(f"  {_shown(path)}")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-check a run's inputs against its manifest, re-execute it and compare."""
     import json
@@ -353,6 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--framework", help=f"framework YAML (default {DEFAULTS['framework']})")
     template.add_argument("--output", help="file to write (default <data root>/<quarter>/template.xlsx)")
     template.set_defaults(func=cmd_template)
+    render = sub.add_parser("render", help="render an executed report again without executing it")
+    render.add_argument("folder", help="an output folder, e.g. outputs/2013-14-Q4")
+    render.add_argument("--formats", help="comma-separated (default: the formats of the run)")
+    render.set_defaults(func=cmd_render)
     verify = sub.add_parser("verify", help="re-check a run's inputs, re-execute it and compare (exit 1 if it differs)")
     verify.add_argument("folder", help="an output folder, e.g. outputs/2013-14-Q4")
     verify.add_argument("--data-root", dest="data_root",

@@ -211,6 +211,19 @@ def _read_csv(path: Path) -> pd.DataFrame:
                        skip_blank_lines=False)
 
 
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet table, every column as text as from a CSV (dates as ISO), column by column."""
+    frame = pd.read_parquet(path)
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            series = series.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all():
+            series = series.astype("Int64")  # ages read back as 12, not 12.0
+        frame[column] = series.astype(str).where(series.notna(), "")
+    return frame
+
+
 def _cell_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
@@ -276,10 +289,14 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
     warnings: list[Problem] = []
     for name, spec in TABLES.items():
         csv = folder / f"{name}.csv"
+        parquet = folder / f"{name}.parquet"
         try:
             if csv.exists():
                 sources[name] = f"{shown}/{csv.name}"
                 raw = _read_csv(csv)
+            elif parquet.exists():
+                sources[name] = f"{shown}/{parquet.name}"
+                raw = _read_parquet(parquet)
             elif name in sheets:
                 sources[name] = f"{shown}/{book.name} [sheet {name}]"
                 raw = _read_sheet(book, name)

@@ -444,6 +444,32 @@ def validation_report(quarter: str, errors: list[Problem], warnings: list[Proble
                        "warnings": [as_dict(p) for p in warnings]}, indent=2, ensure_ascii=False) + "\n"
 
 
+def _render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...], started: datetime,
+                 run_log: _RunLog) -> None:
+    """Write every output of an executed notebook into ``work``: figures, the chosen
+    formats, then the manifest that hashes them."""
+    payload = payload_from(nb)
+    write_json(work / "figures.json", payload["figures"])
+    html = html_from(nb, f"{payload['marking']}: {payload['title']}")
+    if "html" in formats:
+        (work / "report.html").write_text(html, encoding="utf-8")
+    if "pdf" in formats:
+        pdf_from(html, work / "report.pdf", payload["document_date"])
+    if "docx" in formats:
+        docx_from(html, work / "report.docx")
+    if "xlsx" in formats:
+        xlsx_from(payload, work / "report.xlsx")
+    log.info("outputs written: %s", ", ".join(sorted(p.name for p in work.iterdir())))
+    run_log.close()
+    write_json(work / "manifest.json", manifest(payload["provenance"], work, started, formats))
+
+
+def _result(outputs: QuarterOutputs, formats: tuple[str, ...]) -> RunResult:
+    names = ["report.ipynb", *[f"report.{f}" for f in FORMATS if f in formats], "figures.json", "manifest.json",
+             "run.log"]
+    return RunResult(outputs.final, [outputs.final / name for name in names])
+
+
 def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
                 formats: tuple[str, ...] = DEFAULT_FORMATS) -> RunResult:
     """Execute and render one quarter and publish it; the caller holds the lock.
@@ -461,20 +487,7 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
         log.info("run of %s started with %s", parameters.get("quarter"), portable_parameters(parameters, root))
         nb = execute_notebook(root / NOTEBOOK, work / "report.ipynb", parameters, root)
         make_portable(nb, work / "report.ipynb", root)
-        payload = payload_from(nb)
-        write_json(work / "figures.json", payload["figures"])
-        html = html_from(nb, f"{payload['marking']}: {payload['title']}")
-        if "html" in formats:
-            (work / "report.html").write_text(html, encoding="utf-8")
-        if "pdf" in formats:
-            pdf_from(html, work / "report.pdf", payload["document_date"])
-        if "docx" in formats:
-            docx_from(html, work / "report.docx")
-        if "xlsx" in formats:
-            xlsx_from(payload, work / "report.xlsx")
-        log.info("outputs written: %s", ", ".join(sorted(p.name for p in work.iterdir())))
-        run_log.close()
-        write_json(work / "manifest.json", manifest(payload["provenance"], work, started, formats))
+        _render_into(work, nb, formats, started, run_log)
         outputs.publish(work)
     except Exception as exc:
         run_log.close()
@@ -483,6 +496,28 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
         shutil.rmtree(work, ignore_errors=True)
         raise RenderError(f"{exc}. The notebook as far as it ran is in {where}; "
                           f"the previous outputs are unchanged") from exc
-    names = ["report.ipynb", *[f"report.{f}" for f in FORMATS if f in formats], "figures.json", "manifest.json",
-             "run.log"]
-    return RunResult(outputs.final, [outputs.final / name for name in names])
+    return _result(outputs, formats)
+
+
+def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = None) -> RunResult:
+    """Render a published run's executed notebook again, without executing it
+    (after a change of template or style); the caller holds the lock."""
+    current = outputs.published()
+    if current is None or not (current / "report.ipynb").is_file():
+        raise RenderError(f"{outputs.final} holds no executed notebook to render")
+    recorded = json.loads((current / "manifest.json").read_text(encoding="utf-8")) \
+        if (current / "manifest.json").is_file() else {}
+    formats = formats or tuple(recorded.get("formats", DEFAULT_FORMATS))
+    work = outputs.new_run()
+    started = datetime.now(timezone.utc)
+    run_log = _RunLog(work / "run.log")
+    try:
+        log.info("re-render of %s without executing", outputs.quarter)
+        shutil.copyfile(current / "report.ipynb", work / "report.ipynb")
+        _render_into(work, nbformat.read(work / "report.ipynb", as_version=4), formats, started, run_log)
+        outputs.publish(work)
+    except Exception:
+        run_log.close()
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return _result(outputs, formats)

@@ -191,3 +191,21 @@ def test_new_quarter_creates_params_and_a_data_folder(tmp_path, monkeypatch, cap
     out = capsys.readouterr().out
     assert "qa-report validate --quarter 2014-15-Q2" in out and "Fill in" in out
     assert main(["new-quarter", "2014-15-Q2"]) == 2, "an existing params file is never overwritten"
+
+
+def test_render_makes_the_outputs_again_without_executing(publication_run, tmp_path, monkeypatch):
+    from qa_lib import rendering
+
+    copy = tmp_path / "outputs" / QUARTER
+    shutil.copytree(publication_run.resolve(), copy)
+    before = (copy / "report.html").read_bytes()
+
+    def no_execution(*args, **kwargs):
+        raise AssertionError("render must not execute the notebook")
+
+    monkeypatch.setattr(rendering, "execute_notebook", no_execution)
+    assert main(["render", str(copy), "--formats", "html,pdf"]) == 0
+    assert (copy / "report.html").read_bytes() == before
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["outputs"]["report.html"] == sha(copy / "report.html")
+    assert "re-render of 2013-14-Q4 without executing" in (copy / "run.log").read_text(encoding="utf-8")

@@ -77,6 +77,25 @@ def test_xlsx_sheets_and_excel_dates_are_read(tmp_path, framework):
     assert load_quarter(tmp_path, Q4).sources["case_audits"].endswith(f"{Q4}.xlsx [sheet case_audits]")
 
 
+def test_parquet_tables_read_like_csv(copy_sample, framework):
+    root = copy_sample("2013-14-Q4")
+    folder = root / str(Q4)
+    from_csv = validate_quarter(load_quarter(root, Q4), framework)
+    for table in ("case_audits", "feedback_responses"):
+        frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        if table == "case_audits":
+            frame["audit_date"] = pd.to_datetime(frame["audit_date"])
+        else:
+            frame["respondent_age"] = pd.to_numeric(frame["respondent_age"].replace("", None))
+        frame.to_parquet(folder / f"{table}.parquet")
+        (folder / f"{table}.csv").unlink()
+    data = load_quarter(root, Q4)
+    assert data.sources["case_audits"].endswith("case_audits.parquet")
+    from_parquet = validate_quarter(data, framework)
+    for table in ("case_audits", "feedback_responses"):
+        pd.testing.assert_frame_equal(from_parquet.tables[table], from_csv.tables[table], check_dtype=False)
+
+
 def test_missing_folder_and_missing_table(tmp_path):
     with pytest.raises(DataError) as err:
         load_quarter(tmp_path, Q4)
