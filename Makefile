@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 QUARTER ?= 2013-14-Q4
 
-.PHONY: report test lab sample-data screenshots clean help
+.PHONY: report test lab bench sample-data screenshots clean help
 
 help:
 	@echo "make report       run the sample quarter $(QUARTER) and print the files written"
 	@echo "make test         run the whole test suite (unit, back-test, notebook)"
 	@echo "make lab          open JupyterLab in the workbook's environment"
+	@echo "make bench        benchmarks as ratios against floors (bench/results.json)"
 	@echo "make sample-data  regenerate data/sample/ from scripts/make_sample_data.py"
 	@echo "make screenshots  regenerate docs/screenshots/ (needs Debian's chromium)"
 
@@ -34,6 +35,9 @@ lab: $(STAMP)
 
 sample-data: $(STAMP)
 	$(BIN)/python scripts/make_sample_data.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 screenshots: report
 	$(BIN)/python scripts/screenshots.py

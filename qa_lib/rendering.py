@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 NOTEBOOK = "notebooks/quarterly_report.ipynb"
 REMOVED_TAGS = {"parameters", "injected-parameters", "setup", "figures"}
-OUTPUT_FILES = ("report.ipynb", "report.html", "report.pdf", "figures.json")
 FORMATS = ("html", "pdf", "docx", "xlsx")
 DEFAULT_FORMATS = ("html", "pdf")
 
