@@ -63,12 +63,7 @@ def resolve_parameters(args: argparse.Namespace) -> dict[str, str]:
         if value is not None:
             params[name] = value
     if getattr(args, "formats", None):
-        chosen = [f.strip() for f in args.formats.split(",") if f.strip()]
-        unknown = sorted(set(chosen) - set(FORMATS))
-        if unknown or not chosen:
-            raise ParameterError(f"--formats takes a comma-separated list of {', '.join(FORMATS)}; "
-                                 f"not {', '.join(unknown) or 'nothing'}")
-        params["formats"] = chosen
+        params["formats"] = parse_formats(args.formats)
     params["formats"] = tuple(params.get("formats") or DEFAULT_FORMATS)
     if not resolve(params["data_root"]).is_dir():
         raise ParameterError(f"data root {params['data_root']} does not exist")
@@ -76,6 +71,16 @@ def resolve_parameters(args: argparse.Namespace) -> dict[str, str]:
         raise ParameterError(f"framework file {params['framework']} does not exist")
     params["params_file"] = _relative(args.params) if args.params else None
     return params
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``html,pdf`` → ``("html", "pdf")``, refusing anything but the known formats."""
+    chosen = tuple(f.strip() for f in text.split(",") if f.strip())
+    unknown = sorted(set(chosen) - set(FORMATS))
+    if unknown or not chosen:
+        raise ParameterError(f"--formats takes a comma-separated list of {', '.join(FORMATS)}; "
+                             f"not {', '.join(unknown) or 'nothing'}")
+    return chosen
 
 
 def _relative(path: str) -> str:
@@ -160,13 +165,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     folder = Path(args.folder)
     outputs = QuarterOutputs(folder.parent, Quarter.parse(folder.name))
-    formats = None
-    if args.formats:
-        formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-        unknown = sorted(set(formats) - set(FORMATS))
-        if unknown:
-            raise ParameterError(f"--formats takes a comma-separated list of {', '.join(FORMATS)}; not "
-                                 f"{', '.join(unknown)}")
+    formats = parse_formats(args.formats) if args.formats else None
     with outputs.locked():
         result = rerender_quarter(outputs, formats)
     print(f"Report for {folder.name} rendered again:")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,19 @@ def publication_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sample_figures(sample_run: Path) -> dict:
     return json.loads((sample_run / "figures.json").read_text(encoding="utf-8"))
+
+
+def output_texts(folder: Path) -> Iterator[tuple[str, str]]:
+    """Every output file's text as a reader or a tool would find it: the XML inside
+    XLSX and DOCX, the text of the PDF, everything else as it is."""
+    from pypdf import PdfReader
+
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in (".xlsx", ".docx"):
+            with zipfile.ZipFile(path) as archive:
+                for member in archive.namelist():
+                    yield f"{path.name}:{member}", archive.read(member).decode("utf-8", "replace")
+        elif path.suffix == ".pdf":
+            yield path.name, " ".join(page.extract_text() for page in PdfReader(path).pages)
+        elif path.is_file():
+            yield path.name, path.read_text(encoding="utf-8", errors="replace")

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import nbformat
@@ -20,7 +19,7 @@ import qa_lib
 from qa_lib.cli import main
 from qa_lib.report import build_report
 
-from conftest import ROOT
+from conftest import ROOT, output_texts
 
 QUARTER = "2013-14-Q4"
 
@@ -53,21 +52,9 @@ def test_manifest_records_inputs_versions_code_times_and_outputs(publication_run
     assert manifest["started"] not in html and manifest["outputs"]["figures.json"] not in html
 
 
-def _texts(folder: Path):
-    for path in folder.rglob("*"):
-        if path.suffix in (".xlsx", ".docx"):
-            with zipfile.ZipFile(path) as archive:
-                for member in archive.namelist():
-                    yield f"{path.name}:{member}", archive.read(member).decode("utf-8", "replace")
-        elif path.suffix == ".pdf":
-            yield path.name, " ".join(page.extract_text() for page in PdfReader(path).pages)
-        elif path.is_file():
-            yield path.name, path.read_text(encoding="utf-8", errors="replace")
-
-
 def test_no_machine_path_or_user_name_in_any_output(publication_run):
     machine = [str(publication_run.parent.parent), str(Path.home()), str(ROOT), "/tmp/", "/root/", "/home/"]
-    for name, text in _texts(publication_run):
+    for name, text in output_texts(publication_run):
         for fragment in machine:
             assert fragment not in text, f"{fragment} in {name}"
     nb = nbformat.read(publication_run / "report.ipynb", as_version=4)

@@ -14,12 +14,11 @@ import openpyxl
 import papermill as pm
 import pytest
 import yaml
-from pypdf import PdfReader
 
 from qa_lib.cli import main
 from qa_lib.report import build_report
 
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, output_texts
 
 IDENTIFIER_COLUMNS = ("audit_id", "case_ref", "respondent_id", "response_id", "quote_id", "activity_id")
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -32,18 +31,6 @@ def identifiers(quarter_folder: Path) -> set[str]:
             for row in csv.DictReader(handle):
                 found |= {row[c] for c in IDENTIFIER_COLUMNS if row.get(c)}
     return found
-
-
-def output_texts(folder: Path):
-    for path in sorted(folder.iterdir()):
-        if path.suffix in (".xlsx", ".docx"):
-            with zipfile.ZipFile(path) as archive:
-                for member in archive.namelist():
-                    yield f"{path.name}:{member}", archive.read(member).decode("utf-8", "replace")
-        elif path.suffix == ".pdf":
-            yield path.name, " ".join(page.extract_text() for page in PdfReader(path).pages)
-        elif path.is_file():
-            yield path.name, path.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture(scope="module")
