@@ -264,9 +264,6 @@ class Framework(_Model):
     def answers(self, question: Question) -> list[Option]:
         return self.answer_sets[question.answers]
 
-    def labels(self, options: list[Option]) -> dict[str, str]:
-        return {o.id: o.label for o in options}
-
     def iter_questions(self) -> Iterator[tuple[Survey, Question]]:
         for survey in self.surveys:
             for question in survey.questions:

@@ -73,8 +73,8 @@ def _headline(service: Service, scale: GradeScale, view: View, key: str, opening
         band = scale.band(scale.headline_band)
         parts.append(f"{view.pct(f'{key}.band.{band.id}')} were judged to be {band.label}")
     if view.shows(worst_share):
-        lead = "and " if parts else "were judged to be "
-        parts.append(f"{lead}{view.pct(worst_share)} {_lower_first(worst.label)}" if parts else
+        worst_text = f"{view.pct(worst_share)} {_lower_first(worst.label)}"
+        parts.append(f"and {worst_text}" if parts else
                      f"{view.pct(worst_share)} were judged to be {_lower_first(worst.label)}")
     if not parts:
         return (opening.format(unit=service.audit_unit) + "the shares in each grade are not shown: the numbers "
@@ -143,7 +143,7 @@ def standards_sentences(service: Service, framework: Framework, view: View) -> l
            if view.shows(f"{prefix}.{s.id}.met")]
     if not met:
         return []
-    best_pct, best = max(met, key=lambda item: item[0])
+    _, best = max(met, key=lambda item: item[0])
     sentences = [f"The practice standard met most often was “{best.label}”, met in "
                  f"{view.pct(f'{prefix}.{best.id}.met')} of the cases where it applied."]
     concerns = []
