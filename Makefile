@@ -7,13 +7,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 QUARTER ?= 2013-14-Q4
 
-.PHONY: report test lab bench sample-data screenshots clean help
+.PHONY: report test lab bench profile sample-data screenshots clean help
 
 help:
 	@echo "make report       run the sample quarter $(QUARTER) and print the files written"
 	@echo "make test         run the whole test suite (unit, back-test, notebook)"
 	@echo "make lab          open JupyterLab in the workbook's environment"
 	@echo "make bench        benchmarks as ratios against floors (bench/results.json)"
+	@echo "make profile      pyinstrument profiles of a run and of 100,000 audits (bench/profiles/)"
 	@echo "make sample-data  regenerate data/sample/ from scripts/make_sample_data.py"
 	@echo "make screenshots  regenerate docs/screenshots/ (needs Debian's chromium)"
 
@@ -38,6 +39,17 @@ sample-data: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Where the time goes: the command's own process (the kernel's work shows as waiting on it)
+# and load, validate and compute at 100,000 audits.
+profile: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	mkdir -p bench/profiles
+	$(BIN)/pyinstrument -r html -o bench/profiles/run.html -m qa_lib.cli run --quarter $(QUARTER) \
+		--data-root data/sample --output-dir bench/profiles/outputs
+	$(BIN)/python bench/make_scale_data.py --audits 100000 --format csv --out bench/profiles/scale
+	$(BIN)/pyinstrument -r html -o bench/profiles/p3.html bench/p3_workload.py workbook bench/profiles/scale
+	@echo "profiles written to bench/profiles/"
 
 screenshots: report
 	$(BIN)/python scripts/screenshots.py

@@ -12,9 +12,12 @@ from importlib.metadata import PackageNotFoundError, version
 
 from qa_lib.errors import QAError
 
+# The MIME type of the notebook's figures output: the report displays it, the renderer reads it.
+FIGURES_MIME = "application/vnd.qa-workbook+json"
+
 try:
     __version__ = version("qa-workbook")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = ["QAError", "__version__"]
+__all__ = ["FIGURES_MIME", "QAError", "__version__"]

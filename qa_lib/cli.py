@@ -12,19 +12,21 @@ import os
 import sys
 from pathlib import Path
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from qa_lib import __version__
-from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputError, LockedError, ParameterError,
-                           Problem, QAError)
+from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputError, LockedError, NotebookInputError,
+                           ParameterError, Problem, QAError, RenderError)
 from qa_lib.loading import read_yaml_model
 from qa_lib.paths import project_root, resolve
 from qa_lib.quarter import Quarter
 from qa_lib.rendering import (DEFAULT_FORMATS, FORMATS, QuarterOutputs, run_quarter, save_workbook,
                               validation_report)
-from qa_lib.report import Report, build_report
+
+if TYPE_CHECKING:
+    from qa_lib.report import Report
 
 log = logging.getLogger("qa_lib")
 
@@ -90,7 +92,9 @@ def _relative(path: str) -> str:
 
 
 def _check(params: dict[str, str]) -> Report:
-    """Load, validate and compute the quarter in-process, before any execution."""
+    """Load, validate and compute the quarter in this process, without the notebook."""
+    from qa_lib.report import build_report
+
     return build_report(params["quarter"], params["data_root"], params["framework"], params["mode"],
                         params["status"], params["output_dir"], params["params_file"])
 
@@ -121,25 +125,40 @@ def _summarise(params: dict[str, str], errors: list[Problem], warnings: list[Pro
         print(problem_table(errors + warnings), file=sys.stderr)
 
 
+def _explain_input_error(params: dict[str, str], outputs: QuarterOutputs) -> None:
+    """Validate in this process after the notebook stopped on bad input: raise the input
+    error with every problem, recorded in ``failed/validation.json``; return if none is found."""
+    try:
+        _check(params)
+    except (DataError, CommentaryError, FrameworkError) as exc:
+        where = outputs.write_failed({"validation.json": validation_report(params["quarter"], problems_of(exc), [])})
+        _summarise(params, problems_of(exc), [], None, table=isinstance(exc, DataError))
+        print(f"The problems are recorded in {_shown(where / 'validation.json')}; "
+              f"the previous outputs are unchanged.", file=sys.stderr)
+        raise
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Validate, then execute and render; on invalid input record ``failed/validation.json``."""
+    """Execute and render; on invalid input record ``failed/validation.json``.
+
+    The kernel loads, validates and computes the quarter, once: validating here
+    first would do it twice. Only when the notebook stops on bad input does this
+    process validate, to report every problem as ``validate`` does.
+    """
     params = resolve_parameters(args)
     root = project_root()
     outputs = QuarterOutputs(resolve(params["output_dir"], root), Quarter.parse(params["quarter"]))
+    notebook_params = {k: params[k] for k in ("quarter", "data_root", "framework", "mode", "status",
+                                              "output_dir", "params_file")}
     with outputs.locked():
-        try:
-            report = _check(params)
-        except (DataError, CommentaryError, FrameworkError) as exc:
-            where = outputs.write_failed({"validation.json": validation_report(params["quarter"], problems_of(exc), [])})
-            _summarise(params, problems_of(exc), [], None, table=isinstance(exc, DataError))
-            print(f"The problems are recorded in {_shown(where / 'validation.json')}; "
-                  f"the previous outputs are unchanged.", file=sys.stderr)
-            raise
-        _summarise(params, [], report.warnings, None)
-        notebook_params = {k: params[k] for k in ("quarter", "data_root", "framework", "mode", "status",
-                                                  "output_dir", "params_file")}
         log.info("executing the notebook for %s", params["quarter"])
-        result = run_quarter(notebook_params, outputs, root, params["formats"])
+        try:
+            result = run_quarter(notebook_params, outputs, root, params["formats"])
+        except RenderError as exc:
+            if isinstance(exc.__cause__, NotebookInputError):
+                _explain_input_error(params, outputs)
+            raise
+    _summarise(params, [], result.warnings, None)
     print(f"Report for {params['quarter']} written:")
     for path in result.files:
         print(f"  {_shown(path)}")

@@ -21,7 +21,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linprog
 
 from qa_lib.framework import Framework
 from qa_lib.measures import Figures, base_key
@@ -93,13 +92,8 @@ def count_groups(figures: Figures, framework: Framework, quarter: Quarter) -> li
     return groups
 
 
-def _pinned(group: Group, values: dict[str, int], hidden: set[str], cell: str) -> bool:
-    """Whether everything published pins ``cell`` to a single whole number.
-
-    Unknowns are the hidden counts of the group, each at least 1 (a zero is
-    never hidden, so a reader may assume as much); the bound is found by linear
-    programming in both directions.
-    """
+def _system(group: Group, values: dict[str, int], hidden: set[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """The published sums as equations ``a @ x == b`` in the hidden counts ``x`` of a group."""
     unknowns = [c for c in group.cells if c in hidden]
     index = {c: i for i, c in enumerate(unknowns)}
     rows, rhs = [], []
@@ -118,13 +112,52 @@ def _pinned(group: Group, values: dict[str, int], hidden: set[str], cell: str) -
         if row.any():
             rows.append(row)
             rhs.append(-known)
-    if not rows:
+    return index, np.array(rows).reshape(len(rows), len(unknowns)), np.array(rhs)
+
+
+def _pinned(group: Group, values: dict[str, int], hidden: set[str], cell: str) -> bool:
+    """Whether everything published pins ``cell`` to a single whole number.
+
+    Unknowns are the hidden counts of the group, each at least 1 (a zero is
+    never hidden, so a reader may assume as much); the bound is found by linear
+    programming in both directions. Two cheaper arguments settle most cells
+    first, with the same answer the programme would give: a sum in which the
+    cell is the only unknown pins it; and a move from the true counts that keeps
+    every published sum and every unknown at 1 or more, and shifts the cell by a
+    whole count, frees it.
+    """
+    index, a, b = _system(group, values, hidden)
+    if not len(a):
         return False
-    objective = np.zeros(len(unknowns))
-    objective[index[cell]] = 1
-    bounds = [(1, None)] * len(unknowns)
-    low = linprog(objective, A_eq=np.array(rows), b_eq=np.array(rhs), bounds=bounds, method="highs")
-    high = linprog(-objective, A_eq=np.array(rows), b_eq=np.array(rhs), bounds=bounds, method="highs")
+    i = index[cell]
+    if any(row[i] and np.count_nonzero(row) == 1 for row in a):
+        return True
+    # Directions that keep every sum: the null space of ``a``, from its singular vectors.
+    _, singular, vt = np.linalg.svd(a)
+    rank = int((singular > 1e-9 * max(a.shape)).sum())
+    moving = [d for d in vt[rank:] if abs(d[i]) > 1e-9]
+    if not moving:
+        return True  # the sums fix it
+    x = np.array([values[c] for c in index], dtype=float)  # the true counts: a feasible point
+    for d in moving:
+        d = d / d[i]  # one step of t moves the cell by t
+        room = (1 - x) / np.where(d == 0, np.nan, d)  # where each unknown reaches 1
+        lower = np.nanmax(np.where(d > 0, room, np.nan), initial=-np.inf)
+        upper = np.nanmin(np.where(d < 0, room, np.nan), initial=np.inf)
+        if upper >= 1 - 1e-9 or lower <= -1 + 1e-9:
+            return False
+    return _pinned_by_programme(a, b, i)
+
+
+def _pinned_by_programme(a: np.ndarray, b: np.ndarray, i: int) -> bool:
+    """The bound of unknown ``i`` by linear programming in both directions."""
+    from scipy.optimize import linprog
+
+    objective = np.zeros(a.shape[1])
+    objective[i] = 1
+    bounds = [(1, None)] * a.shape[1]
+    low = linprog(objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+    high = linprog(-objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
     if low.status != 0 or high.status != 0:  # unbounded above: not pinned
         return low.status == 0 and high.status == 0
     return math.floor(-high.fun + 1e-9) - math.ceil(low.fun - 1e-9) < 1

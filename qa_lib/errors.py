@@ -72,3 +72,8 @@ class LockedError(QAError):
 
 class RenderError(QAError):
     """Executing the notebook or rendering its outputs failed."""
+
+
+class NotebookInputError(RenderError):
+    """The notebook stopped on an input error (the kernel validates the data); the
+    command validates again in its own process to report every problem."""

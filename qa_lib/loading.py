@@ -11,19 +11,22 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from qa_lib.errors import DataError, InputError, ParameterError, Problem
 from qa_lib.paths import display
 from qa_lib.quarter import Quarter
+
+if TYPE_CHECKING:  # pandas is imported where tables are read: reading YAML alone needs none
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +201,39 @@ def available_quarters(data_root: Path) -> list[Quarter]:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV table, every column as text: by pyarrow's multithreaded reader, or where it
+    refuses the file (not UTF-8, a short or long row, repeated column names) by pandas,
+    which reads those as a spreadsheet user would expect."""
+    import pyarrow as pa
+
+    try:
+        return _read_csv_arrow(path)
+    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
+        return _read_csv_pandas(path)
+
+
+def _read_csv_arrow(path: Path) -> pd.DataFrame:
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        names = next(csv.reader(handle), None)
+    if not names or len(set(names)) != len(names):
+        raise ValueError("no header, or a column named twice")
+    table = pacsv.read_csv(
+        path,
+        parse_options=pacsv.ParseOptions(ignore_empty_lines=False),  # blank rows keep row numbers right
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    return table.to_pandas()
+
+
+def _read_csv_pandas(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -213,6 +249,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     """A Parquet table, every column as text as from a CSV (dates as ISO), column by column."""
+    import pandas as pd
+
     frame = pd.read_parquet(path)
     for column in frame.columns:
         series = frame[column]
@@ -225,7 +263,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 
 def _cell_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, datetime):
         return value.date().isoformat()
@@ -237,11 +275,15 @@ def _cell_text(value: Any) -> str:
 
 
 def _read_sheet(book: Path, sheet: str) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.read_excel(book, sheet_name=sheet, dtype=object, engine="openpyxl")
     return frame.map(_cell_text).astype(str) if len(frame) else frame.astype(str)
 
 
 def _tidy(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    from qa_lib.frames import map_distinct
+
     frame = frame.copy()
     frame.columns = [str(c).strip().casefold() for c in frame.columns]
     frame = frame.fillna("").astype(str)
@@ -251,10 +293,10 @@ def _tidy(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     frame = frame[~blank] if len(frame) else frame
     for column in spec.categorical:
         if column in frame:
-            frame[column] = frame[column].map(normalise_id)
+            frame[column] = map_distinct(frame[column], normalise_id)
     for column in spec.yes_no:
         if column in frame:
-            frame[column] = frame[column].map(normalise_yes_no)
+            frame[column] = map_distinct(frame[column], normalise_yes_no)
     for column in frame.columns:
         if column != ROW and column not in spec.categorical and column not in spec.yes_no:
             frame[column] = frame[column].str.strip()
@@ -270,6 +312,8 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
         When the folder, a required table or a readable file is missing or
         unreadable. Content problems are left to :mod:`qa_lib.validation`.
     """
+    import pandas as pd
+
     folder = quarter_folder(data_root, quarter)
     shown = display(folder, root)
     if not folder.is_dir():

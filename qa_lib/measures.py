@@ -16,6 +16,7 @@ from scipy.stats import fisher_exact
 from statsmodels.stats.inter_rater import cohens_kappa
 from statsmodels.stats.proportion import proportion_confint
 
+from qa_lib.frames import look_up
 from qa_lib.framework import Framework
 from qa_lib.quarter import Quarter
 
@@ -87,9 +88,7 @@ def audit_figures(audits: pd.DataFrame, framework: Framework, quarter: Quarter,
     return figures
 
 
-def _standard_shares(figures: Figures, key: str, results: pd.Series) -> None:
-    met = int((results == "met").sum())
-    not_met = int((results == "not_met").sum())
+def _standard_shares(figures: Figures, key: str, met: int, not_met: int) -> None:
     applicable = met + not_met
     figures[f"{key}.applicable"] = applicable
     _share(figures, f"{key}.met", met, applicable)
@@ -99,18 +98,22 @@ def _standard_shares(figures: Figures, key: str, results: pd.Series) -> None:
 def standards_figures(standards: pd.DataFrame, audits: pd.DataFrame, framework: Framework) -> Figures:
     """``standards.<service>.<standard>.…``, overall and per team type."""
     figures: Figures = {}
-    joined = standards.merge(audits[["audit_id", "service", "team_type"]], on="audit_id", how="inner")
+    joined = pd.concat([standards, look_up(standards["audit_id"], audits, "audit_id", ["service", "team_type"])], axis=1)
+    # One pass over the rows, however many: counts by service, standard, team type and result.
+    counts: dict[tuple[str, ...], int] = {}
+    for (service, standard, team_type, result), n in joined.groupby(
+            ["service", "standard_id", "team_type", "result"]).size().items():
+        for key in ((service, standard, team_type, result), (service, standard, None, result)):
+            counts[key] = counts.get(key, 0) + int(n)
+    present = set(audits[["service", "team_type"]].drop_duplicates().itertuples(index=False, name=None))
     for service in framework.services:
-        rows = joined[joined["service"] == service.id]
-        team_types = [t.id for t in framework.team_types
-                      if (audits.loc[audits["service"] == service.id, "team_type"] == t.id).any()]
+        team_types = [t.id for t in framework.team_types if (service.id, t.id) in present]
         for standard in service.standards:
             key = f"standards.{service.id}.{standard.id}"
-            these = rows[rows["standard_id"] == standard.id]
-            _standard_shares(figures, key, these["result"])
-            for team_type in team_types:
-                _standard_shares(figures, f"{key}.team_type.{team_type}",
-                                 these.loc[these["team_type"] == team_type, "result"])
+            for team_type in (None, *team_types):
+                _standard_shares(figures, key if team_type is None else f"{key}.team_type.{team_type}",
+                                 counts.get((service.id, standard.id, team_type, "met"), 0),
+                                 counts.get((service.id, standard.id, team_type, "not_met"), 0))
     return figures
 
 

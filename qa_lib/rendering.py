@@ -14,9 +14,10 @@ import secrets
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,9 @@ from filelock import FileLock, Timeout
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import KernelManager
 
-from qa_lib.errors import LockedError, Problem, RenderError
+from qa_lib import FIGURES_MIME
+from qa_lib.errors import InputError, LockedError, NotebookInputError, Problem, RenderError
 from qa_lib.quarter import Quarter
-from qa_lib.report import FIGURES_MIME
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,10 @@ NOTEBOOK = "notebooks/quarterly_report.ipynb"
 REMOVED_TAGS = {"parameters", "injected-parameters", "setup", "figures"}
 FORMATS = ("html", "pdf", "docx", "xlsx")
 DEFAULT_FORMATS = ("html", "pdf")
+
+
+# What the kernel imports as it starts, before it answers.
+KERNEL_WARM_UP = "import qa_lib.report"
 
 
 class WorkbookKernelManager(KernelManager):
@@ -55,11 +60,26 @@ class WorkbookKernelManager(KernelManager):
             # Each kernel gets its own socket names: the default ("kernel-ipc" in the working
             # directory) would let two runs started together cross their messages.
             self.ip = str(Path(tempfile.gettempdir()) / f"qa-kernel-{secrets.token_hex(8)}")
+        self._clients: list[Any] = []
+
+    def client(self, **kwargs: Any) -> Any:
+        client = super().client(**kwargs)
+        self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        """Stop every client's channels and the kernel (it holds nothing to save)."""
+        for client in self._clients:
+            client.stop_channels()
+        self.shutdown_kernel(now=True)
 
     @property
     def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
+        # The kernel imports the workbook while starting (outside the history: execution
+        # counts start at 1), so its imports overlap papermill's in this process.
         return KernelSpec(
-            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                  f"--IPKernelApp.exec_lines={KERNEL_WARM_UP}"],
             display_name="qa-workbook (Python)",
             language="python",
             resource_dir=str(TEMPLATES),
@@ -70,31 +90,62 @@ class WorkbookKernelManager(KernelManager):
 class RunResult:
     folder: Path
     files: list[Path]
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def start_kernel(root: Path) -> WorkbookKernelManager:
+    """Start the workbook's kernel in ``root``; it imports the workbook as it starts."""
+    env = dict(os.environ, QA_PROJECT_ROOT=str(root))  # paths resolve from the project root
+    km = WorkbookKernelManager()
+    km.start_kernel(cwd=str(root), env=env)
+    return km
+
+
+def _import_renderers() -> None:
+    """Import nbconvert and WeasyPrint while the kernel works (a thread of this process)."""
+    try:
+        import nbconvert  # noqa: F401
+        import weasyprint  # noqa: F401
+        from bs4 import BeautifulSoup  # noqa: F401
+    except Exception:  # the renderer itself will raise it, where it is needed
+        log.debug("importing the renderers ahead of use failed", exc_info=True)
+
+
+def _input_error_names(cls: type = InputError) -> set[str]:
+    return {cls.__name__}.union(*(_input_error_names(sub) for sub in cls.__subclasses__()))
 
 
 def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], root: Path,
                      timeout: int = 600) -> nbformat.NotebookNode:
-    """Run the parameterised notebook with papermill in this environment's kernel."""
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
+    """Run the parameterised notebook with papermill in this environment's kernel.
 
-    env_root = os.environ.get("QA_PROJECT_ROOT")
-    os.environ["QA_PROJECT_ROOT"] = str(root)  # the kernel inherits it: paths resolve from the root
+    The kernel starts first and imports the workbook while this process imports
+    papermill, then nbconvert and WeasyPrint for the rendering to come.
+
+    Raises
+    ------
+    NotebookInputError
+        When the notebook stopped on bad parameters, framework, data or commentary.
+    RenderError
+        When it stopped on anything else.
+    """
+    km = start_kernel(root)
+    threading.Thread(target=_import_renderers, name="import-renderers", daemon=True).start()
     try:
+        import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
+
         return pm.execute_notebook(
-            str(notebook), str(output), parameters=parameters, cwd=str(root),
-            kernel_name="python3", kernel_manager_class=WorkbookKernelManager,
+            str(notebook), str(output), parameters=parameters, cwd=str(root), km=km, kernel_name="python3",
             progress_bar=False, log_output=False, execution_timeout=timeout, start_timeout=120,
         )
     except PapermillExecutionError as exc:
         first_line = (exc.source or "").strip().splitlines()[0] if (exc.source or "").strip() else ""
-        raise RenderError(f"the notebook failed in cell {exc.exec_count} ({first_line}): "
-                          f"{exc.ename}: {exc.evalue}") from None
+        kind = NotebookInputError if exc.ename in _input_error_names() else RenderError
+        raise kind(f"the notebook failed in cell {exc.exec_count} ({first_line}): "
+                   f"{exc.ename}: {exc.evalue}") from None
     finally:
-        if env_root is None:
-            os.environ.pop("QA_PROJECT_ROOT", None)
-        else:
-            os.environ["QA_PROJECT_ROOT"] = env_root
+        km.close()
 
 
 def portable_parameters(parameters: dict[str, Any], root: Path) -> dict[str, Any]:
@@ -463,10 +514,15 @@ def _render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...]
     write_json(work / "manifest.json", manifest(payload["provenance"], work, started, formats))
 
 
-def _result(outputs: QuarterOutputs, formats: tuple[str, ...]) -> RunResult:
+def _result(outputs: QuarterOutputs, formats: tuple[str, ...], warnings: list[Problem] | None = None) -> RunResult:
     names = ["report.ipynb", *[f"report.{f}" for f in FORMATS if f in formats], "figures.json", "manifest.json",
              "run.log"]
-    return RunResult(outputs.final, [outputs.final / name for name in names])
+    return RunResult(outputs.final, [outputs.final / name for name in names], warnings or [])
+
+
+def warnings_from(nb: nbformat.NotebookNode) -> list[Problem]:
+    """The warnings the notebook's figures output carries (commentary warnings without their words)."""
+    return [Problem(**w) for w in payload_from(nb).get("warnings", [])]
 
 
 def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
@@ -486,6 +542,10 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
         log.info("run of %s started with %s", parameters.get("quarter"), portable_parameters(parameters, root))
         nb = execute_notebook(root / NOTEBOOK, work / "report.ipynb", parameters, root)
         make_portable(nb, work / "report.ipynb", root)
+        warnings = warnings_from(nb)
+        for problem in warnings:
+            log.info("warning [%s] in %s%s", problem.rule, problem.file,
+                     "" if problem.row is None else f", row {problem.row}")
         _render_into(work, nb, formats, started, run_log)
         outputs.publish(work)
     except Exception as exc:
@@ -495,7 +555,7 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
         shutil.rmtree(work, ignore_errors=True)
         raise RenderError(f"{exc}. The notebook as far as it ran is in {where}; "
                           f"the previous outputs are unchanged") from exc
-    return _result(outputs, formats)
+    return _result(outputs, formats, warnings)
 
 
 def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = None) -> RunResult:

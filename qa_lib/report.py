@@ -15,7 +15,7 @@ import logging
 import math
 import platform
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 import nh3
 from markdown_it import MarkdownIt
 
-from qa_lib import charts, measures, narrative, tables
+from qa_lib import FIGURES_MIME, charts, measures, narrative, tables
 from qa_lib.disclosure import View, suppressed_keys
 from qa_lib.formatting import join_words
 from qa_lib.errors import DataError, ParameterError, Problem
@@ -37,7 +37,6 @@ from qa_lib.validation import ValidQuarter, validate_quarter
 
 log = logging.getLogger(__name__)
 
-FIGURES_MIME = "application/vnd.qa-workbook+json"
 MODES = ("publication", "internal")
 # Government Security Classifications: internal versions hold unsuppressed
 # small numbers about vulnerable children.
@@ -436,7 +435,15 @@ class Report:
     def figures_output(self) -> FiguresOutput:
         """The figures as a machine-readable output the renderer writes to figures.json."""
         return FiguresOutput(self.figures_document(), self.title, self.marking, self.rendered_tables,
-                             self.meeting.get("contact") or {}, self.provenance, self._document_date())
+                             self.meeting.get("contact") or {}, self.provenance, self._document_date(),
+                             self._warnings_for_output())
+
+    def _warnings_for_output(self) -> list[dict[str, Any]]:
+        """The run's warnings, for the command to show once the notebook has run. A warning
+        about the commentary goes without the words it warns about: they may identify someone,
+        and the executed notebook is an output."""
+        commentary = self.current.data.commentary_source
+        return [asdict(replace(p, value=None) if commentary and p.file == commentary else p) for p in self.warnings]
 
     def _document_date(self) -> str:
         """The date the PDF and spreadsheet carry: the meeting's, else the quarter's end,
@@ -459,6 +466,7 @@ class FiguresOutput:
     contact: dict[str, Any]
     provenance: dict[str, Any]
     document_date: str
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         figures = self.document["figures"]
@@ -466,7 +474,7 @@ class FiguresOutput:
                 f"{self.document['previous_quarter'] or 'none'} ({len(self.document['previous'])} figures)")
         return {FIGURES_MIME: {"figures": self.document, "title": self.title, "marking": self.marking,
                                "tables": self.tables, "contact": self.contact, "provenance": self.provenance,
-                               "document_date": self.document_date},
+                               "document_date": self.document_date, "warnings": self.warnings},
                 "text/plain": text}
 
 

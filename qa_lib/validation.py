@@ -18,6 +18,7 @@ from pandera.errors import SchemaErrors
 
 from qa_lib.errors import DataError, Problem
 from qa_lib.framework import Framework
+from qa_lib.frames import is_in, look_up, map_distinct
 from qa_lib.loading import ROW, TABLES, QuarterData
 from qa_lib.quarter import Quarter
 
@@ -56,18 +57,24 @@ def _iso_date(text: str) -> date | None:
         return None
 
 
+def _per_value(test: Callable[[str], bool], name: str, error: str) -> pa.Check:
+    """A check of single values, run once per distinct value (dates, ages) and spread over the rows."""
+    return pa.Check(lambda series: map_distinct(series, test, bool), name=name, error=error)
+
+
 def _date_checks(quarter: Quarter) -> list[pa.Check]:
+    start, end = quarter.start_date, quarter.end_date
+
     def parses(text: str) -> bool:
         return _iso_date(text) is not None
 
     def within(text: str) -> bool:
         parsed = _iso_date(text)
-        return parsed is None or quarter.start_date <= parsed <= quarter.end_date
+        return parsed is None or start <= parsed <= end
 
     return [
-        pa.Check(parses, element_wise=True, name="bad_date", error="a date as YYYY-MM-DD"),
-        pa.Check(within, element_wise=True, name="date_outside_quarter",
-                 error=f"a date from {quarter.start_date} to {quarter.end_date}"),
+        _per_value(parses, "bad_date", "a date as YYYY-MM-DD"),
+        _per_value(within, "date_outside_quarter", f"a date from {start} to {end}"),
     ]
 
 
@@ -81,7 +88,7 @@ def _age_ok(text: str) -> bool:
     return age.is_integer() and 0 <= age <= 25
 
 
-def _schemas(framework: Framework, quarter: Quarter, audit_ids: set[str]) -> dict[str, pa.DataFrameSchema]:
+def _schemas(framework: Framework, quarter: Quarter, audit_ids: pd.Series) -> dict[str, pa.DataFrameSchema]:
     service_grades = set()
     for service in framework.services:
         scale = framework.scale_for(service.id, quarter)
@@ -130,7 +137,9 @@ def _schemas(framework: Framework, quarter: Quarter, audit_ids: set[str]) -> dic
         ),
         "practice_standards": pa.DataFrameSchema(
             {
-                "audit_id": pa.Column(str, _isin(audit_ids, "unknown_audit_id", "an audit_id listed in case_audits")),
+                # Not Check.isin: the schema would copy every audit id into itself.
+                "audit_id": pa.Column(str, pa.Check(lambda ids: is_in(ids, audit_ids), name="unknown_audit_id",
+                                                    error="an audit_id listed in case_audits")),
                 "_service_standard": pa.Column(str, _isin(service_standards, "unknown_standard",
                                                           "a practice standard of the audit's service")),
                 "result": pa.Column(str, _isin(["met", "not_met", "not_applicable"], "bad_result",
@@ -145,8 +154,7 @@ def _schemas(framework: Framework, quarter: Quarter, audit_ids: set[str]) -> dic
                 "respondent_id": nonblank("respondent_id"),
                 "respondent_type": pa.Column(str, _isin(respondent_types, "unknown_respondent_type",
                                                         "a respondent type of the framework")),
-                "respondent_age": pa.Column(str, pa.Check(_age_ok, element_wise=True, name="bad_age",
-                                                          error="a whole number from 0 to 25, or blank"),
+                "respondent_age": pa.Column(str, _per_value(_age_ok, "bad_age", "a whole number from 0 to 25, or blank"),
                                             required=False),
                 "_survey_question": pa.Column(str, _isin(survey_questions, "unknown_question",
                                                          "a question of that survey")),
@@ -307,8 +315,7 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
     problems: list[Problem] = []
     warnings: list[Problem] = []
     audits = data.tables.get("case_audits", pd.DataFrame(columns=[ROW]))
-    audit_ids = set(audits.get("audit_id", pd.Series(dtype=str)))
-    audit_services = dict(zip(audits.get("audit_id", []), audits.get("service", [])))
+    audit_ids = audits.get("audit_id", pd.Series(dtype=str))
     schemas = _schemas(framework, data.quarter, audit_ids)
     _register(schemas)
     typed: dict[str, pd.DataFrame] = {}
@@ -328,7 +335,8 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
         if missing:
             continue
         if name == "practice_standards":
-            frame = frame.assign(_service=frame["audit_id"].map(lambda a: audit_services.get(a, "")))
+            frame = frame.assign(_service=look_up(frame["audit_id"], audits, "audit_id", ["service"])["service"]
+                                 if {"audit_id", "service"} <= set(audits.columns) else "")
         checked = _add_helpers(frame)
         try:
             schemas[name].validate(checked, lazy=True)

@@ -216,6 +216,18 @@ def test_extra_column_is_a_warning(copy_sample, tmp_path):
     assert [(w["rule"], w["column"], w["severity"]) for w in warnings] == [("extra_column", "officer_notes", "warning")]
 
 
+def test_run_shows_the_warnings_the_notebook_found(copy_sample, tmp_path, capsys):
+    # The kernel validates; the command shows its warnings once the report is written.
+    root = copy_sample(str(Q.previous), QUARTER)
+    path = root / QUARTER / "engagement.csv"
+    pd.read_csv(path, dtype=str, keep_default_na=False).assign(officer_notes="x").to_csv(path, index=False)
+    assert main(["run", "--quarter", QUARTER, "--data-root", str(root), "--output-dir", str(tmp_path / "out"),
+                 "--mode", "internal"]) == 0
+    err = capsys.readouterr().err
+    assert "extra_column" in err and "officer_notes" in err
+    assert "extra_column" in (tmp_path / "out" / QUARTER / "run.log").read_text(encoding="utf-8")
+
+
 def test_no_previous_quarter_and_a_service_without_audits_are_warnings(copy_sample, framework, tmp_path):
     root = copy_sample(QUARTER)  # no 2013-14-Q3 beside it
     service = framework.services[-1].id
