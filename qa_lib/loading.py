@@ -282,25 +282,26 @@ def _read_sheet(book: Path, sheet: str) -> pd.DataFrame:
 
 
 def _tidy(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    import pandas as pd
+
     from qa_lib.frames import map_distinct
 
-    frame = frame.copy()
-    frame.columns = [str(c).strip().casefold() for c in frame.columns]
-    frame = frame.fillna("").astype(str)
-    frame.insert(0, ROW, range(2, len(frame) + 2))
-    values = frame.drop(columns=[ROW])
-    blank = values.apply(lambda col: col.str.strip() == "").all(axis=1) if len(values.columns) else []
-    frame = frame[~blank] if len(frame) else frame
-    for column in spec.categorical:
-        if column in frame:
-            frame[column] = map_distinct(frame[column], normalise_id)
-    for column in spec.yes_no:
-        if column in frame:
-            frame[column] = map_distinct(frame[column], normalise_yes_no)
-    for column in frame.columns:
-        if column != ROW and column not in spec.categorical and column not in spec.yes_no:
-            frame[column] = frame[column].str.strip()
-    return frame.reset_index(drop=True)
+    # Each column once (a copy per column, not per step): ids normalised, yes/no read,
+    # the rest trimmed. Rows left wholly blank then go, each row keeping its spreadsheet number.
+    columns: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        column = str(name).strip().casefold()
+        values = frame[name].fillna("").astype(str)
+        if column in spec.categorical:
+            columns[column] = map_distinct(values, normalise_id)
+        elif column in spec.yes_no:
+            columns[column] = map_distinct(values, normalise_yes_no)
+        else:
+            columns[column] = values.str.strip()
+    tidy = pd.DataFrame({ROW: range(2, len(frame) + 2), **columns}, index=frame.index)
+    if columns:
+        tidy = tidy[~tidy[list(columns)].eq("").all(axis=1)]
+    return tidy.reset_index(drop=True)
 
 
 def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) -> QuarterData:

@@ -138,6 +138,7 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], r
         return pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, cwd=str(root), km=km, kernel_name="python3",
             progress_bar=False, log_output=False, execution_timeout=timeout, start_timeout=120,
+            request_save_on_cell_execute=False,  # written once, at the end or at a failure
         )
     except PapermillExecutionError as exc:
         first_line = (exc.source or "").strip().splitlines()[0] if (exc.source or "").strip() else ""
