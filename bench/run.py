@@ -72,27 +72,36 @@ def workload(what: str, root: Path) -> dict:
 
 
 def p3(tmp: Path, repeats: int, sizes: list[int]) -> list[dict]:
+    """Each size as CSV (the measure with targets) and as Parquet (for the record): the
+    growth of peak memory is against the CSV files' size in both, as the issue states it."""
     sys.path.insert(0, str(BENCH))
     from make_scale_data import make
 
     rows = []
     for size in sizes:
-        root = tmp / f"scale-{size}"
-        folder = make(root, size, "csv")
-        csv_mb = sum(p.stat().st_size for p in folder.glob("*.csv")) / 2**20
-        work, floor = [], []
-        for _ in range(repeats):
-            work.append(workload("workbook", root))
-            floor.append(workload("floor", root))
-        seconds = statistics.median(w["seconds"] for w in work)
-        floor_seconds = statistics.median(f["seconds"] for f in floor)
-        growth = statistics.median(w["peak_mb"] - w["baseline_mb"] for w in work)
-        rows.append({"name": f"P3 load, validate, compute: {size:,} audits (CSV {csv_mb:.0f} MB)", "audits": size,
-                     "seconds": seconds, "floor_seconds": floor_seconds, "floor": "pyarrow.csv.read_csv",
-                     "ratio": seconds / floor_seconds, "target": 4.0 if size == max(sizes) else None,
-                     "rss_growth_mb": growth, "rss_growth_per_csv_mb": growth / csv_mb})
-        shutil.rmtree(root)
-    by_size = {r["audits"]: r for r in rows}
+        csv_mb = 0.0
+        for fmt in ("csv", "parquet"):
+            root = tmp / f"scale-{size}-{fmt}"
+            folder = make(root, size, fmt)
+            size_mb = sum(p.stat().st_size for p in folder.glob(f"*.{fmt}")) / 2**20
+            csv_mb = csv_mb or size_mb
+            work, floor = [], []
+            for _ in range(repeats):
+                work.append(workload("workbook", root))
+                floor.append(workload("floor", root))
+            seconds = statistics.median(w["seconds"] for w in work)
+            floor_seconds = statistics.median(f["seconds"] for f in floor)
+            growth = statistics.median(w["peak_mb"] - w["baseline_mb"] for w in work)
+            label = "CSV" if fmt == "csv" else "Parquet"
+            rows.append({"name": f"P3 load, validate, compute: {size:,} audits ({label} {size_mb:.0f} MB)",
+                         "audits": size, "format": fmt, "seconds": seconds, "floor_seconds": floor_seconds,
+                         "floor": "pyarrow.csv.read_csv" if fmt == "csv" else "pyarrow.parquet.read_table",
+                         "ratio": seconds / floor_seconds,
+                         "target": 4.0 if size == max(sizes) and fmt == "csv" else None,
+                         "rss_growth_mb": growth, "rss_growth_per_csv_mb": growth / csv_mb,
+                         "rss_target": 4.0 if size == max(sizes) and fmt == "csv" else None})
+            shutil.rmtree(root)
+    by_size = {r["audits"]: r for r in rows if r["format"] == "csv"}
     if 2_000_000 in by_size and 1_000_000 in by_size:
         rows.append({"name": "P3 growth 2M / 1M audits", "ratio": by_size[2_000_000]["seconds"] /
                      by_size[1_000_000]["seconds"], "target": 2.2})
@@ -135,6 +144,8 @@ def main() -> int:
             rows.append(p4(tmp, args.repeats))
     for row in rows:
         row["meets_target"] = None if row.get("target") is None else row["ratio"] <= row["target"]
+        if row.get("rss_target") is not None:
+            row["rss_meets_target"] = row["rss_growth_per_csv_mb"] <= row["rss_target"]
     result = {"cpu_count": os.cpu_count(), "python": platform.python_version(), "repeats": args.repeats,
               "measured": time.strftime("%Y-%m-%d"), "results": rows}
     (BENCH / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -145,9 +156,10 @@ def main() -> int:
         print(f"{row['name']:<62} {row.get('seconds', float('nan')):8.2f} {row.get('floor_seconds', float('nan')):8.2f} "
               f"{row['ratio']:7.2f} {target:>7}  {met}")
         if "rss_growth_mb" in row:
+            target = "" if row.get("rss_target") is None else f"{row['rss_target']:.2f}"
+            met = "" if row.get("rss_target") is None else ("yes" if row["rss_meets_target"] else "no")
             print(f"{'   peak RSS growth (MB) / CSV size (MB)':<62} {row['rss_growth_mb']:8.0f} {'':>8} "
-                  f"{row['rss_growth_per_csv_mb']:7.2f} {'4.00':>7}  "
-                  f"{'yes' if row['rss_growth_per_csv_mb'] <= 4 else 'no'}")
+                  f"{row['rss_growth_per_csv_mb']:7.2f} {target:>7}  {met}")
     print(f"written to {(BENCH / 'results.json').relative_to(ROOT)} (cpu_count {os.cpu_count()}, "
           f"Python {platform.python_version()})")
     return 0
