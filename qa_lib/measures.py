@@ -98,7 +98,8 @@ def _standard_shares(figures: Figures, key: str, met: int, not_met: int) -> None
 def standards_figures(standards: pd.DataFrame, audits: pd.DataFrame, framework: Framework) -> Figures:
     """``standards.<service>.<standard>.…``, overall and per team type."""
     figures: Figures = {}
-    joined = pd.concat([standards, look_up(standards["audit_id"], audits, "audit_id", ["service", "team_type"])], axis=1)
+    joined = pd.concat([standards, look_up(standards["audit_id"], audits, "audit_id", ["service", "team_type"])],
+                       axis=1)
     # One pass over the rows, however many: counts by service, standard, team type and result.
     counts: dict[tuple[str, ...], int] = {}
     for (service, standard, team_type, result), n in joined.groupby(
