@@ -1,39 +1,166 @@
 """Column operations the stages share, written to take the same few passes over a
-column at ten audits or a million: per distinct value, or by Arrow's hash lookups,
-never a Python loop over the rows."""
+column at ten audits or a million: per distinct value, on a categorical column's
+codes, or by Arrow's hash lookups, never a Python loop over the rows.
+
+Columns with few distinct values (services, grades, results, dates) are held as
+pandas categoricals: read so by Arrow, tidied and checked one category at a time.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def map_distinct(series: pd.Series, fn: Callable[[str], Any], dtype: Any = None) -> pd.Series:
+def _codes_and_values(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes of a column and the distinct value each stands for; a missing
+    value has code -1 and reads as blank (the last of the values)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, distinct = series.cat.codes.to_numpy(), list(series.cat.categories)
+    else:
+        codes, uniques = pd.factorize(series)
+        distinct = list(uniques)
+    return codes, [*distinct, ""]
+
+
+def map_distinct(series: pd.Series, fn: Callable[[Any], Any], dtype: Any = None) -> pd.Series:
     """``series.map(fn)`` calling ``fn`` once per distinct value: a column of ids, dates or
     ages holds a few hundred at most, however many rows."""
-    codes, distinct = pd.factorize(series)
-    results = pd.array([fn(v) for v in distinct], dtype=dtype or series.dtype)
+    codes, distinct = _codes_and_values(series)
+    if dtype is None and not isinstance(series.dtype, pd.CategoricalDtype):
+        dtype = series.dtype
+    results = pd.array([fn(v) for v in distinct], dtype=dtype)
     return pd.Series(results.take(codes), index=series.index)
 
 
+def coded(series: pd.Series, fn: Callable[[Any], str] = str) -> pd.Series:
+    """``series.map(fn)`` as a categorical column, ``fn`` called once per distinct value;
+    values ``fn`` makes equal share one category. Missing values read as blank."""
+    codes, distinct = _codes_and_values(series)
+    missing = len(codes) > 0 and codes.min() < 0
+    values = distinct if missing else distinct[:-1]
+    mapped = [fn(v) for v in values]
+    if isinstance(series.dtype, pd.CategoricalDtype) and not missing and mapped == values \
+            and len(set(mapped)) == len(mapped):
+        return series  # already so: no pass over the rows
+    remap, categories = pd.factorize(np.array(mapped, dtype=object))
+    return _categorical(remap[codes], categories, series.index)
+
+
+def _categorical(codes: np.ndarray, categories: Sequence[str], index: pd.Index | None) -> pd.Series:
+    # The codes are made here, in range by construction: no check over every row.
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=str), validate=False),
+                     index=index)
+
+
+def _combined(parts: Sequence[pd.Series]) -> tuple[np.ndarray, list[pd.Index], int]:
+    """One integer per row standing for the row's combination of the parts' values (mixed
+    radix over their codes), the parts' categories, and how many such integers there can be."""
+    columns = [coded(part) for part in parts]
+    categories = [c.cat.categories for c in columns]
+    total = math.prod(max(len(c), 1) for c in categories)
+    if total >= 2**62:
+        raise ValueError("too many combinations of values to count")
+    flat = columns[0].cat.codes.to_numpy().astype(np.int32 if total < 2**31 else np.int64)
+    for column, values in zip(columns[1:], categories[1:]):
+        flat *= max(len(values), 1)
+        flat += column.cat.codes.to_numpy()
+    return flat, categories, total
+
+
+def _values_of(combination: int, categories: list[pd.Index]) -> tuple[str, ...]:
+    values = []
+    for category in reversed(categories):
+        combination, code = divmod(combination, max(len(category), 1))
+        values.append(category[code])
+    return tuple(reversed(values))
+
+
+def joined(parts: Sequence[pd.Series], separator: str) -> pd.Series:
+    """The parts' values joined by ``separator``, row by row, as a categorical column:
+    built from the parts' codes, so only the combinations that occur are ever written out."""
+    flat, categories, total = _combined(parts)
+    remap, occurring = _factorize_small(flat, total)
+    texts = [separator.join(_values_of(int(c), categories)) for c in occurring]
+    # Parts that hold the separator could join to the same text: one category each.
+    merge, unique_texts = pd.factorize(np.array(texts, dtype=object))
+    if len(unique_texts) < len(texts):
+        remap = merge[remap]
+    return _categorical(remap, unique_texts, parts[0].index)
+
+
+def counts(frame: pd.DataFrame, columns: Sequence[str]) -> dict[tuple[str, ...], int]:
+    """Rows for each combination of the columns' values that occurs: ``groupby(columns).size()``
+    counted on the columns' codes. Missing values count as blank."""
+    flat, categories, total = _combined([frame[c] for c in columns])
+    if total <= 4 * len(flat) + 1024:
+        tally = np.bincount(flat, minlength=total)
+        occurring = np.flatnonzero(tally)
+        numbers = tally[occurring]
+    else:
+        occurring, numbers = np.unique(flat, return_counts=True)
+    return {_values_of(int(c), categories): int(n) for c, n in zip(occurring, numbers)}
+
+
+def _factorize_small(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of integer codes below ``size``, by a table of that size rather than
+    a hash when it is small (in sorted order, which no caller relies on)."""
+    if size > 4 * len(codes) + 1024:
+        return pd.factorize(codes)
+    seen = np.zeros(size, dtype=bool)
+    seen[codes] = True
+    occurring = np.flatnonzero(seen)
+    numbering = np.zeros(size, dtype=codes.dtype)
+    numbering[occurring] = np.arange(len(occurring))
+    return numbering[codes], occurring
+
+
 def _text(series: pd.Series) -> pa.Array:
-    return pa.array(series, type=pa.string())
+    text = pa.array(series.astype(str), type=pa.string())
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def positions(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
+    """For each key, the position of the first equal value of ``table_keys``, or -1 where
+    there is none: one hash lookup serves both a membership check and a join."""
+    return positions_in(table_keys, keys)[0]
+
+
+def positions_in(table_keys: pd.Series, *columns: pd.Series) -> list[np.ndarray]:
+    """:func:`positions` of several columns' keys, hashing ``table_keys`` once for all."""
+    keys = [_text(c) for c in columns]
+    found = pc.index_in(pa.concat_arrays(keys) if len(keys) > 1 else keys[0], value_set=_text(table_keys))
+    found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.split(found, np.cumsum([len(k) for k in keys])[:-1])
+
+
+def take(series: pd.Series, at: np.ndarray, index: pd.Index | None = None) -> pd.Series:
+    """``series`` at positions ``at`` (from :func:`positions`) as a categorical column,
+    blank where the position is -1."""
+    column = coded(series)
+    categories = list(column.cat.categories)
+    if "" not in categories:
+        categories.append("")
+    codes = column.cat.codes.to_numpy()
+    picked = codes[at] if len(codes) else np.zeros(len(at), dtype=codes.dtype)
+    picked = np.where(at >= 0, picked, categories.index(""))
+    return _categorical(picked, categories, index)
 
 
 def is_in(values: pd.Series, allowed: pd.Series) -> pd.Series:
     """``values.isin(allowed)`` for text: pandas' own is some twenty times slower on a
     column of hundreds of thousands of rows."""
-    found = pc.is_in(_text(values), value_set=_text(allowed))
-    return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index)
+    return pd.Series(positions(values, allowed) >= 0, index=values.index)
 
 
 def look_up(keys: pd.Series, table: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
     """``columns`` of the row of ``table`` whose ``key`` equals each of ``keys`` (the first
     such row), blank where there is none: a left join on a unique key, by hash lookup."""
-    position = pc.index_in(_text(keys), value_set=_text(table[key]))
-    return pd.DataFrame({c: pd.Series(pc.fill_null(_text(table[c]).take(position), ""), index=keys.index,
-                                      dtype=table[c].dtype) for c in columns}, index=keys.index)
+    at = positions(keys, table[key])
+    return pd.DataFrame({c: take(table[c], at, keys.index) for c in columns}, index=keys.index)

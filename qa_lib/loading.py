@@ -42,6 +42,12 @@ class TableSpec:
     categorical: tuple[str, ...] = ()
     yes_no: tuple[str, ...] = ()
     required_table: bool = False
+    few_values: tuple[str, ...] = ()  # dates and ages: few distinct values, kept as categories
+
+    @property
+    def coded(self) -> tuple[str, ...]:
+        """Columns held as categoricals: read as codes, tidied and checked per distinct value."""
+        return self.categorical + self.yes_no + self.few_values
 
 
 TABLES: dict[str, TableSpec] = {
@@ -52,6 +58,7 @@ TABLES: dict[str, TableSpec] = {
         categorical=("service", "case_type", "team_type", "auditor_role", "grade", "moderated_grade"),
         yes_no=("risk_of_harm",),
         required_table=True,
+        few_values=("team", "audit_date"),
     ),
     "practice_standards": TableSpec(
         required=("audit_id", "standard_id", "result"),
@@ -62,6 +69,7 @@ TABLES: dict[str, TableSpec] = {
                   "question_id", "answer"),
         optional=("respondent_age",),
         categorical=("survey_id", "respondent_type", "question_id", "answer"),
+        few_values=("respondent_age",),
     ),
     "feedback_quotes": TableSpec(
         required=("quote_id", "survey_id", "respondent_type", "theme", "kind", "text", "approved"),
@@ -73,6 +81,7 @@ TABLES: dict[str, TableSpec] = {
         required=("activity_id", "activity_date", "activity_type", "participant_role",
                   "location_type", "description"),
         categorical=("activity_type", "participant_role", "location_type"),
+        few_values=("activity_date",),
     ),
 }
 
@@ -200,19 +209,19 @@ def available_quarters(data_root: Path) -> list[Quarter]:
     return sorted(found)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, spec: TableSpec) -> pd.DataFrame:
     """A CSV table, every column as text: by pyarrow's multithreaded reader, or where it
     refuses the file (not UTF-8, a short or long row, repeated column names) by pandas,
     which reads those as a spreadsheet user would expect."""
     import pyarrow as pa
 
     try:
-        return _read_csv_arrow(path)
+        return _read_csv_arrow(path, spec)
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
         return _read_csv_pandas(path)
 
 
-def _read_csv_arrow(path: Path) -> pd.DataFrame:
+def _read_csv_arrow(path: Path, spec: TableSpec) -> pd.DataFrame:
     import csv
 
     import pyarrow as pa
@@ -225,7 +234,10 @@ def _read_csv_arrow(path: Path) -> pd.DataFrame:
     table = pacsv.read_csv(
         path,
         parse_options=pacsv.ParseOptions(ignore_empty_lines=False),  # blank rows keep row numbers right
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+        # Columns of few values arrive as categoricals: codes, not a string per row.
+        convert_options=pacsv.ConvertOptions(column_types={
+            n: pa.dictionary(pa.int32(), pa.string()) if n.strip().casefold() in spec.coded else pa.string()
+            for n in names},
                                              strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
     return table.to_pandas()
@@ -284,24 +296,33 @@ def _read_sheet(book: Path, sheet: str) -> pd.DataFrame:
 def _tidy(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     import pandas as pd
 
-    from qa_lib.frames import map_distinct
+    from qa_lib.frames import coded
 
     # Each column once (a copy per column, not per step): ids normalised, yes/no read,
-    # the rest trimmed. Rows left wholly blank then go, each row keeping its spreadsheet number.
+    # the rest trimmed; columns of few values as categoricals, tidied per category. Rows
+    # left wholly blank then go, each row keeping its spreadsheet number.
     columns: dict[str, pd.Series] = {}
     for name in frame.columns:
         column = str(name).strip().casefold()
-        values = frame[name].fillna("").astype(str)
+        values = frame[name]
         if column in spec.categorical:
-            columns[column] = map_distinct(values, normalise_id)
+            columns[column] = coded(values, normalise_id)
         elif column in spec.yes_no:
-            columns[column] = map_distinct(values, normalise_yes_no)
+            columns[column] = coded(values, normalise_yes_no)
+        elif column in spec.few_values:
+            columns[column] = coded(values, _strip)
         else:
-            columns[column] = values.str.strip()
-    tidy = pd.DataFrame({ROW: range(2, len(frame) + 2), **columns}, index=frame.index)
+            columns[column] = values.fillna("").astype(str).str.strip()
+    tidy = pd.DataFrame({ROW: range(2, len(frame) + 2), **columns}, index=frame.index, copy=False)
     if columns:
-        tidy = tidy[~tidy[list(columns)].eq("").all(axis=1)]
+        blank = tidy[list(columns)].eq("").all(axis=1)
+        if blank.any():
+            tidy = tidy[~blank]
     return tidy.reset_index(drop=True)
+
+
+def _strip(value: Any) -> str:
+    return str(value).strip()
 
 
 def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) -> QuarterData:
@@ -338,7 +359,7 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
         try:
             if csv.exists():
                 sources[name] = f"{shown}/{csv.name}"
-                raw = _read_csv(csv)
+                raw = _read_csv(csv, spec)
             elif parquet.exists():
                 sources[name] = f"{shown}/{parquet.name}"
                 raw = _read_parquet(parquet)

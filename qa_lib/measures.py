@@ -16,6 +16,7 @@ from scipy.stats import fisher_exact
 from statsmodels.stats.inter_rater import cohens_kappa
 from statsmodels.stats.proportion import proportion_confint
 
+from qa_lib.frames import counts as counts_by
 from qa_lib.frames import look_up
 from qa_lib.framework import Framework
 from qa_lib.quarter import Quarter
@@ -96,17 +97,21 @@ def _standard_shares(figures: Figures, key: str, met: int, not_met: int) -> None
 
 
 def standards_figures(standards: pd.DataFrame, audits: pd.DataFrame, framework: Framework) -> Figures:
-    """``standards.<service>.<standard>.…``, overall and per team type."""
+    """``standards.<service>.<standard>.…``, overall and per team type.
+
+    Each standard counts under its audit's service and team type: the columns
+    ``service`` and ``team_type`` where validation has put them, else looked up.
+    """
     figures: Figures = {}
-    joined = pd.concat([standards, look_up(standards["audit_id"], audits, "audit_id", ["service", "team_type"])],
-                       axis=1)
+    joined = standards if {"service", "team_type"} <= set(standards.columns) else pd.concat(
+        [standards, look_up(standards["audit_id"], audits, "audit_id", ["service", "team_type"])], axis=1)
     # One pass over the rows, however many: counts by service, standard, team type and result.
-    counts: dict[tuple[str, ...], int] = {}
-    for (service, standard, team_type, result), n in joined.groupby(
-            ["service", "standard_id", "team_type", "result"]).size().items():
+    counts: dict[tuple[str | None, ...], int] = {}
+    for (service, standard, team_type, result), n in counts_by(
+            joined, ["service", "standard_id", "team_type", "result"]).items():
         for key in ((service, standard, team_type, result), (service, standard, None, result)):
-            counts[key] = counts.get(key, 0) + int(n)
-    present = set(audits[["service", "team_type"]].drop_duplicates().itertuples(index=False, name=None))
+            counts[key] = counts.get(key, 0) + n
+    present = set(counts_by(audits, ["service", "team_type"]))
     for service in framework.services:
         team_types = [t.id for t in framework.team_types if (service.id, t.id) in present]
         for standard in service.standards:
@@ -178,8 +183,8 @@ def moderation_figures(audits: pd.DataFrame, framework: Framework, quarter: Quar
             continue
         key = f"moderation.{service.id}"
         grades = scale.grade_ids
-        table = pd.crosstab(pd.Categorical(rows["grade"], grades), pd.Categorical(rows["moderated_grade"], grades),
-                            dropna=False).to_numpy()
+        table = pd.crosstab(pd.Categorical(rows["grade"].astype(str), grades),
+                            pd.Categorical(rows["moderated_grade"].astype(str), grades), dropna=False).to_numpy()
         figures[f"{key}.count"] = len(rows)
         agreed = int(np.trace(table))
         figures[f"{key}.agreement.count"] = agreed

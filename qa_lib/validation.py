@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from qa_lib.errors import DataError, Problem
 from qa_lib.framework import Framework
-from qa_lib.frames import is_in, look_up, map_distinct
+from qa_lib.frames import joined, map_distinct, positions_in, take
 from qa_lib.loading import ROW, TABLES, QuarterData
 from qa_lib.quarter import Quarter
 
@@ -43,6 +44,11 @@ class ValidQuarter:
     folder: str = ""
     sources: dict[str, str] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+
+
+def _coded(checks: pa.Check | list[pa.Check], **options) -> pa.Column:
+    """A column of few values, held as a categorical: checked by value, not by dtype."""
+    return pa.Column(None, checks, **options)
 
 
 def _isin(values, rule: str, expected: str) -> pa.Check:
@@ -88,7 +94,7 @@ def _age_ok(text: str) -> bool:
     return age.is_integer() and 0 <= age <= 25
 
 
-def _schemas(framework: Framework, quarter: Quarter, audit_ids: pd.Series) -> dict[str, pa.DataFrameSchema]:
+def _schemas(framework: Framework, quarter: Quarter) -> dict[str, pa.DataFrameSchema]:
     service_grades = set()
     for service in framework.services:
         scale = framework.scale_for(service.id, quarter)
@@ -112,53 +118,58 @@ def _schemas(framework: Framework, quarter: Quarter, audit_ids: pd.Series) -> di
     return {
         "case_audits": pa.DataFrameSchema(
             {
-                "audit_id": pa.Column(str, [pa.Check.str_length(min_value=1, name="blank_value", error="an audit id")],
-                                      unique=True, report_duplicates="exclude_first"),
-                "service": pa.Column(str, _isin(framework.service_ids, "unknown_service",
+                "audit_id": pa.Column(str, [pa.Check.str_length(min_value=1, name="blank_value", error="an audit id")]),
+                # Where each audit id first appears: a later row with it repeats it. (Not
+                # unique=True: the one hash of the audit ids also serves the standards.)
+                "_first_row": pa.Column(int, pa.Check(lambda first: first == np.arange(len(first)), name="duplicate_id",
+                                                      error="a value not used on an earlier row")),
+                "service": _coded(_isin(framework.service_ids, "unknown_service",
                                                 "a service of the framework: " + ", ".join(framework.service_ids))),
                 "case_ref": nonblank("case_ref"),
-                "case_type": pa.Column(str, _isin([o.id for o in framework.case_types], "unknown_case_type",
+                "case_type": _coded(_isin([o.id for o in framework.case_types], "unknown_case_type",
                                                   "a case type of the framework")),
-                "team": text,
-                "team_type": pa.Column(str, _isin([o.id for o in framework.team_types], "unknown_team_type",
+                "team": _coded([]),
+                "team_type": _coded(_isin([o.id for o in framework.team_types], "unknown_team_type",
                                                   "a team type of the framework")),
-                "audit_date": pa.Column(str, _date_checks(quarter)),
-                "auditor_role": pa.Column(str, _isin([o.id for o in framework.auditor_roles], "unknown_auditor_role",
+                "audit_date": _coded(_date_checks(quarter)),
+                "auditor_role": _coded(_isin([o.id for o in framework.auditor_roles], "unknown_auditor_role",
                                                      "an auditor role of the framework")),
-                "_service_grade": pa.Column(str, _isin(service_grades, "grade_not_on_scale",
+                "_service_grade": _coded(_isin(service_grades, "grade_not_on_scale",
                                                        f"a grade on that service's scale for {quarter}, or blank")),
-                "_service_moderated_grade": pa.Column(str, _isin(service_grades, "grade_not_on_scale",
+                "_service_moderated_grade": _coded(_isin(service_grades, "grade_not_on_scale",
                                                                  f"a grade on that service's scale for {quarter}, or blank"),
                                                       required=False),
-                "risk_of_harm": pa.Column(str, yes_no_blank, required=False),
+                "risk_of_harm": _coded(yes_no_blank, required=False),
                 "agency": pa.Column(str, required=False),
             },
             strict=False,
         ),
         "practice_standards": pa.DataFrameSchema(
             {
-                # Not Check.isin: the schema would copy every audit id into itself.
-                "audit_id": pa.Column(str, pa.Check(lambda ids: is_in(ids, audit_ids), name="unknown_audit_id",
-                                                    error="an audit_id listed in case_audits")),
-                "_service_standard": pa.Column(str, _isin(service_standards, "unknown_standard",
+                # The row of each audit id in case_audits, -1 where it has none: one hash
+                # lookup, shared with the standard's service (not Check.isin, which would
+                # copy every audit id into the schema).
+                "_audit_row": pa.Column(int, pa.Check.ge(0, name="unknown_audit_id",
+                                                         error="an audit_id listed in case_audits")),
+                "_service_standard": _coded(_isin(service_standards, "unknown_standard",
                                                           "a practice standard of the audit's service")),
-                "result": pa.Column(str, _isin(["met", "not_met", "not_applicable"], "bad_result",
+                "result": _coded(_isin(["met", "not_met", "not_applicable"], "bad_result",
                                                "met, not_met or not_applicable")),
             },
         ),
         "feedback_responses": pa.DataFrameSchema(
             {
                 "response_id": pa.Column(str, unique=True, report_duplicates="exclude_first"),
-                "survey_id": pa.Column(str, _isin([s.id for s in framework.surveys], "unknown_survey",
+                "survey_id": _coded(_isin([s.id for s in framework.surveys], "unknown_survey",
                                                   "a survey of the framework")),
                 "respondent_id": nonblank("respondent_id"),
-                "respondent_type": pa.Column(str, _isin(respondent_types, "unknown_respondent_type",
+                "respondent_type": _coded(_isin(respondent_types, "unknown_respondent_type",
                                                         "a respondent type of the framework")),
-                "respondent_age": pa.Column(str, _per_value(_age_ok, "bad_age",
+                "respondent_age": _coded(_per_value(_age_ok, "bad_age",
                                                             "a whole number from 0 to 25, or blank"), required=False),
-                "_survey_question": pa.Column(str, _isin(survey_questions, "unknown_question",
+                "_survey_question": _coded(_isin(survey_questions, "unknown_question",
                                                          "a question of that survey")),
-                "_survey_question_answer": pa.Column(str, _isin(question_answers, "answer_not_in_set",
+                "_survey_question_answer": _coded(_isin(question_answers, "answer_not_in_set",
                                                                 "an answer in that question's answer set")),
             },
             unique=["survey_id", "respondent_id", "question_id"],
@@ -167,30 +178,30 @@ def _schemas(framework: Framework, quarter: Quarter, audit_ids: pd.Series) -> di
         "feedback_quotes": pa.DataFrameSchema(
             {
                 "quote_id": pa.Column(str, unique=True, report_duplicates="exclude_first"),
-                "survey_id": pa.Column(str, _isin([s.id for s in framework.surveys], "unknown_survey",
+                "survey_id": _coded(_isin([s.id for s in framework.surveys], "unknown_survey",
                                                   "a survey of the framework")),
-                "respondent_type": pa.Column(str, _isin(respondent_types, "unknown_respondent_type",
+                "respondent_type": _coded(_isin(respondent_types, "unknown_respondent_type",
                                                         "a respondent type of the framework")),
-                "age_band": pa.Column(str, _isin([b.id for b in framework.quote_age_bands] + [""],
+                "age_band": _coded(_isin([b.id for b in framework.quote_age_bands] + [""],
                                                  "unknown_age_band", "an age band of the framework, or blank"),
                                       required=False),
-                "theme": pa.Column(str, _isin([t.id for t in framework.quote_themes], "unknown_theme",
+                "theme": _coded(_isin([t.id for t in framework.quote_themes], "unknown_theme",
                                               "a quote theme of the framework")),
-                "kind": pa.Column(str, _isin(["positive", "improvement"], "bad_kind", "positive or improvement")),
+                "kind": _coded(_isin(["positive", "improvement"], "bad_kind", "positive or improvement")),
                 "text": nonblank("text"),
-                "approved": pa.Column(str, _isin(["yes", "no"], "bad_yes_no", "yes or no")),
+                "approved": _coded(_isin(["yes", "no"], "bad_yes_no", "yes or no")),
             }
         ),
         "engagement": pa.DataFrameSchema(
             {
                 "activity_id": pa.Column(str, unique=True, report_duplicates="exclude_first"),
-                "activity_date": pa.Column(str, _date_checks(quarter)),
-                "activity_type": pa.Column(str, _isin([o.id for o in framework.engagement.activity_types],
+                "activity_date": _coded(_date_checks(quarter)),
+                "activity_type": _coded(_isin([o.id for o in framework.engagement.activity_types],
                                                       "unknown_activity_type", "an activity type of the framework")),
-                "participant_role": pa.Column(str, _isin([o.id for o in framework.engagement.participant_roles],
+                "participant_role": _coded(_isin([o.id for o in framework.engagement.participant_roles],
                                                          "unknown_participant_role",
                                                          "a participant role of the framework")),
-                "location_type": pa.Column(str, _isin([o.id for o in framework.engagement.location_types],
+                "location_type": _coded(_isin([o.id for o in framework.engagement.location_types],
                                                       "unknown_location_type", "a location type of the framework")),
                 "description": text,
             }
@@ -201,6 +212,8 @@ def _schemas(framework: Framework, quarter: Quarter, audit_ids: pd.Series) -> di
 # Helper columns join ids so one isin check covers a value that depends on
 # another column; problems are reported against the real column.
 _HELPERS = {
+    "_first_row": ("audit_id", ()),  # these two made in validate_quarter
+    "_audit_row": ("audit_id", ()),
     "_service_grade": ("grade", ("service", "grade")),
     "_service_moderated_grade": ("moderated_grade", ("service", "moderated_grade")),
     "_service_standard": ("standard_id", ("_service", "standard_id")),
@@ -210,14 +223,35 @@ _HELPERS = {
 
 
 def _add_helpers(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    for helper, (_, parts) in _HELPERS.items():
-        if all(p in frame for p in parts):
-            joined = frame[parts[0]].astype(str)
-            for part in parts[1:]:  # column-wise, not row by row: millions of rows stay fast
-                joined = joined + PAIR + frame[part].astype(str)
-            frame[helper] = joined
-    return frame
+    helpers = {helper: joined([frame[p] for p in parts], PAIR)
+               for helper, (_, parts) in _HELPERS.items() if parts and all(p in frame for p in parts)}
+    return frame.assign(**helpers)
+
+
+# Columns a validated table carries beside its own: each practice standard's audit's
+# service and team type, found while checking its audit id, so measures need not look again.
+_CARRIED = {"practice_standards": ("service", "team_type")}
+
+
+def _audit_rows(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Where each audit id of case_audits and of practice_standards first appears in
+    case_audits, -1 for nowhere: one hash of the audit ids serves the check that they
+    are unique, the check of each standard's audit, and the standard's service."""
+    audits = tables.get("case_audits")
+    if audits is None or "audit_id" not in audits:
+        return {}
+    names = [n for n in ("case_audits", "practice_standards") if "audit_id" in tables.get(n, ())]
+    return dict(zip(names, positions_in(audits["audit_id"], *(tables[n]["audit_id"] for n in names))))
+
+
+def _audit_columns(standards: pd.DataFrame, audits: pd.DataFrame, at: np.ndarray) -> dict[str, pd.Series]:
+    """``_audit_row`` (-1 for an unknown audit id) and the audit's service and team type."""
+    columns: dict[str, pd.Series] = {"_audit_row": pd.Series(at, index=standards.index)}
+    for column in ("service", "team_type"):
+        source = audits[column] if column in audits else pd.Series("", index=audits.index, dtype=str)
+        columns[column] = take(source, at, standards.index)
+    columns["_service"] = columns["service"]
+    return columns
 
 
 def _problems_from(errors: SchemaErrors, frame: pd.DataFrame, source: str,
@@ -315,12 +349,13 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
     problems: list[Problem] = []
     warnings: list[Problem] = []
     audits = data.tables.get("case_audits", pd.DataFrame(columns=[ROW]))
-    audit_ids = audits.get("audit_id", pd.Series(dtype=str))
-    schemas = _schemas(framework, data.quarter, audit_ids)
+    schemas = _schemas(framework, data.quarter)
+    audit_rows = _audit_rows(data.tables)
     _register(schemas)
     typed: dict[str, pd.DataFrame] = {}
     for name, spec in TABLES.items():
-        typed[name] = pd.DataFrame({c: pd.Series(dtype=str) for c in (ROW, *spec.required, *spec.optional)})
+        typed[name] = pd.DataFrame({c: pd.Series(dtype=str)
+                                    for c in (ROW, *spec.required, *spec.optional, *_CARRIED.get(name, ()))})
         if name not in data.tables:
             continue
         frame = data.tables[name]
@@ -334,18 +369,19 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
                                     "only the columns of the data contract (this one is ignored)", "warning"))
         if missing:
             continue
+        if name == "case_audits":
+            frame = frame.assign(_first_row=audit_rows["case_audits"])
         if name == "practice_standards":
-            frame = frame.assign(_service=look_up(frame["audit_id"], audits, "audit_id", ["service"])["service"]
-                                 if {"audit_id", "service"} <= set(audits.columns) else "")
+            frame = frame.assign(**_audit_columns(frame, audits, audit_rows.get(name, np.full(len(frame), -1))))
         checked = _add_helpers(frame)
         try:
-            schemas[name].validate(checked, lazy=True)
+            schemas[name].validate(checked, lazy=True, inplace=True)  # a frame of our own: no copy
         except SchemaErrors as errors:
             problems.extend(_problems_from(errors, frame, source, _explainers(framework, data.quarter)))
         for column in spec.optional:
             if column not in frame:
                 frame = frame.assign(**{column: ""})
-        typed[name] = frame[[ROW, *spec.required, *spec.optional]]
+        typed[name] = frame[[ROW, *spec.required, *spec.optional, *_CARRIED.get(name, ())]]
     problems.extend(_population_problems(data, framework, typed))
     if problems:
         raise DataError(sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or "")))
@@ -391,15 +427,13 @@ def _population_problems(data: QuarterData, framework: Framework,
 
 
 def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Give validated text columns their types."""
+    """Give validated text columns their types (dates and ages parsed once per distinct value)."""
     out = dict(tables)
-    audits = out["case_audits"].copy()
-    audits["audit_date"] = pd.to_datetime(audits["audit_date"], format="ISO8601").dt.date
-    out["case_audits"] = audits
-    responses = out["feedback_responses"].copy()
-    responses["respondent_age"] = pd.to_numeric(responses["respondent_age"].replace("", None))
-    out["feedback_responses"] = responses
-    engagement = out["engagement"].copy()
-    engagement["activity_date"] = pd.to_datetime(engagement["activity_date"], format="ISO8601").dt.date
-    out["engagement"] = engagement
+    out["case_audits"] = out["case_audits"].assign(
+        audit_date=map_distinct(out["case_audits"]["audit_date"], _iso_date, object))
+    responses = out["feedback_responses"]
+    out["feedback_responses"] = responses.assign(
+        respondent_age=pd.to_numeric(responses["respondent_age"].astype(str).replace("", None)))
+    out["engagement"] = out["engagement"].assign(
+        activity_date=map_distinct(out["engagement"]["activity_date"], _iso_date, object))
     return out

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa_lib.frames import is_in, look_up, map_distinct
-from qa_lib.loading import _read_csv, _read_csv_arrow, _read_csv_pandas, normalise_id
+from qa_lib.frames import coded, counts, is_in, joined, look_up, map_distinct, positions_in
+from qa_lib.loading import TABLES, TableSpec, _read_csv, _read_csv_arrow, _read_csv_pandas, _tidy, normalise_id
 
 words = st.lists(st.sampled_from(["a", "B b", " c ", "", "é", "a"]), max_size=30)
 
@@ -24,6 +24,39 @@ def test_map_distinct_and_is_in_agree_with_pandas(values, allowed):
     found = is_in(series, pd.Series(allowed, dtype="str"))
     assert found.index.tolist() == series.index.tolist()
     assert found.tolist() == series.isin(allowed).tolist()
+
+
+def _as_categorical(values: list[str], index: range) -> pd.Series:
+    return pd.Series(values, index=index, dtype="str").astype("category")
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=words, other=words, categorical=st.booleans())
+def test_coded_joined_and_counts_agree_with_pandas(values, other, categorical):
+    other = (other + ["x"] * len(values))[:len(values)]
+    index = range(10, 10 + len(values))
+    first = _as_categorical(values, index) if categorical else pd.Series(values, index=index, dtype="str")
+    second = pd.Series(other, index=index, dtype="str")
+    tidy = coded(first, normalise_id)
+    assert isinstance(tidy.dtype, pd.CategoricalDtype)
+    assert tidy.index.tolist() == list(index)
+    assert tidy.astype(str).tolist() == [normalise_id(v) for v in values]
+    assert joined([first, second], "|").astype(str).tolist() == [f"{a}|{b}" for a, b in zip(values, other)]
+    frame = pd.DataFrame({"a": first, "b": second})
+    expected = pd.DataFrame({"a": values, "b": other}, dtype="str").groupby(["a", "b"]).size()
+    assert counts(frame, ["a", "b"]) == {key: int(n) for key, n in expected.items()}
+
+
+def test_joined_keeps_apart_values_that_only_the_separator_would_merge():
+    parts = [pd.Series(["a|b", "a"], dtype="str"), pd.Series(["c", "b|c"], dtype="str")]
+    assert joined(parts, "|").astype(str).tolist() == ["a|b|c", "a|b|c"]
+
+
+def test_positions_in_finds_each_key_once_for_several_columns():
+    table = pd.Series(["a", "b", "a", "c"], dtype="str")
+    own, other = positions_in(table, table, pd.Series(["c", "z", "a"], dtype="str"))
+    assert own.tolist() == [0, 1, 0, 3]  # the repeated "a" points to its first row
+    assert other.tolist() == [3, -1, 0]
 
 
 def test_look_up_takes_the_first_matching_row_and_leaves_unknown_keys_blank():
@@ -43,7 +76,13 @@ def test_look_up_takes_the_first_matching_row_and_leaves_unknown_keys_blank():
 def test_arrow_reader_reads_as_pandas_does(tmp_path, content):
     path = tmp_path / "t.csv"
     path.write_bytes(content)
-    pd.testing.assert_frame_equal(_read_csv_arrow(path), _read_csv_pandas(path))
+    spec = TableSpec(required=("a", "b"))
+    pd.testing.assert_frame_equal(_read_csv_arrow(path, spec), _read_csv_pandas(path))
+    # Columns of few values arrive as categories, and tidy to the same frame.
+    spec = TableSpec(required=("a", "b"), categorical=("a",), few_values=("b",))
+    arrow = _tidy(_read_csv_arrow(path, spec), spec)
+    assert isinstance(arrow["a"].dtype, pd.CategoricalDtype)
+    pd.testing.assert_frame_equal(arrow, _tidy(_read_csv_pandas(path), spec), check_categorical=False)
 
 
 @pytest.mark.parametrize("content, expected", [
@@ -53,9 +92,13 @@ def test_arrow_reader_reads_as_pandas_does(tmp_path, content):
 def test_files_arrow_refuses_are_read_by_pandas(tmp_path, content, expected):
     path = tmp_path / "t.csv"
     path.write_bytes(content)
-    assert _read_csv(path).fillna("").values.tolist() == expected
+    assert _read_csv(path, TableSpec(required=("a", "b"))).fillna("").values.tolist() == expected
 
 
 def test_sample_csvs_read_the_same_by_both_readers():
-    for path in sorted((Path(__file__).parents[1] / "data" / "sample").glob("*/*.csv")):
-        pd.testing.assert_frame_equal(_read_csv_arrow(path), _read_csv_pandas(path), obj=path.name)
+    paths = sorted((Path(__file__).parents[1] / "data" / "sample").glob("*/*.csv"))
+    assert len(paths) >= 5
+    for path in paths:
+        spec = TABLES[path.stem]
+        pd.testing.assert_frame_equal(_tidy(_read_csv_arrow(path, spec), spec), _tidy(_read_csv_pandas(path), spec),
+                                      obj=path.name)
