@@ -65,6 +65,25 @@ def p2(tmp: Path, repeats: int) -> dict:
             "floor": "papermill on a one-cell notebook", "ratio": measured / floor, "target": 1.0}
 
 
+def parts(tmp: Path, repeats: int) -> list[dict]:
+    """What no change to the workbook's own code can take off P1 and P2, against the same
+    floor: the kernel's imports of the workbook and its libraries, and WeasyPrint alone
+    (import, lay out, write) on the committee paper's HTML."""
+    out = tmp / "parts"
+    timed([PY, "-m", "qa_lib.cli", "run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(out)])
+    imports = [PY, "-c", "import qa_lib.report"]
+    weasyprint = [PY, "-c", "import sys; from weasyprint import HTML; "
+                  "HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3], pdf_variant='pdf/ua-1')",
+                  str(out / QUARTER / "report.html"), str(ROOT / "qa_lib" / "templates"), str(tmp / "alone.pdf")]
+    rows = []
+    for name, command in (("P1 part: the kernel's imports (import qa_lib.report)", imports),
+                          ("P1, P2 part: WeasyPrint alone on the paper's HTML", weasyprint)):
+        measured, floor = alternate(lambda c=command: timed(c), lambda: papermill_floor(tmp), repeats)
+        rows.append({"name": name, "seconds": measured, "floor_seconds": floor,
+                     "floor": "papermill on a one-cell notebook", "ratio": measured / floor, "target": None})
+    return rows
+
+
 def workload(what: str, root: Path) -> dict:
     done = subprocess.run([PY, str(BENCH / "p3_workload.py"), what, str(root)], cwd=ROOT, check=True,
                           capture_output=True, text=True)
@@ -138,6 +157,7 @@ def main() -> int:
             rows.append(p1(tmp, args.repeats))
         if "P2" in only:
             rows.append(p2(tmp, args.repeats))
+            rows += parts(tmp, args.repeats)
         if "P3" in only:
             rows += p3(tmp, args.repeats, [int(s) for s in args.sizes.split(",")])
         if "P4" in only:

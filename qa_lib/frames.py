@@ -129,15 +129,36 @@ def _text(series: pd.Series) -> pa.Array:
 def positions(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
     """For each key, the position of the first equal value of ``table_keys``, or -1 where
     there is none: one hash lookup serves both a membership check and a join."""
-    return positions_in(table_keys, keys)[0]
+    return positions_in(table_keys, keys)[1]
 
 
 def positions_in(table_keys: pd.Series, *columns: pd.Series) -> list[np.ndarray]:
-    """:func:`positions` of several columns' keys, hashing ``table_keys`` once for all."""
-    keys = [_text(c) for c in columns]
-    found = pc.index_in(pa.concat_arrays(keys) if len(keys) > 1 else keys[0], value_set=_text(table_keys))
-    found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return np.split(found, np.cumsum([len(k) for k in keys])[:-1])
+    """For each of ``table_keys``, the position of its value's first appearance there (its
+    own position unless repeated); then :func:`positions` of each column's keys.
+
+    One hash table serves all: the table's keys and then each column's are numbered by one dictionary encoding
+    (Arrow's, exact): a key numbered before the table's keys ran out is in the table,
+    at the row where that number first appeared. Each distinct key costs one trip to
+    the table however often it repeats, and the table is hashed once.
+    """
+    table, blocks = _blocks(table_keys), [_blocks(column) for column in columns]
+    encoded = pc.dictionary_encode(pa.chunked_array(table + [b for column in blocks for b in column], type=pa.string()),
+                                   null_encoding="encode")
+    numbers = np.concatenate([c.indices.to_numpy(zero_copy_only=False).astype(np.int64) for c in encoded.chunks]
+                             or [np.zeros(0, dtype=np.int64)])
+    parts = np.split(numbers, np.cumsum([len(table_keys), *(len(c) for c in columns)])[:-1])
+    own = parts[0]
+    # Numbers are given in order of first appearance: a row of the table is a key's first
+    # when its number is higher than any before it.
+    first = np.flatnonzero(own > np.maximum.accumulate(np.concatenate([[-1], own[:-1]]))) if len(own) else own
+    row_of = np.full(int(numbers.max()) + 1 if len(numbers) else 0, -1, dtype=np.int64)
+    row_of[:len(first)] = first
+    return [row_of[own], *(row_of[part] for part in parts[1:])]
+
+
+def _blocks(series: pd.Series) -> list[pa.Array]:
+    text = pa.array(series.astype(str), type=pa.string())
+    return text.chunks if isinstance(text, pa.ChunkedArray) else [text]
 
 
 def take(series: pd.Series, at: np.ndarray, index: pd.Index | None = None) -> pd.Series:
@@ -151,12 +172,6 @@ def take(series: pd.Series, at: np.ndarray, index: pd.Index | None = None) -> pd
     picked = codes[at] if len(codes) else np.zeros(len(at), dtype=codes.dtype)
     picked = np.where(at >= 0, picked, categories.index(""))
     return _categorical(picked, categories, index)
-
-
-def is_in(values: pd.Series, allowed: pd.Series) -> pd.Series:
-    """``values.isin(allowed)`` for text: pandas' own is some twenty times slower on a
-    column of hundreds of thousands of rows."""
-    return pd.Series(positions(values, allowed) >= 0, index=values.index)
 
 
 def look_up(keys: pd.Series, table: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:

@@ -259,13 +259,25 @@ def _read_csv_pandas(path: Path) -> pd.DataFrame:
                        skip_blank_lines=False)
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    """A Parquet table, every column as text as from a CSV (dates as ISO), column by column."""
+def _read_parquet(path: Path, spec: TableSpec) -> pd.DataFrame:
+    """A Parquet table, every column as text as from a CSV (dates as ISO, whole numbers
+    without ``.0``); columns of few values as categoricals, converted per distinct value."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    frame = pd.read_parquet(path)
+    from qa_lib.frames import coded
+
+    table = pq.read_table(path)
+    for i, name in enumerate(table.column_names):
+        if name.strip().casefold() in spec.coded and not pa.types.is_dictionary(table.schema.field(i).type):
+            table = table.set_column(i, table.schema.field(i).name, table.column(i).dictionary_encode())
+    frame = table.to_pandas()
     for column in frame.columns:
         series = frame[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            frame[column] = coded(series, _cell_text)
+            continue
         if pd.api.types.is_datetime64_any_dtype(series):
             series = series.dt.strftime("%Y-%m-%d")
         elif pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all():
@@ -362,7 +374,7 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
                 raw = _read_csv(csv, spec)
             elif parquet.exists():
                 sources[name] = f"{shown}/{parquet.name}"
-                raw = _read_parquet(parquet)
+                raw = _read_parquet(parquet, spec)
             elif name in sheets:
                 sources[name] = f"{shown}/{book.name} [sheet {name}]"
                 raw = _read_sheet(book, name)

@@ -568,6 +568,7 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
     recorded = json.loads((current / "manifest.json").read_text(encoding="utf-8")) \
         if (current / "manifest.json").is_file() else {}
     formats = formats or tuple(recorded.get("formats", DEFAULT_FORMATS))
+    threading.Thread(target=_import_renderers, name="import-renderers", daemon=True).start()
     work = outputs.new_run()
     started = datetime.now(timezone.utc)
     run_log = _RunLog(work / "run.log")

@@ -240,8 +240,11 @@ def _audit_rows(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
     audits = tables.get("case_audits")
     if audits is None or "audit_id" not in audits:
         return {}
-    names = [n for n in ("case_audits", "practice_standards") if "audit_id" in tables.get(n, ())]
-    return dict(zip(names, positions_in(audits["audit_id"], *(tables[n]["audit_id"] for n in names))))
+    standards = tables.get("practice_standards")
+    if standards is None or "audit_id" not in standards:
+        return {"case_audits": positions_in(audits["audit_id"])[0]}
+    own, listed = positions_in(audits["audit_id"], standards["audit_id"])
+    return {"case_audits": own, "practice_standards": listed}
 
 
 def _audit_columns(standards: pd.DataFrame, audits: pd.DataFrame, at: np.ndarray) -> dict[str, pd.Series]:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa_lib.frames import coded, counts, is_in, joined, look_up, map_distinct, positions_in
+from qa_lib.frames import coded, counts, joined, look_up, map_distinct, positions, positions_in
 from qa_lib.loading import TABLES, TableSpec, _read_csv, _read_csv_arrow, _read_csv_pandas, _tidy, normalise_id
 
 words = st.lists(st.sampled_from(["a", "B b", " c ", "", "é", "a"]), max_size=30)
@@ -17,13 +17,14 @@ words = st.lists(st.sampled_from(["a", "B b", " c ", "", "é", "a"]), max_size=3
 
 @settings(max_examples=60, deadline=None)
 @given(values=words, allowed=words)
-def test_map_distinct_and_is_in_agree_with_pandas(values, allowed):
+def test_map_distinct_and_positions_agree_with_pandas(values, allowed):
     series = pd.Series(values, index=range(10, 10 + len(values)), dtype="str")
     assert map_distinct(series, normalise_id).tolist() == series.map(normalise_id).tolist()
     assert map_distinct(series, lambda v: v == "", bool).tolist() == (series == "").tolist()
-    found = is_in(series, pd.Series(allowed, dtype="str"))
-    assert found.index.tolist() == series.index.tolist()
-    assert found.tolist() == series.isin(allowed).tolist()
+    found = positions(series, pd.Series(allowed, dtype="str"))
+    assert (found >= 0).tolist() == series.isin(allowed).tolist()
+    assert [allowed[i] for i in found if i >= 0] == [v for v in values if v in allowed]
+    assert all(allowed.index(allowed[i]) == i for i in found if i >= 0)  # the first equal value
 
 
 def _as_categorical(values: list[str], index: range) -> pd.Series:
@@ -54,7 +55,7 @@ def test_joined_keeps_apart_values_that_only_the_separator_would_merge():
 
 def test_positions_in_finds_each_key_once_for_several_columns():
     table = pd.Series(["a", "b", "a", "c"], dtype="str")
-    own, other = positions_in(table, table, pd.Series(["c", "z", "a"], dtype="str"))
+    own, other = positions_in(table, pd.Series(["c", "z", "a"], dtype="str"))
     assert own.tolist() == [0, 1, 0, 3]  # the repeated "a" points to its first row
     assert other.tolist() == [3, -1, 0]
 
