@@ -144,14 +144,15 @@ def positions_in(table_keys: pd.Series, *columns: pd.Series) -> list[np.ndarray]
     table, blocks = _blocks(table_keys), [_blocks(column) for column in columns]
     encoded = pc.dictionary_encode(pa.chunked_array(table + [b for column in blocks for b in column], type=pa.string()),
                                    null_encoding="encode")
-    numbers = np.concatenate([c.indices.to_numpy(zero_copy_only=False).astype(np.int64) for c in encoded.chunks]
-                             or [np.zeros(0, dtype=np.int64)])
+    # Dictionary indices are 32-bit: so are the positions, half the memory of int64.
+    numbers = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]
+                             or [np.zeros(0, dtype=np.int32)])
     parts = np.split(numbers, np.cumsum([len(table_keys), *(len(c) for c in columns)])[:-1])
     own = parts[0]
     # Numbers are given in order of first appearance: a row of the table is a key's first
     # when its number is higher than any before it.
     first = np.flatnonzero(own > np.maximum.accumulate(np.concatenate([[-1], own[:-1]]))) if len(own) else own
-    row_of = np.full(int(numbers.max()) + 1 if len(numbers) else 0, -1, dtype=np.int64)
+    row_of = np.full(int(numbers.max()) + 1 if len(numbers) else 0, -1, dtype=np.int32)
     row_of[:len(first)] = first
     return [row_of[own], *(row_of[part] for part in parts[1:])]
 

@@ -115,30 +115,30 @@ def _schemas(framework: Framework, quarter: Quarter) -> dict[str, pa.DataFrameSc
                                                   error=f"a value in {column}"))
 
     yes_no_blank = _isin(["yes", "no", ""], "bad_yes_no", "yes, no or blank")
+    grade_on_scale = f"a grade on that service's scale for {quarter}, or blank"
     return {
         "case_audits": pa.DataFrameSchema(
             {
-                "audit_id": pa.Column(str, [pa.Check.str_length(min_value=1, name="blank_value", error="an audit id")]),
+                "audit_id": pa.Column(str, pa.Check.str_length(min_value=1, name="blank_value", error="an audit id")),
                 # Where each audit id first appears: a later row with it repeats it. (Not
                 # unique=True: the one hash of the audit ids also serves the standards.)
-                "_first_row": pa.Column(int, pa.Check(lambda first: first == np.arange(len(first)), name="duplicate_id",
-                                                      error="a value not used on an earlier row")),
+                "_first_row": pa.Column("int32", pa.Check(lambda first: first == np.arange(len(first)),
+                                                          name="duplicate_id",
+                                                          error="a value not used on an earlier row")),
                 "service": _coded(_isin(framework.service_ids, "unknown_service",
-                                                "a service of the framework: " + ", ".join(framework.service_ids))),
+                                        "a service of the framework: " + ", ".join(framework.service_ids))),
                 "case_ref": nonblank("case_ref"),
                 "case_type": _coded(_isin([o.id for o in framework.case_types], "unknown_case_type",
-                                                  "a case type of the framework")),
+                                          "a case type of the framework")),
                 "team": _coded([]),
                 "team_type": _coded(_isin([o.id for o in framework.team_types], "unknown_team_type",
-                                                  "a team type of the framework")),
+                                          "a team type of the framework")),
                 "audit_date": _coded(_date_checks(quarter)),
                 "auditor_role": _coded(_isin([o.id for o in framework.auditor_roles], "unknown_auditor_role",
-                                                     "an auditor role of the framework")),
-                "_service_grade": _coded(_isin(service_grades, "grade_not_on_scale",
-                                                       f"a grade on that service's scale for {quarter}, or blank")),
-                "_service_moderated_grade": _coded(_isin(service_grades, "grade_not_on_scale",
-                                                                 f"a grade on that service's scale for {quarter}, or blank"),
-                                                      required=False),
+                                             "an auditor role of the framework")),
+                "_service_grade": _coded(_isin(service_grades, "grade_not_on_scale", grade_on_scale)),
+                "_service_moderated_grade": _coded(_isin(service_grades, "grade_not_on_scale", grade_on_scale),
+                                                   required=False),
                 "risk_of_harm": _coded(yes_no_blank, required=False),
                 "agency": pa.Column(str, required=False),
             },
@@ -149,28 +149,27 @@ def _schemas(framework: Framework, quarter: Quarter) -> dict[str, pa.DataFrameSc
                 # The row of each audit id in case_audits, -1 where it has none: one hash
                 # lookup, shared with the standard's service (not Check.isin, which would
                 # copy every audit id into the schema).
-                "_audit_row": pa.Column(int, pa.Check.ge(0, name="unknown_audit_id",
-                                                         error="an audit_id listed in case_audits")),
+                "_audit_row": pa.Column("int32", pa.Check.ge(0, name="unknown_audit_id",
+                                                             error="an audit_id listed in case_audits")),
                 "_service_standard": _coded(_isin(service_standards, "unknown_standard",
-                                                          "a practice standard of the audit's service")),
+                                                  "a practice standard of the audit's service")),
                 "result": _coded(_isin(["met", "not_met", "not_applicable"], "bad_result",
-                                               "met, not_met or not_applicable")),
+                                       "met, not_met or not_applicable")),
             },
         ),
         "feedback_responses": pa.DataFrameSchema(
             {
                 "response_id": pa.Column(str, unique=True, report_duplicates="exclude_first"),
                 "survey_id": _coded(_isin([s.id for s in framework.surveys], "unknown_survey",
-                                                  "a survey of the framework")),
+                                          "a survey of the framework")),
                 "respondent_id": nonblank("respondent_id"),
                 "respondent_type": _coded(_isin(respondent_types, "unknown_respondent_type",
-                                                        "a respondent type of the framework")),
-                "respondent_age": _coded(_per_value(_age_ok, "bad_age",
-                                                            "a whole number from 0 to 25, or blank"), required=False),
-                "_survey_question": _coded(_isin(survey_questions, "unknown_question",
-                                                         "a question of that survey")),
+                                                "a respondent type of the framework")),
+                "respondent_age": _coded(_per_value(_age_ok, "bad_age", "a whole number from 0 to 25, or blank"),
+                                         required=False),
+                "_survey_question": _coded(_isin(survey_questions, "unknown_question", "a question of that survey")),
                 "_survey_question_answer": _coded(_isin(question_answers, "answer_not_in_set",
-                                                                "an answer in that question's answer set")),
+                                                        "an answer in that question's answer set")),
             },
             unique=["survey_id", "respondent_id", "question_id"],
             report_duplicates="exclude_first",
@@ -179,14 +178,14 @@ def _schemas(framework: Framework, quarter: Quarter) -> dict[str, pa.DataFrameSc
             {
                 "quote_id": pa.Column(str, unique=True, report_duplicates="exclude_first"),
                 "survey_id": _coded(_isin([s.id for s in framework.surveys], "unknown_survey",
-                                                  "a survey of the framework")),
+                                          "a survey of the framework")),
                 "respondent_type": _coded(_isin(respondent_types, "unknown_respondent_type",
-                                                        "a respondent type of the framework")),
+                                                "a respondent type of the framework")),
                 "age_band": _coded(_isin([b.id for b in framework.quote_age_bands] + [""],
-                                                 "unknown_age_band", "an age band of the framework, or blank"),
-                                      required=False),
+                                         "unknown_age_band", "an age band of the framework, or blank"),
+                                   required=False),
                 "theme": _coded(_isin([t.id for t in framework.quote_themes], "unknown_theme",
-                                              "a quote theme of the framework")),
+                                      "a quote theme of the framework")),
                 "kind": _coded(_isin(["positive", "improvement"], "bad_kind", "positive or improvement")),
                 "text": nonblank("text"),
                 "approved": _coded(_isin(["yes", "no"], "bad_yes_no", "yes or no")),
@@ -197,12 +196,11 @@ def _schemas(framework: Framework, quarter: Quarter) -> dict[str, pa.DataFrameSc
                 "activity_id": pa.Column(str, unique=True, report_duplicates="exclude_first"),
                 "activity_date": _coded(_date_checks(quarter)),
                 "activity_type": _coded(_isin([o.id for o in framework.engagement.activity_types],
-                                                      "unknown_activity_type", "an activity type of the framework")),
+                                              "unknown_activity_type", "an activity type of the framework")),
                 "participant_role": _coded(_isin([o.id for o in framework.engagement.participant_roles],
-                                                         "unknown_participant_role",
-                                                         "a participant role of the framework")),
+                                                 "unknown_participant_role", "a participant role of the framework")),
                 "location_type": _coded(_isin([o.id for o in framework.engagement.location_types],
-                                                      "unknown_location_type", "a location type of the framework")),
+                                              "unknown_location_type", "a location type of the framework")),
                 "description": text,
             }
         ),
@@ -375,7 +373,8 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
         if name == "case_audits":
             frame = frame.assign(_first_row=audit_rows["case_audits"])
         if name == "practice_standards":
-            frame = frame.assign(**_audit_columns(frame, audits, audit_rows.get(name, np.full(len(frame), -1))))
+            unknown = np.full(len(frame), -1, dtype=np.int32)
+            frame = frame.assign(**_audit_columns(frame, audits, audit_rows.get(name, unknown)))
         checked = _add_helpers(frame)
         try:
             schemas[name].validate(checked, lazy=True, inplace=True)  # a frame of our own: no copy
