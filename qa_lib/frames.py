@@ -121,45 +121,73 @@ def _factorize_small(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarr
     return numbering[codes], occurring
 
 
-def _text(series: pd.Series) -> pa.Array:
-    text = pa.array(series.astype(str), type=pa.string())
-    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-
-
 def positions(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
     """For each key, the position of the first equal value of ``table_keys``, or -1 where
     there is none: one hash lookup serves both a membership check and a join."""
     return positions_in(table_keys, keys)[1]
 
 
+RUN_ROWS = 1_000_000  # keys to a thread, at least: fewer are not worth a second hash table
+
+
 def positions_in(table_keys: pd.Series, *columns: pd.Series) -> list[np.ndarray]:
     """For each of ``table_keys``, the position of its value's first appearance there (its
     own position unless repeated); then :func:`positions` of each column's keys.
 
-    One hash table serves all: the table's keys and then each column's are numbered by one dictionary encoding
-    (Arrow's, exact): a key numbered before the table's keys ran out is in the table,
-    at the row where that number first appeared. Each distinct key costs one trip to
-    the table however often it repeats, and the table is hashed once.
+    The table's keys and then the columns' are numbered by a dictionary encoding
+    (Arrow's, exact): a key numbered before the table's keys ran out is in the table, at
+    the row where that number first appeared. Each distinct key costs one trip to the
+    table however often it repeats. Long columns are cut into one run per core, each
+    numbered after the table's keys in its own thread (Arrow releases the GIL): the
+    table's keys are numbered alike in every run.
     """
-    table, blocks = _blocks(table_keys), [_blocks(column) for column in columns]
-    encoded = pc.dictionary_encode(pa.chunked_array(table + [b for column in blocks for b in column], type=pa.string()),
-                                   null_encoding="encode")
-    # Dictionary indices are 32-bit: so are the positions, half the memory of int64.
-    numbers = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]
-                             or [np.zeros(0, dtype=np.int32)])
-    parts = np.split(numbers, np.cumsum([len(table_keys), *(len(c) for c in columns)])[:-1])
-    own = parts[0]
+    from concurrent.futures import ThreadPoolExecutor
+
+    table = _blocks(table_keys)
+    keys = [block for column in columns for block in _blocks(column)]
+    runs = max(1, min(pa.cpu_count(), sum(len(k) for k in keys) // RUN_ROWS))
+
+    def number(run: list[pa.Array]) -> np.ndarray:
+        encoded = pc.dictionary_encode(pa.chunked_array(table + run, type=pa.large_string()), null_encoding="encode")
+        # Dictionary indices are 32-bit: so are the positions, half the memory of int64.
+        return np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]
+                              or [np.zeros(0, dtype=np.int32)])
+
+    if runs == 1:
+        numbered = [number(keys)]
+    else:
+        with ThreadPoolExecutor(runs) as pool:
+            numbered = list(pool.map(number, _runs(keys, runs)))
+    own = numbered[0][:len(table_keys)]
     # Numbers are given in order of first appearance: a row of the table is a key's first
     # when its number is higher than any before it.
     first = np.flatnonzero(own > np.maximum.accumulate(np.concatenate([[-1], own[:-1]]))) if len(own) else own
-    row_of = np.full(int(numbers.max()) + 1 if len(numbers) else 0, -1, dtype=np.int32)
+    row_of = np.full(max((int(n.max()) + 1 for n in numbered if len(n)), default=0), -1, dtype=np.int32)
     row_of[:len(first)] = first
-    return [row_of[own], *(row_of[part] for part in parts[1:])]
+    found = row_of[np.concatenate([n[len(table_keys):] for n in numbered])]
+    return [row_of[own], *np.split(found, np.cumsum([len(c) for c in columns])[:-1])]
 
 
 def _blocks(series: pd.Series) -> list[pa.Array]:
-    text = pa.array(series.astype(str), type=pa.string())
+    # pandas keeps text as Arrow's large_string: taken as it is, not copied.
+    text = pa.array(series.astype(str), type=pa.large_string())
     return text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+
+
+def _runs(blocks: list[pa.Array], count: int) -> list[list[pa.Array]]:
+    """The blocks cut into ``count`` runs of about equal rows, in order (slices: no copy)."""
+    total = sum(len(b) for b in blocks)
+    bounds = [total * i // count for i in range(count + 1)]
+    runs: list[list[pa.Array]] = [[] for _ in range(count)]
+    start = 0
+    for block in blocks:
+        end = start + len(block)
+        for i in range(count):
+            low, high = max(start, bounds[i]), min(end, bounds[i + 1])
+            if low < high:
+                runs[i].append(block.slice(low - start, high - low))
+        start = end
+    return runs
 
 
 def take(series: pd.Series, at: np.ndarray, index: pd.Index | None = None) -> pd.Series:

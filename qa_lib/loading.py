@@ -234,11 +234,12 @@ def _read_csv_arrow(path: Path, spec: TableSpec) -> pd.DataFrame:
     table = pacsv.read_csv(
         path,
         parse_options=pacsv.ParseOptions(ignore_empty_lines=False),  # blank rows keep row numbers right
-        # Columns of few values arrive as categoricals: codes, not a string per row.
-        convert_options=pacsv.ConvertOptions(column_types={
-            n: pa.dictionary(pa.int32(), pa.string()) if n.strip().casefold() in spec.coded else pa.string()
-            for n in names},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+        # Columns of few values arrive as categoricals (codes, not a string per row); the rest
+        # as large_string, which pandas keeps text in, so that nothing is converted twice.
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.dictionary(pa.int32(), pa.string()) if n.strip().casefold() in spec.coded
+                          else pa.large_string() for n in names},
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
     return table.to_pandas()
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qa_lib import frames
 from qa_lib.frames import coded, counts, joined, look_up, map_distinct, positions, positions_in
 from qa_lib.loading import TABLES, TableSpec, _read_csv, _read_csv_arrow, _read_csv_pandas, _tidy, normalise_id
 
@@ -58,6 +59,21 @@ def test_positions_in_finds_each_key_once_for_several_columns():
     own, other = positions_in(table, pd.Series(["c", "z", "a"], dtype="str"))
     assert own.tolist() == [0, 1, 0, 3]  # the repeated "a" points to its first row
     assert other.tolist() == [3, -1, 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(table=st.lists(st.sampled_from("abcdefg"), max_size=12), keys=st.lists(st.sampled_from("abcdefgxyz"), max_size=40),
+       run_rows=st.sampled_from([1, 3, 1_000_000]))
+def test_positions_in_gives_first_rows_in_one_run_or_several(table, keys, run_rows):
+    first: dict[str, int] = {}
+    for row, value in enumerate(table):
+        first.setdefault(value, row)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(frames, "RUN_ROWS", run_rows)  # several runs (threads) on small columns
+        patch.setattr(frames.pa, "cpu_count", lambda: 3)
+        own, found = positions_in(pd.Series(table, dtype="str"), pd.Series(keys, dtype="str"))
+    assert own.tolist() == [first[v] for v in table]
+    assert found.tolist() == [first.get(v, -1) for v in keys]
 
 
 def test_look_up_takes_the_first_matching_row_and_leaves_unknown_keys_blank():
