@@ -42,7 +42,7 @@ class TableSpec:
     categorical: tuple[str, ...] = ()
     yes_no: tuple[str, ...] = ()
     required_table: bool = False
-    few_values: tuple[str, ...] = ()  # dates and ages: few distinct values, kept as categories
+    few_values: tuple[str, ...] = ()  # dates, ages, team names: few distinct values, kept as categories
 
     @property
     def coded(self) -> tuple[str, ...]:
