@@ -121,18 +121,14 @@ def _factorize_small(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarr
     return numbering[codes], occurring
 
 
-def positions(keys: pd.Series, table_keys: pd.Series) -> np.ndarray:
-    """For each key, the position of the first equal value of ``table_keys``, or -1 where
-    there is none: one hash lookup serves both a membership check and a join."""
-    return positions_in(table_keys, keys)[1]
-
-
 RUN_ROWS = 1_000_000  # keys to a thread, at least: fewer are not worth a second hash table
 
 
 def positions_in(table_keys: pd.Series, *columns: pd.Series) -> list[np.ndarray]:
     """For each of ``table_keys``, the position of its value's first appearance there (its
-    own position unless repeated); then :func:`positions` of each column's keys.
+    own position unless repeated); then, for each key of each column, the position of the
+    first equal value of ``table_keys``, or -1 where there is none. One lookup serves a
+    check that keys are unique, a membership check and a join.
 
     The table's keys and then the columns' are numbered by a dictionary encoding
     (Arrow's, exact): a key numbered before the table's keys ran out is in the table, at
@@ -191,7 +187,7 @@ def _runs(blocks: list[pa.Array], count: int) -> list[list[pa.Array]]:
 
 
 def take(series: pd.Series, at: np.ndarray, index: pd.Index | None = None) -> pd.Series:
-    """``series`` at positions ``at`` (from :func:`positions`) as a categorical column,
+    """``series`` at positions ``at`` (from :func:`positions_in`) as a categorical column,
     blank where the position is -1."""
     column = coded(series)
     categories = list(column.cat.categories)
@@ -201,10 +197,3 @@ def take(series: pd.Series, at: np.ndarray, index: pd.Index | None = None) -> pd
     picked = codes[at] if len(codes) else np.zeros(len(at), dtype=codes.dtype)
     picked = np.where(at >= 0, picked, categories.index(""))
     return _categorical(picked, categories, index)
-
-
-def look_up(keys: pd.Series, table: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
-    """``columns`` of the row of ``table`` whose ``key`` equals each of ``keys`` (the first
-    such row), blank where there is none: a left join on a unique key, by hash lookup."""
-    at = positions(keys, table[key])
-    return pd.DataFrame({c: take(table[c], at, keys.index) for c in columns}, index=keys.index)

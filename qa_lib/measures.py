@@ -17,7 +17,6 @@ from statsmodels.stats.inter_rater import cohens_kappa
 from statsmodels.stats.proportion import proportion_confint
 
 from qa_lib.frames import counts as counts_by
-from qa_lib.frames import look_up
 from qa_lib.framework import Framework
 from qa_lib.quarter import Quarter
 
@@ -99,16 +98,14 @@ def _standard_shares(figures: Figures, key: str, met: int, not_met: int) -> None
 def standards_figures(standards: pd.DataFrame, audits: pd.DataFrame, framework: Framework) -> Figures:
     """``standards.<service>.<standard>.…``, overall and per team type.
 
-    Each standard counts under its audit's service and team type: the columns
-    ``service`` and ``team_type`` where validation has put them, else looked up.
+    Each standard counts under its audit's service and team type, which the
+    validated table carries beside each row (columns ``service`` and ``team_type``).
     """
     figures: Figures = {}
-    joined = standards if {"service", "team_type"} <= set(standards.columns) else pd.concat(
-        [standards, look_up(standards["audit_id"], audits, "audit_id", ["service", "team_type"])], axis=1)
     # One pass over the rows, however many: counts by service, standard, team type and result.
     counts: dict[tuple[str | None, ...], int] = {}
     for (service, standard, team_type, result), n in counts_by(
-            joined, ["service", "standard_id", "team_type", "result"]).items():
+            standards, ["service", "standard_id", "team_type", "result"]).items():
         for key in ((service, standard, team_type, result), (service, standard, None, result)):
             counts[key] = counts.get(key, 0) + n
     present = set(counts_by(audits, ["service", "team_type"]))

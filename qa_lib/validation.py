@@ -214,7 +214,7 @@ _HELPERS = {
     "_audit_row": ("audit_id", ()),
     "_service_grade": ("grade", ("service", "grade")),
     "_service_moderated_grade": ("moderated_grade", ("service", "moderated_grade")),
-    "_service_standard": ("standard_id", ("_service", "standard_id")),
+    "_service_standard": ("standard_id", ("service", "standard_id")),
     "_survey_question": ("question_id", ("survey_id", "question_id")),
     "_survey_question_answer": ("answer", ("survey_id", "question_id", "answer")),
 }
@@ -251,7 +251,6 @@ def _audit_columns(standards: pd.DataFrame, audits: pd.DataFrame, at: np.ndarray
     for column in ("service", "team_type"):
         source = audits[column] if column in audits else pd.Series("", index=audits.index, dtype=str)
         columns[column] = take(source, at, standards.index)
-    columns["_service"] = columns["service"]
     return columns
 
 
@@ -313,7 +312,7 @@ def _explainers(framework: Framework, quarter: Quarter) -> dict[str, Callable[[p
         return f"one of {', '.join(scale.grade_ids)} (the {row['service']} scale in {quarter}), or blank"
 
     def standard(row: pd.Series) -> str | None:
-        service = row.get("_service", "")
+        service = row.get("service", "")
         if service not in framework.service_ids:
             return None
         ids = framework.service(service).standard_ids

@@ -106,8 +106,11 @@ def test_standards_applicable_excludes_not_applicable_and_splits_by_team_type(fr
                    audit_row("2", service.id, "", team_type="fieldwork"),
                    audit_row("3", service.id, "", team_type="looked_after"),
                    audit_row("4", service.id, "", team_type="looked_after"))
+    # As validated: each row carries its audit's service and team type.
     results = pd.DataFrame({"audit_id": ["1", "2", "3", "4"], "standard_id": [standard] * 4,
-                            "result": ["met", "not_met", "not_met", "not_applicable"]})
+                            "result": ["met", "not_met", "not_met", "not_applicable"],
+                            "service": [service.id] * 4,
+                            "team_type": ["fieldwork", "fieldwork", "looked_after", "looked_after"]})
     figures = standards_figures(results, frame, framework)
     key = f"standards.{service.id}.{standard}"
     assert figures[f"{key}.applicable"] == 3
