@@ -12,14 +12,14 @@ import os
 import sys
 from pathlib import Path
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from qa_lib import __version__
 from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputError, LockedError, NotebookInputError,
                            ParameterError, Problem, QAError, RenderError)
-from qa_lib.loading import read_yaml_model
+from qa_lib.loading import DATA_SET_FILE, read_yaml_model
 from qa_lib.paths import project_root, resolve
 from qa_lib.quarter import Quarter
 from qa_lib.rendering import (DEFAULT_FORMATS, FORMATS, QuarterOutputs, run_quarter, save_workbook,
@@ -52,26 +52,45 @@ def read_params(path: Path) -> ParamsFile:
     return read_yaml_model(path, ParamsFile, ParameterError, "params file")
 
 
-def resolve_parameters(args: argparse.Namespace) -> dict[str, str]:
-    """Command-line values over the params file over the defaults."""
-    from_file = read_params(Path(args.params)).model_dump(exclude_none=True) if args.params else {}
+PATHS = ("data_root", "framework", "output_dir")
+
+
+def resolve_parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """Command-line values over the params file over the defaults, every path made absolute.
+
+    Paths typed on the command line are relative to the working directory, as every
+    command's are; defaults and paths inside a params file are relative to the project
+    root (so a params file means the same wherever the command is run from). A params
+    file may lie anywhere, but the ``output_dir`` it names must lie inside the project:
+    a file should not be able to send outputs anywhere on disk (``--output-dir`` can).
+    """
+    root = project_root()
+    params_path = Path(args.params).absolute() if args.params else None
+    from_file = read_params(params_path).model_dump(exclude_none=True) if params_path else {}
     quarter = str(Quarter.parse(args.quarter))
     if "quarter" in from_file and str(Quarter.parse(from_file["quarter"])) != quarter:
         raise ParameterError(f"params file {args.params} is for quarter {from_file['quarter']}, "
                              f"but --quarter is {quarter}")
-    params = {**DEFAULTS, **from_file, "quarter": quarter}
+    params: dict[str, Any] = {**DEFAULTS, **from_file, "quarter": quarter}
+    typed = {name: params[name] for name in PATHS}  # as the analyst wrote them, for messages
+    for name in PATHS:
+        params[name] = str(resolve(params[name], root))
+    if "output_dir" in from_file and not Path(params["output_dir"]).resolve().is_relative_to(root):
+        raise ParameterError(f"params file {args.params}: output_dir {from_file['output_dir']!r} lies outside the "
+                             f"project; name a folder inside it, or give --output-dir on the command line")
     for name in ("data_root", "framework", "output_dir", "mode", "status"):
         value = getattr(args, name, None)
         if value is not None:
-            params[name] = value
+            params[name] = str(Path(value).absolute()) if name in PATHS else value
+            typed[name] = value
     if getattr(args, "formats", None):
         params["formats"] = parse_formats(args.formats)
     params["formats"] = tuple(params.get("formats") or DEFAULT_FORMATS)
-    if not resolve(params["data_root"]).is_dir():
-        raise ParameterError(f"data root {params['data_root']} does not exist")
-    if not resolve(params["framework"]).is_file():
-        raise ParameterError(f"framework file {params['framework']} does not exist")
-    params["params_file"] = _relative(args.params) if args.params else None
+    if not Path(params["data_root"]).is_dir():
+        raise ParameterError(f"data root {typed['data_root']} does not exist")
+    if not Path(params["framework"]).is_file():
+        raise ParameterError(f"framework file {typed['framework']} does not exist")
+    params["params_file"] = str(params_path) if params_path else None
     return params
 
 
@@ -83,12 +102,6 @@ def parse_formats(text: str) -> tuple[str, ...]:
         raise ParameterError(f"--formats takes a comma-separated list of {', '.join(FORMATS)}; "
                              f"not {', '.join(unknown) or 'nothing'}")
     return chosen
-
-
-def _relative(path: str) -> str:
-    """A path as recorded in outputs: relative to the project root when inside it."""
-    from qa_lib.paths import display
-    return display(resolve(path))
 
 
 def _check(params: dict[str, str]) -> Report:
@@ -286,9 +299,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
             state = "ok" if done.returncode == 0 else f"failed (exit {done.returncode})"
             print(f"finished {quarter}: {state}; running: {', '.join(sorted(running)) or 'none'}",
                   file=sys.stderr, flush=True)
-        reason = "" if done.returncode == 0 else (done.stderr.strip().splitlines() or ["no message"])[-1]
-        output = Path(args.output_dir or DEFAULTS["output_dir"]) / str(quarter)
-        return str(quarter), state if not reason else f"{state}: {reason[:100]}", seconds, str(output)
+        output = _cli_path(args.output_dir, "output_dir") / str(quarter)
+        return str(quarter), state if done.returncode == 0 else f"{state}: {_reason(done.stderr)}", seconds, \
+            str(output)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         results = list(pool.map(one, quarters))
@@ -299,6 +312,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0 if all(r[1] == "ok" for r in results) else 1
 
 
+def _reason(stderr: str) -> str:
+    """A failed run's own reason, in one line: its last ``error:`` line."""
+    errors = [line.removeprefix("error: ") for line in stderr.splitlines() if line.startswith("error: ")]
+    return errors[-1] if errors else (stderr.strip().splitlines() or ["no message"])[-1]
+
+
 def cmd_new_quarter(args: argparse.Namespace) -> int:
     """Create a quarter's params file and data folder with its data-entry workbook."""
     import yaml
@@ -307,19 +326,30 @@ def cmd_new_quarter(args: argparse.Namespace) -> int:
     from qa_lib.template import build_template
 
     quarter = Quarter.parse(args.quarter)
-    data_root = args.data_root or DEFAULTS["data_root"]
-    framework = args.framework or DEFAULTS["framework"]
-    params_path = resolve(f"params/{quarter}.yaml")
+    root = project_root()
+    data_root = _cli_path(args.data_root, "data_root")
+    framework = _cli_path(args.framework, "framework")
+    params_path = resolve(f"params/{quarter}.yaml", root)
     if params_path.exists():
         raise ParameterError(f"{_shown(params_path)} already exists; edit it instead")
-    folder = resolve(data_root) / str(quarter)
+    folder = data_root / str(quarter)
     folder.mkdir(parents=True, exist_ok=True)
     template = folder / "template.xlsx"
     if not template.exists():
-        save_workbook(build_template(load_framework(resolve(framework)), quarter), template)
+        save_workbook(build_template(load_framework(framework), quarter), template)
+    data_set = data_root / DATA_SET_FILE
+    if not data_set.exists():
+        # A new data root is a data set of its own: name it, so that its runs take history only from its own.
+        name = args.data_set or data_root.name
+        data_set.write_text("# The name of this data set: a run uses published figures (history) only from runs of\n"
+                            "# the same data set, so a real quarter never takes the sample's as its own.\n"
+                            + yaml.safe_dump({"data_set": name}), encoding="utf-8")
+        print(f"Created {_shown(data_set)} naming the data set {name!r}.")
+    # Paths inside a params file are read relative to the project root.
     params_path.write_text(f"# Parameters for {quarter} ({quarter.months}).\n"
-                           + yaml.safe_dump({"quarter": str(quarter), "data_root": data_root, "framework": framework,
-                                             "status": "draft"}, sort_keys=False), encoding="utf-8")
+                           + yaml.safe_dump({"quarter": str(quarter), "data_root": _for_params(data_root, root),
+                                             "framework": _for_params(framework, root), "status": "draft"},
+                                            sort_keys=False), encoding="utf-8")
     print(f"Created {_shown(params_path)} and {_shown(folder)}/ with {template.name}.")
     print("Next:")
     print(f"  1. Fill in {_shown(template)} (or put the quarter's CSV files in {_shown(folder)}/), and save the "
@@ -338,9 +368,8 @@ def cmd_template(args: argparse.Namespace) -> int:
     from qa_lib.template import build_template
 
     quarter = Quarter.parse(args.quarter)
-    data_root = args.data_root or DEFAULTS["data_root"]
-    target = Path(args.output) if args.output else resolve(data_root) / str(quarter) / "template.xlsx"
-    framework = load_framework(resolve(args.framework or DEFAULTS["framework"]))
+    target = Path(args.output) if args.output else _cli_path(args.data_root, "data_root") / str(quarter) / "template.xlsx"
+    framework = load_framework(_cli_path(args.framework, "framework"))
     try:
         save_workbook(build_template(framework, quarter), target)
     except FileExistsError:
@@ -350,6 +379,20 @@ def cmd_template(args: argparse.Namespace) -> int:
     print(f"Fill it in, save it as {quarter}.xlsx in the quarter's folder, then run "
           f"qa-report validate --quarter {quarter}")
     return 0
+
+
+def _cli_path(value: str | None, name: str) -> Path:
+    """A path from the command line (relative to the working directory), else its default
+    (relative to the project root)."""
+    return Path(value).absolute() if value else resolve(DEFAULTS[name], project_root())
+
+
+def _for_params(path: Path, root: Path) -> str:
+    """A path as a params file holds it: relative to the project root when inside it."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _shown(path: Path) -> str:
@@ -414,6 +457,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("quarter", help="e.g. 2014-15-Q2")
     new.add_argument("--data-root", dest="data_root", help=f"default {DEFAULTS['data_root']}")
     new.add_argument("--framework", help=f"default {DEFAULTS['framework']}")
+    new.add_argument("--data-set", dest="data_set",
+                     help="name of the data set, written to <data root>/data_set.yaml if the root has none "
+                          "(default: the data root's folder name)")
     new.set_defaults(func=cmd_new_quarter)
     return parser
 
@@ -431,9 +477,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except DataError as exc:
-        noun = "problem" if len(exc.problems) == 1 else "problems"
-        print(f"error: {len(exc.problems)} {noun} in the quarter's data (listed above); fix them and run again",
-              file=sys.stderr)
+        one = len(exc.problems) == 1
+        print(f"error: {len(exc.problems)} {'problem' if one else 'problems'} in the quarter's data, "
+              f"{'' if one else 'the first '}{exc.problems[0].describe()}; fix {'it' if one else 'them'} "
+              f"(`qa-report validate` lists every one) and run again", file=sys.stderr)
         return 2
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -210,6 +210,7 @@ class View:
     available: bool = True
     revised: frozenset[str] = frozenset()
     notes: set[str] = field(default_factory=set)
+    unavailable_because: str = ""  # why a quarter that is not available is not, when not simply absent
 
     def _mark(self, text: str, *keys: str) -> str:
         """Add [r] to a shown value whose figure was revised since publication."""

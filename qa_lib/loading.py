@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from qa_lib.errors import DataError, InputError, ParameterError, Problem
 from qa_lib.paths import display
@@ -147,17 +147,59 @@ def quarter_files(data_root: Path, quarter: Quarter) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 
-def published_figures(output_dir: Path, quarter: Quarter) -> tuple[dict[str, Any], Path] | None:
-    """A quarter's figures as last reported (``<output dir>/<quarter>/figures.json``), if any.
+DATA_SET_FILE = "data_set.yaml"
+
+
+class DataSetFile(BaseModel):
+    """``<data root>/data_set.yaml``: the name of the data set the root holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data_set: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80,
+                                               pattern=r"^[\w][\w .-]*$")]
+
+
+def data_set_name(data_root: Path) -> str | None:
+    """The data set a data root holds, from its ``data_set.yaml``; ``None`` for a root without one.
+
+    Raises
+    ------
+    ParameterError
+        For a data_set.yaml that is malformed or leads outside the data root.
+    """
+    path = Path(data_root) / DATA_SET_FILE
+    if not path.exists() and not path.is_symlink():
+        return None
+    if not path.is_file() or not path.resolve().is_relative_to(Path(data_root).resolve()):
+        raise ParameterError(f"{display(path)} must be a file inside the data root (not a link elsewhere)")
+    return read_yaml_model(path, DataSetFile, ParameterError, "data set file").data_set
+
+
+def published_figures(output_dir: Path, quarter: Quarter, data_set: str | None
+                      ) -> tuple[dict[str, Any], Path] | str | None:
+    """A quarter's figures as last reported (``<output dir>/<quarter>/figures.json``), if any, and
+    only when the manifest beside them names the same data set: otherwise why not, in words.
+
+    A run of one data set (a council's real data) must never take another's (the synthetic
+    sample's) published figures as its history.
 
     Raises
     ------
     DataError
-        When the file exists but is not a figures document.
+        When the file exists, belongs to this data set, but is not a figures document.
     """
     path = Path(output_dir) / str(quarter) / "figures.json"
     if not path.is_file():
         return None
+    try:
+        recorded = json.loads((path.parent / "manifest.json").read_text(encoding="utf-8")).get("data_set")
+    except (OSError, ValueError, AttributeError):
+        return "it has no readable manifest.json naming its data set"
+    if data_set is None:
+        return "this data root names no data set (add data_set.yaml to use published history)"
+    if recorded != data_set:
+        return (f"it is from data set {recorded!r}, not {data_set!r}" if recorded
+                else "its manifest names no data set")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         figures = document["figures"]

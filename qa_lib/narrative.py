@@ -99,7 +99,8 @@ def audit_comparison(service: Service, framework: Framework, now: View, before_v
         return []
     before = quarter.previous
     if not before_view.available:
-        return [f"No comparison with the previous quarter is available: there are no data for {before.long_name}."]
+        why = before_view.unavailable_because or f"there are no data for {before.long_name}"
+        return [f"No comparison with the previous quarter is available: {why}."]
     key = f"audits.{service.id}"
     if not before_view.figures.get(f"{key}.graded"):
         return [f"No {service.audit_unit} were graded in {before.name}, so there is no comparison."]

@@ -200,13 +200,18 @@ def html_from(nb: nbformat.NotebookNode, title: str) -> str:
 
 
 def with_contents(html: str) -> str:
-    """Give each section heading an id and list them after the front sheet."""
+    """Number the paper's paragraphs, tables and figures in the order they appear, give each
+    section heading an id and list them after the front sheet. Done once, on the assembled
+    paper: the cells carry empty number slots, so re-running a cell cannot renumber anything."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
+    for css, label in (("para-no", "{}."), ("table-no", "Table {}"), ("figure-no", "Figure {}")):
+        for number, slot in enumerate(soup.find_all("span", class_=css), start=1):
+            slot.string = label.format(number)
     headings = soup.main.find_all("h2") if soup.main else []
     if not headings:
-        return html
+        return str(soup)
     items = []
     for number, heading in enumerate(headings, start=1):
         heading["id"] = f"section-{number}"
@@ -231,6 +236,22 @@ def with_contents(html: str) -> str:
     return str(soup)
 
 
+def tables_from(html: str) -> list[dict[str, Any]]:
+    """Every table of the assembled paper, in order, as the spreadsheet annex lists them:
+    number, caption, header, rows of cell texts and notes."""
+    from bs4 import BeautifulSoup
+
+    found = []
+    for number, wrap in enumerate(BeautifulSoup(html, "html.parser").find_all("div", class_="table-wrap"), start=1):
+        table = wrap.find("table")
+        caption = table.caption.get_text().split(": ", 1)[1]
+        found.append({"number": number, "caption": caption,
+                      "columns": [th.get_text() for th in table.thead.find_all("th")],
+                      "rows": [[cell.get_text() for cell in tr.find_all(["th", "td"])] for tr in table.tbody.find_all("tr")],
+                      "notes": [p.get_text() for p in wrap.find_all("p", class_="table-note")]})
+    return found
+
+
 def docx_from(html: str, target: Path) -> None:
     """Word for committee systems that take it: pandoc (in the pypandoc-binary wheel) from the same HTML."""
     import pypandoc
@@ -249,7 +270,7 @@ def _cell_value(text: str) -> Any:
     return text
 
 
-def xlsx_from(payload: dict[str, Any], target: Path) -> None:
+def xlsx_from(payload: dict[str, Any], tables: list[dict[str, Any]], target: Path) -> None:
     """The data-tables annex, laid out by gptables as the Analysis Function's guidance on
     releasing statistics in spreadsheets asks: cover, contents, notes, one table a sheet."""
     import gptables as gpt
@@ -262,7 +283,7 @@ def xlsx_from(payload: dict[str, Any], target: Path) -> None:
     notes = {"symbols": " ".join(f"{symbol} means {meaning}." for symbol, meaning in SYMBOL_MEANINGS.items())}
     keys: dict[str, str] = {}
     sheets = {}
-    for table in payload["tables"]:
+    for table in tables:
         frame = pd.DataFrame([[cell if i == 0 else _cell_value(cell) for i, cell in enumerate(row)]
                               for row in table["rows"]], columns=table["columns"])
         refs = "$$symbols$$"
@@ -421,6 +442,18 @@ class QuarterOutputs:
             return target
         return self.final if self.final.is_dir() else None
 
+    def published_formats(self) -> tuple[str, ...]:
+        """The formats of the published outputs: as their manifest lists them, else the
+        ``report.<format>`` files the folder holds."""
+        current = self.published()
+        if current is None:
+            return ()
+        try:
+            listed = json.loads((current / "manifest.json").read_text(encoding="utf-8"))["formats"]
+            return _in_order({f for f in listed if f in FORMATS and (current / f"report.{f}").is_file()})
+        except (OSError, ValueError, KeyError, TypeError):
+            return _in_order({f for f in FORMATS if (current / f"report.{f}").is_file()})
+
     def publish(self, run: Path) -> None:
         """Make ``run`` the quarter's outputs in one atomic step."""
         previous = self.published()
@@ -496,9 +529,10 @@ def validation_report(quarter: str, errors: list[Problem], warnings: list[Proble
 
 
 def _render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...], started: datetime,
-                 run_log: _RunLog) -> None:
+                 run_log: _RunLog, listed: tuple[str, ...] | None = None) -> None:
     """Write every output of an executed notebook into ``work``: figures, the chosen
-    formats, then the manifest that hashes them."""
+    formats, then the manifest that hashes them and lists ``listed`` (the formats the
+    folder holds, some perhaps carried over; by default those written)."""
     payload = payload_from(nb)
     write_json(work / "figures.json", payload["figures"])
     html = html_from(nb, f"{payload['marking']}: {payload['title']}")
@@ -509,10 +543,14 @@ def _render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...]
     if "docx" in formats:
         docx_from(html, work / "report.docx")
     if "xlsx" in formats:
-        xlsx_from(payload, work / "report.xlsx")
+        xlsx_from(payload, tables_from(html), work / "report.xlsx")
     log.info("outputs written: %s", ", ".join(sorted(p.name for p in work.iterdir())))
     run_log.close()
-    write_json(work / "manifest.json", manifest(payload["provenance"], work, started, formats))
+    write_json(work / "manifest.json", manifest(payload["provenance"], work, started, listed or formats))
+
+
+def _in_order(formats: set[str] | list[str]) -> tuple[str, ...]:
+    return tuple(f for f in FORMATS if f in formats)
 
 
 def _result(outputs: QuarterOutputs, formats: tuple[str, ...], warnings: list[Problem] | None = None) -> RunResult:
@@ -536,6 +574,8 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
         When execution or rendering fails: the previous outputs stay as they
         were and the partly executed notebook is kept in ``failed/``.
     """
+    # Every format the published outputs had is made again from this execution: none is lost.
+    formats = _in_order(set(formats) | set(outputs.published_formats()))
     work = outputs.new_run()
     started = datetime.now(timezone.utc)
     run_log = _RunLog(work / "run.log")
@@ -565,17 +605,22 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
     current = outputs.published()
     if current is None or not (current / "report.ipynb").is_file():
         raise RenderError(f"{outputs.final} holds no executed notebook to render")
-    recorded = json.loads((current / "manifest.json").read_text(encoding="utf-8")) \
-        if (current / "manifest.json").is_file() else {}
-    formats = formats or tuple(recorded.get("formats", DEFAULT_FORMATS))
+    had = outputs.published_formats()
+    asked = formats or had or DEFAULT_FORMATS
+    # The formats not asked for are carried over unchanged: they come from the same executed notebook.
+    carried = [f for f in had if f not in asked]
     threading.Thread(target=_import_renderers, name="import-renderers", daemon=True).start()
     work = outputs.new_run()
     started = datetime.now(timezone.utc)
     run_log = _RunLog(work / "run.log")
     try:
-        log.info("re-render of %s without executing", outputs.quarter)
+        log.info("re-render of %s without executing (%s; carried over: %s)", outputs.quarter, ",".join(asked),
+                 ",".join(carried) or "none")
         shutil.copyfile(current / "report.ipynb", work / "report.ipynb")
-        _render_into(work, nbformat.read(work / "report.ipynb", as_version=4), formats, started, run_log)
+        for kind in carried:
+            shutil.copyfile(current / f"report.{kind}", work / f"report.{kind}")
+        formats = _in_order(set(asked) | set(carried))
+        _render_into(work, nbformat.read(work / "report.ipynb", as_version=4), asked, started, run_log, formats)
         outputs.publish(work)
     except Exception:
         run_log.close()

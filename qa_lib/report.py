@@ -28,8 +28,8 @@ from qa_lib.disclosure import View, suppressed_keys
 from qa_lib.formatting import join_words
 from qa_lib.errors import DataError, ParameterError, Problem
 from qa_lib.framework import Framework, load_framework
-from qa_lib.loading import (available_quarters, load_quarter, published_figures, quarter_files, quarter_folder,
-                            sha256)
+from qa_lib.loading import (DATA_SET_FILE, available_quarters, data_set_name, load_quarter, published_figures,
+                            quarter_files, quarter_folder, sha256)
 from qa_lib.measures import Figures, comparison_figures, compute_figures
 from qa_lib.paths import display, project_root, resolve
 from qa_lib.quarter import Quarter
@@ -98,8 +98,7 @@ class Report:
     status: str = "draft"
     revisions: list[tuple[str, Any, Any]] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
-    _numbers: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0, "para": 0})
-    rendered_tables: list[dict[str, Any]] = field(default_factory=list)
+    previous_missing: str = ""  # why the previous quarter is not compared with, when its data exist but are invalid
 
     # -- conveniences ---------------------------------------------------------------
     @property
@@ -125,7 +124,8 @@ class Report:
 
     @property
     def previous_view(self) -> View:
-        return self.views.get(self.previous_quarter) or View({}, available=False)
+        return self.views.get(self.previous_quarter) or View({}, available=False,
+                                                             unavailable_because=self.previous_missing)
 
     @property
     def marking(self) -> str:
@@ -149,33 +149,28 @@ class Report:
         }
 
     # -- building blocks --------------------------------------------------------------
+    # Sections hold no numbering state: paragraphs, tables and figures carry empty number
+    # slots that the renderer fills in paper order, so re-running a cell changes nothing.
     def _table(self, table: tables.Table | None) -> str:
-        if table is None:
-            return ""
-        self._numbers["table"] += 1
-        self.rendered_tables.append({"number": self._numbers["table"], "caption": table.caption,
-                                     "columns": table.columns, "rows": table.rows,
-                                     "notes": table.notes + table.symbol_notes()})
-        return table.to_html(self._numbers["table"])
+        return "" if table is None else table.to_html()
 
     def _chart(self, chart: charts.Chart | None) -> str:
         if chart is None:
             return ""
-        self._numbers["figure"] += 1
         return (f'<figure class="chart"><img src="{chart.data_uri}" alt="{escape(chart.alt)}">'
-                f"<figcaption>Figure {self._numbers['figure']}: {escape(chart.title)}</figcaption></figure>")
+                f'<figcaption><span class="figure-no">Figure</span>: {escape(chart.title)}</figcaption></figure>')
 
     def _commentary(self, section: str) -> str:
         text = self.commentary.get(section)
         if not text:
             return ""
-        return _markdown(text, self._numbers)
+        return _markdown(text)
 
     def _paragraph(self, sentences: list[str]) -> str:
         """A numbered paragraph, numbered as committee papers number them."""
         if not sentences:
             return ""
-        return f"<p class=\"para\">{_para_number(self._numbers)}{escape(' '.join(sentences))}</p>"
+        return f"<p class=\"para\">{PARA_NUMBER}{escape(' '.join(sentences))}</p>"
 
     def _small_base_note(self, base: str) -> str:
         """A warning where a base is too small to support a percentage."""
@@ -434,7 +429,7 @@ class Report:
 
     def figures_output(self) -> FiguresOutput:
         """The figures as a machine-readable output the renderer writes to figures.json."""
-        return FiguresOutput(self.figures_document(), self.title, self.marking, self.rendered_tables,
+        return FiguresOutput(self.figures_document(), self.title, self.marking,
                              self.meeting.get("contact") or {}, self.provenance, self._document_date(),
                              self._warnings_for_output())
 
@@ -462,7 +457,6 @@ class FiguresOutput:
     document: dict[str, Any]
     title: str
     marking: str
-    tables: list[dict[str, Any]]
     contact: dict[str, Any]
     provenance: dict[str, Any]
     document_date: str
@@ -473,32 +467,31 @@ class FiguresOutput:
         text = (f"{len(figures)} figures for {self.document['quarter']}; previous quarter: "
                 f"{self.document['previous_quarter'] or 'none'} ({len(self.document['previous'])} figures)")
         return {FIGURES_MIME: {"figures": self.document, "title": self.title, "marking": self.marking,
-                               "tables": self.tables, "contact": self.contact, "provenance": self.provenance,
+                               "contact": self.contact, "provenance": self.provenance,
                                "document_date": self.document_date, "warnings": self.warnings},
                 "text/plain": text}
 
 
-def _para_number(numbers: dict[str, int]) -> str:
-    numbers["para"] = numbers.get("para", 0) + 1
-    return f'<span class="para-no">{numbers["para"]}.</span> '
-
-
-def _numbered_paragraph(self, tokens, idx, options, env) -> str:  # markdown-it render rule
-    if tokens[idx].level == 0:  # a paragraph of its own, not one inside a list or quote
-        return f'<p class="para">{_para_number(env["numbers"])}'
-    return self.renderToken(tokens, idx, options, env)
-
+PARA_NUMBER = '<span class="para-no"></span> '  # filled with the paragraph's number by the renderer
 
 _MD = MarkdownIt("commonmark", {"typographer": True}).enable(["replacements", "smartquotes"])
-_MD.add_render_rule("paragraph_open", _numbered_paragraph)
 _ALLOWED_TAGS = {"p", "ul", "ol", "li", "em", "strong", "a", "blockquote", "br", "h4", "code", "span"}
 
 
-def _markdown(text: str, numbers: dict[str, int]) -> str:
-    """Commentary Markdown to HTML that can format but not inject script or images;
-    its paragraphs continue the report's paragraph numbers."""
-    return nh3.clean(_MD.render(text, {"numbers": numbers}), tags=_ALLOWED_TAGS,
-                     attributes={"a": {"href"}, "p": {"class"}, "span": {"class"}}, url_schemes={"https", "mailto"})
+def _markdown(text: str) -> str:
+    """Commentary Markdown to HTML that can format but not inject script, images, or any
+    attribute the stylesheet or page layout reacts to (class, id, style): the marking and
+    watermark come from the mode and status alone. Its own paragraphs are numbered after
+    sanitising, in the report's run of paragraph numbers."""
+    from bs4 import BeautifulSoup
+
+    clean = nh3.clean(_MD.render(text), tags=_ALLOWED_TAGS, attributes={"a": {"href"}},
+                      url_schemes={"https", "mailto"})
+    soup = BeautifulSoup(clean, "html.parser")
+    for paragraph in soup.find_all("p", recursive=False):  # a paragraph of its own, not inside a list or quote
+        paragraph["class"] = "para"
+        paragraph.insert(0, BeautifulSoup(PARA_NUMBER, "html.parser"))
+    return str(soup)
 
 
 def _version(package: str) -> str:
@@ -528,7 +521,8 @@ def _date_text(value: Any) -> str | None:
 PROVENANCE_PACKAGES = ("pandas", "numpy", "pandera", "scipy", "statsmodels", "matplotlib", "afcharts",
                        "papermill", "nbconvert", "weasyprint", "pypandoc-binary", "gptables", "markdown-it-py", "nh3")
 STATUSES = ("draft", "final")
-DATA_ROOT, OUTPUT_DIR = "<data root>", "<output dir>"  # prefixes of input names in the provenance record
+# Prefixes of input names in the provenance record: where each lies is a parameter, not a machine path.
+DATA_ROOT, OUTPUT_DIR, PARAMS = "<data root>", "<output dir>", "<params>"
 
 
 def _git(root: Path) -> dict[str, Any]:
@@ -569,37 +563,24 @@ def build_report(quarter: str, data_root: str = "data/sample", framework: str = 
     data_root_path = resolve(data_root, root)
     outputs_path = resolve(output_dir, root)
     current = compute_quarter(data_root_path, this, fw)
-    quarters = [q for q in available_quarters(data_root_path) if q <= this]
-    results: dict[Quarter, QuarterResult] = {this: current}
-    errors = []
-    for q in quarters:
-        if q in results:
-            continue
-        try:
-            results[q] = compute_quarter(data_root_path, q, fw)
-        except DataError as exc:
-            errors.extend(exc.problems)
-    if errors:
-        raise DataError(errors)
+    data_set = data_set_name(data_root_path)
+    results, invalid = _earlier_quarters(data_root_path, this, fw, current)
     for q, result in results.items():
         if q.previous in results:
             result.figures.update(comparison_figures(result.figures, results[q.previous].figures, fw, q))
     inputs = {display(framework_path, root): sha256(framework_path)}
     if params_file:
-        inputs[display(resolve(params_file, root), root)] = sha256(resolve(params_file, root))
+        # Named by its file name alone: it may lie anywhere, and its own content is what is hashed.
+        inputs[f"{PARAMS}/{Path(params_file).name}"] = sha256(resolve(params_file, root))
     # Data files are named within the data root (given by the parameters), so the record
     # holds no machine path and reads the same wherever the data root lies.
-    for q in sorted(results):
+    if data_set is not None:
+        inputs[f"{DATA_ROOT}/{DATA_SET_FILE}"] = sha256(data_root_path / DATA_SET_FILE)
+    for q in sorted([*results, *invalid]):
         inputs |= {f"{DATA_ROOT}/{p.relative_to(data_root_path).as_posix()}": sha256(p)
                    for p in quarter_files(data_root_path, q)}
-    # Quarters reported before: their published figures fill gaps in the data root
-    # and show where the previous quarter's figures have been revised since.
-    published: dict[Quarter, dict[str, Any]] = {}
-    for q in available_quarters(outputs_path):
-        found = published_figures(outputs_path, q) if q < this else None
-        if found:
-            published[q], path = found
-            inputs[f"{OUTPUT_DIR}/{q}/figures.json"] = sha256(path)
+    published, ignored = _published_history(outputs_path, this, data_set)
+    inputs |= {f"{OUTPUT_DIR}/{q}/figures.json": sha256(outputs_path / str(q) / "figures.json") for q in published}
     previous = results.get(this.previous)
     revisions = _revisions(published.get(this.previous), previous.figures) if previous else []
     sources = {q: r.figures for q, r in results.items()} | {q: f for q, f in published.items() if q not in results}
@@ -619,8 +600,10 @@ def build_report(quarter: str, data_root: str = "data/sample", framework: str = 
     filled = narrative.fill_placeholders(raw or "", views[this], before_view or View({}, available=False),
                                          context, source)
     commentary = narrative.parse_commentary(filled, commentary_sections(fw), source)
-    warnings = current.data.warnings + _report_warnings(fw, current, previous, this,
-                                                       display(quarter_folder(data_root_path, this.previous), root))
+    warnings = (current.data.warnings
+                + _report_warnings(fw, current, previous, this,
+                                   display(quarter_folder(data_root_path, this.previous), root), invalid)
+                + _history_warnings(data_set, display(data_root_path, root), ignored, invalid))
     if mode == "publication":
         warnings += narrative.identifying_details(raw or "", source)
     for problem in warnings:
@@ -630,7 +613,7 @@ def build_report(quarter: str, data_root: str = "data/sample", framework: str = 
     # (the published figures.json read from it are inputs, with their hashes).
     parameters = {"quarter": str(this), "data_root": display(data_root_path, root),
                   "framework": display(framework_path, root), "mode": mode, "status": status,
-                  "params_file": display(resolve(params_file, root), root) if params_file else None}
+                  "params_file": f"{PARAMS}/{Path(params_file).name}" if params_file else None}
     provenance = {
         "qa_workbook_version": _version("qa-workbook"),
         "python": platform.python_version(),
@@ -638,11 +621,68 @@ def build_report(quarter: str, data_root: str = "data/sample", framework: str = 
         "git": _git(root),
         "parameters": parameters,
         "inputs": dict(sorted(inputs.items())),
+        "data_set": data_set,  # for the manifest: history is taken only from runs of the same data set
     }
     if not previous:
         views.pop(this.previous, None)  # a published figures.json alone is not a comparison
+    why = (f"the data for {this.previous.long_name} did not pass validation" if this.previous in invalid else "")
     return Report(fw, this, mode, current, previous, views, history, commentary, warnings,
-                  status=status, revisions=revisions, provenance=provenance)
+                  status=status, revisions=revisions, provenance=provenance, previous_missing=why)
+
+
+def _earlier_quarters(data_root: Path, this: Quarter, fw: Framework, current: QuarterResult
+                      ) -> tuple[dict[Quarter, QuarterResult], dict[Quarter, list[Problem]]]:
+    """This quarter and every earlier one the data root holds, computed; and the earlier
+    quarters whose data are invalid, with their problems. An invalid earlier quarter is left
+    out of the comparison and trend (with a warning), never a reason to refuse this one."""
+    results: dict[Quarter, QuarterResult] = {this: current}
+    invalid: dict[Quarter, list[Problem]] = {}
+    for q in available_quarters(data_root):
+        if q >= this:
+            continue
+        try:
+            results[q] = compute_quarter(data_root, q, fw)
+        except DataError as exc:
+            invalid[q] = exc.problems
+    return results, invalid
+
+
+def _published_history(outputs: Path, this: Quarter, data_set: str | None
+                       ) -> tuple[dict[Quarter, dict[str, Any]], dict[Quarter, str]]:
+    """Figures of earlier quarters as published into ``outputs`` by runs of the same data set,
+    and, for those not used, why not."""
+    published: dict[Quarter, dict[str, Any]] = {}
+    ignored: dict[Quarter, str] = {}
+    for q in available_quarters(outputs):
+        found = published_figures(outputs, q, data_set) if q < this else None
+        if isinstance(found, str):
+            ignored[q] = found
+        elif found:
+            published[q] = found[0]
+    return published, ignored
+
+
+def _history_warnings(data_set: str | None, data_root: str, ignored: dict[Quarter, str],
+                      invalid: dict[Quarter, list[Problem]]) -> list[Problem]:
+    """What the analyst should know about the quarters the comparison and trend could not use."""
+    warnings = []
+    if data_set is None:
+        warnings.append(Problem("unnamed_data_set", f"{data_root}/{DATA_SET_FILE}", None, None, None,
+                                "a data_set.yaml naming this data set (data_set: <name>); without it the data root "
+                                "is a data set of its own and no published history is used", "warning"))
+    for q, why in sorted(ignored.items()):
+        warnings.append(Problem("published_history_ignored", f"{OUTPUT_DIR}/{q}/figures.json", None, None, None,
+                                f"published figures of this data set; not used as history: {why}", "warning"))
+    for q, problems in sorted(invalid.items()):
+        # Named by rule and place only: a value could identify someone, and warnings reach the outputs.
+        first = problems[0]
+        where = first.file + ("" if first.row is None else f", row {first.row}") + \
+            (f", column {first.column!r}" if first.column else "")
+        warnings.append(Problem("earlier_quarter_invalid", first.file, None, None, None,
+                                f"valid data for {q}: it has {len(problems)} problem(s), the first [{first.rule}] in "
+                                f"{where}; {q} is left out of the comparison and trend until "
+                                f"`qa-report validate --quarter {q}` passes", "warning"))
+    return warnings
 
 
 def _revisions(published: dict[str, Any] | None, recomputed: Figures) -> list[tuple[str, Any, Any]]:
@@ -660,10 +700,10 @@ def _revisions(published: dict[str, Any] | None, recomputed: Figures) -> list[tu
 
 
 def _report_warnings(framework: Framework, current: QuarterResult, previous: QuarterResult | None,
-                     quarter: Quarter, previous_folder: str) -> list[Problem]:
+                     quarter: Quarter, previous_folder: str, invalid: dict[Quarter, list[Problem]]) -> list[Problem]:
     """What the analyst should know although the report can be made."""
     warnings = []
-    if previous is None:
+    if previous is None and quarter.previous not in invalid:
         warnings.append(Problem("no_previous_quarter", previous_folder, None, None, None,
                                 f"data for {quarter.previous} to compare with; the report says no comparison "
                                 f"is available", "warning"))

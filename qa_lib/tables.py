@@ -36,7 +36,8 @@ class Table:
         used = " ".join(cell for row in self.rows for cell in row)
         return [f"{symbol} {meaning}." for symbol, meaning in SYMBOL_MEANINGS.items() if symbol in used]
 
-    def to_html(self, number: int) -> str:
+    def to_html(self) -> str:
+        """The table as HTML; its number is filled in by the renderer, in paper order."""
         head = "".join(f'<th scope="col">{escape(c)}</th>' for c in self.columns)
         body = []
         for row in self.rows:
@@ -44,7 +45,7 @@ class Table:
             cells += [f'<td class="num">{escape(v)}</td>' for v in row[1:]]
             body.append("<tr>" + "".join(cells) + "</tr>")
         notes = "".join(f"<p class=\"table-note\">{escape(n)}</p>" for n in self.notes + self.symbol_notes())
-        return (f'<div class="table-wrap"><table><caption>Table {number}: {escape(self.caption)}</caption>'
+        return (f'<div class="table-wrap"><table><caption><span class="table-no">Table</span>: {escape(self.caption)}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{notes}</div>")
 
 

@@ -402,6 +402,10 @@ def main() -> None:
     if OUT.exists():
         shutil.rmtree(OUT)
     seed_dir = Path(__file__).resolve().parent / "sample_text"
+    OUT.mkdir(parents=True)
+    # The data set's name: published history is only used by runs of the same data set.
+    (OUT / "data_set.yaml").write_text("# The synthetic sample: no real child, family or case.\n"
+                                       "data_set: synthetic-sample\n", encoding="utf-8")
     plan = [("2013-14-Q1", lambda w: random_quarter(w, "2013"), {"audits": {"caf": 95}}),
             ("2013-14-Q2", lambda w: random_quarter(w, "2013"), {"audits": {"caf": 102}}),
             ("2013-14-Q3", q3_quarter, {"audits": {"caf": 100}}),

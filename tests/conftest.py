@@ -51,10 +51,20 @@ def copy_sample(tmp_path: Path):
     """A writable copy of the sample data root, so a test can break one file."""
     def _copy(*quarters: str) -> Path:
         root = tmp_path / "data"
-        for quarter in quarters or [p.name for p in SAMPLE.iterdir()]:
+        for quarter in quarters or [p.name for p in SAMPLE.iterdir() if p.is_dir()]:
             shutil.copytree(SAMPLE / quarter, root / quarter)
+        shutil.copyfile(SAMPLE / "data_set.yaml", root / "data_set.yaml")  # a copy of the sample is the sample
         return root
     return _copy
+
+
+def publish_figures(out: Path, document: dict, data_set: str | None = "synthetic-sample") -> Path:
+    """Stand-in outputs of an earlier run: its figures.json and the manifest naming its data set."""
+    folder = out / document["quarter"]
+    folder.mkdir(parents=True)
+    (folder / "figures.json").write_text(json.dumps(document), encoding="utf-8")
+    (folder / "manifest.json").write_text(json.dumps({"data_set": data_set}), encoding="utf-8")
+    return folder / "figures.json"
 
 
 def _run_sample(tmp_path_factory, mode: str, formats: str = "html,pdf") -> Path:

@@ -13,13 +13,14 @@ import time
 from pathlib import Path
 
 import nbformat
+import yaml
 from pypdf import PdfReader
 
 import qa_lib
 from qa_lib.cli import main
 from qa_lib.report import build_report
 
-from conftest import ROOT, output_texts
+from conftest import ROOT, output_texts, publish_figures
 
 QUARTER = "2013-14-Q4"
 
@@ -33,7 +34,7 @@ def test_manifest_records_inputs_versions_code_times_and_outputs(publication_run
     assert manifest["qa_workbook_version"] == qa_lib.__version__
     assert manifest["parameters"]["quarter"] == QUARTER and manifest["parameters"]["data_root"] == "data/sample"
     assert manifest["inputs"]["params/framework.yaml"] == sha(ROOT / "params" / "framework.yaml")
-    assert manifest["inputs"]["params/2013-14-Q4.yaml"] == sha(ROOT / "params" / "2013-14-Q4.yaml")
+    assert manifest["inputs"]["<params>/2013-14-Q4.yaml"] == sha(ROOT / "params" / "2013-14-Q4.yaml")
     for name, digest in manifest["inputs"].items():
         if name.startswith("<data root>/"):
             assert digest == sha(ROOT / "data" / "sample" / name.removeprefix("<data root>/")), name
@@ -106,8 +107,7 @@ def test_revised_previous_figures_are_used_marked_and_listed(tmp_path, copy_samp
     key = "audits.csc.grade.inadequate.count"
     recomputed = published["figures"][key]
     published["figures"][key] = recomputed + 3  # the data were corrected after publication
-    (out / "2013-14-Q3").mkdir(parents=True)
-    (out / "2013-14-Q3" / "figures.json").write_text(json.dumps(published), encoding="utf-8")
+    publish_figures(out, published)
     report = build_report(QUARTER, str(data), output_dir=str(out), mode="internal")
     assert (key, recomputed + 3, recomputed) in report.revisions
     assert report.previous[key] == recomputed, "the report uses the recomputed value"
@@ -121,8 +121,7 @@ def test_history_takes_a_reported_quarter_whose_data_are_gone(tmp_path, copy_sam
     data = copy_sample("2013-14-Q1", "2013-14-Q3", QUARTER)
     out = tmp_path / "outputs"
     document = build_report("2013-14-Q2", "data/sample").figures_document()
-    (out / "2013-14-Q2").mkdir(parents=True)
-    (out / "2013-14-Q2" / "figures.json").write_text(json.dumps(document), encoding="utf-8")
+    publish_figures(out, document)
     with_published = dict((str(q), v) for q, v in build_report(QUARTER, str(data), output_dir=str(out)).history)
     without = dict((str(q), v) for q, v in build_report(QUARTER, str(data), output_dir=str(tmp_path / "none")).history)
     assert with_published["2013-14-Q2"] is not None
@@ -158,9 +157,17 @@ def test_batch_runs_quarters_in_parallel_and_isolates_a_failure(tmp_path, copy_s
                             text=True)
     assert result.returncode == 1
     summary = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
-    assert " ok " in summary["2013-14-Q2"] and "failed" in summary["2013-14-Q3"]
-    # Q4 needs Q3 for its comparison, so it fails on Q3's data too; Q2 is untouched by either.
-    assert (out / "2013-14-Q2" / "report.html").is_file()
+    assert " ok " in summary["2013-14-Q2"] and " ok " in summary[QUARTER]
+    # The broken quarter's own reason, in one line that needs nothing above it.
+    assert "failed (exit 2): " in summary["2013-14-Q3"] and "2013-14-Q3/case_audits.csv" in summary["2013-14-Q3"]
+    assert "listed above" not in result.stdout
+    # Q4 carries on without its comparison, and says why.
+    assert (out / "2013-14-Q2" / "report.html").is_file() and (out / QUARTER / "report.html").is_file()
+    figures = json.loads((out / QUARTER / "figures.json").read_text(encoding="utf-8"))
+    assert figures["previous_quarter"] is None and figures["previous"] == {}
+    assert "earlier_quarter_invalid" in (out / QUARTER / "run.log").read_text(encoding="utf-8")
+    assert "the data for quarter 3 2013-14 did not pass validation" in (out / QUARTER / "report.html").read_text(
+        encoding="utf-8")
     assert "started 2013-14-Q2" in result.stderr and "running:" in result.stderr
 
 
@@ -175,6 +182,8 @@ def test_new_quarter_creates_params_and_a_data_folder(tmp_path, monkeypatch, cap
     params = (project / "params" / "2014-15-Q2.yaml").read_text(encoding="utf-8")
     assert "quarter: 2014-15-Q2" in params and "data_root: data" in params
     assert (project / "data" / "2014-15-Q2" / "template.xlsx").is_file()
+    # A new data root is named as a data set of its own, so its runs never take another's history.
+    assert yaml.safe_load((project / "data" / "data_set.yaml").read_text(encoding="utf-8")) == {"data_set": "data"}
     out = capsys.readouterr().out
     assert "qa-report validate --quarter 2014-15-Q2" in out and "Fill in" in out
     assert main(["new-quarter", "2014-15-Q2"]) == 2, "an existing params file is never overwritten"
@@ -191,8 +200,62 @@ def test_render_makes_the_outputs_again_without_executing(publication_run, tmp_p
         raise AssertionError("render must not execute the notebook")
 
     monkeypatch.setattr(rendering, "execute_notebook", no_execution)
+    carried = {name: sha(copy / name) for name in ("report.docx", "report.xlsx")}
     assert main(["render", str(copy), "--formats", "html,pdf"]) == 0
     assert (copy / "report.html").read_bytes() == before
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["outputs"]["report.html"] == sha(copy / "report.html")
+    # The formats not asked for are carried over unchanged, and still listed and hashed.
+    assert {name: sha(copy / name) for name in carried} == carried
+    assert manifest["formats"] == ["html", "pdf", "docx", "xlsx"]
+    assert all(manifest["outputs"][name] == digest for name, digest in carried.items())
     assert "re-render of 2013-14-Q4 without executing" in (copy / "run.log").read_text(encoding="utf-8")
+
+
+def test_run_makes_every_format_the_published_outputs_had(publication_run, tmp_path, capsys):
+    out = tmp_path / "outputs"
+    shutil.copytree(publication_run.resolve(), out / QUARTER)
+    assert main(["run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(out),
+                 "--formats", "html"]) == 0
+    manifest = json.loads((out / QUARTER / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["formats"] == ["html", "pdf", "docx", "xlsx"]
+    for kind in manifest["formats"]:
+        path = out / QUARTER / f"report.{kind}"
+        assert manifest["outputs"][path.name] == sha(path), kind
+        assert path.stat().st_mtime > (out / QUARTER / "report.ipynb").stat().st_mtime - 60
+    assert "report.docx" in capsys.readouterr().out, "the summary lists every file written"
+
+
+def test_published_history_is_taken_only_from_the_same_data_set(tmp_path, copy_sample, capsys):
+    """A real quarter beside the sample never takes the sample's published figures as its history."""
+    out = tmp_path / "outputs"
+    assert main(["run", "--quarter", "2013-14-Q3", "--data-root", "data/sample", "--output-dir", str(out),
+                 "--formats", "html"]) == 0
+    sample_q3 = json.loads((out / "2013-14-Q3" / "figures.json").read_text(encoding="utf-8"))["figures"]
+    assert json.loads((out / "2013-14-Q3" / "manifest.json").read_text(encoding="utf-8"))["data_set"] == \
+        "synthetic-sample"
+    real = copy_sample(QUARTER)
+    for named in (True, False):
+        if named:
+            (real / "data_set.yaml").write_text("data_set: council-test\n", encoding="utf-8")
+        else:
+            (real / "data_set.yaml").unlink()
+        capsys.readouterr()
+        assert main(["run", "--quarter", QUARTER, "--data-root", str(real), "--output-dir", str(out),
+                     "--formats", "html", "--mode", "internal"]) == 0
+        err = capsys.readouterr().err
+        manifest = json.loads((out / QUARTER / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["data_set"] == ("council-test" if named else None)
+        assert not [name for name in manifest["inputs"] if name.startswith("<output dir>/")]
+        figures = json.loads((out / QUARTER / "figures.json").read_text(encoding="utf-8"))
+        assert set(figures) == {"quarter", "previous_quarter", "figures", "previous"}
+        assert figures["previous"] == {} and "data_set" not in json.dumps(figures)
+        text = (out / QUARTER / "report.html").read_text(encoding="utf-8")
+        assert "Audit grades over time" not in text, "no trend from another data set's figures"
+        assert "published_history_ignored" in err and "<output dir>/2013-14-Q3/figures.json" in err
+        assert ("unnamed_data_set" in err) is not named
+    # The sample's own run does take its published history.
+    publish_figures(tmp_path / "sample-out", {"quarter": "2013-14-Q3", "previous_quarter": None,
+                                              "figures": sample_q3, "previous": {}})
+    report = build_report(QUARTER, "data/sample", output_dir=str(tmp_path / "sample-out"))
+    assert "<output dir>/2013-14-Q3/figures.json" in report.provenance["inputs"]

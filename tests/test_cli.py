@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from filelock import FileLock
@@ -92,3 +95,42 @@ def test_a_stale_user_kernel_does_not_hijack_the_run(tmp_path):
     assert "report.pdf" in result.stdout
     figures = json.loads((out / "2014-15-Q1" / "figures.json").read_text(encoding="utf-8"))
     assert figures["quarter"] == "2014-15-Q1"
+
+
+def test_command_line_paths_are_relative_to_the_working_directory(tmp_path, monkeypatch, capsys):
+    shutil.copytree(ROOT / "data" / "sample" / "2013-14-Q4", tmp_path / "mydata" / "2013-14-Q4")
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "--quarter", "2013-14-Q4", "--data-root", "mydata"]) == 0
+    assert "2013-14-Q4: valid" in capsys.readouterr().out
+    # Defaults and a params file's own paths stay relative to the project root.
+    assert main(["validate", "--quarter", "2013-14-Q4", "--params", str(ROOT / "params" / "2013-14-Q4.yaml")]) == 0
+
+
+def test_a_params_file_anywhere_is_hashed_as_itself(tmp_path, monkeypatch):
+    # Same name as a project file, different content: it must be recorded and hashed as itself.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    params = elsewhere / "2013-14-Q4.yaml"
+    params.write_text("# a council's own parameters\nquarter: 2013-14-Q4\ndata_root: data/sample\nmode: internal\n",
+                      encoding="utf-8")
+    monkeypatch.chdir(elsewhere)
+    out = tmp_path / "outputs"
+    assert main(["run", "--quarter", "2013-14-Q4", "--params", "2013-14-Q4.yaml", "--output-dir", str(out),
+                 "--formats", "html"]) == 0
+    manifest = json.loads((out / "2013-14-Q4" / "manifest.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(params.read_bytes()).hexdigest()
+    assert manifest["inputs"]["<params>/2013-14-Q4.yaml"] == digest
+    assert hashlib.sha256((ROOT / "params" / "2013-14-Q4.yaml").read_bytes()).hexdigest() != digest
+    assert manifest["parameters"]["params_file"] == "<params>/2013-14-Q4.yaml"
+    assert manifest["parameters"]["mode"] == "internal"
+    assert str(tmp_path) not in json.dumps(manifest)
+
+
+@pytest.mark.parametrize("output_dir", ["../../../../etc", "/tmp/qa-elsewhere", "outputs/../.."])
+def test_a_params_file_cannot_send_outputs_outside_the_project(tmp_path, capsys, output_dir):
+    params = tmp_path / "p.yaml"
+    params.write_text(f"quarter: 2013-14-Q4\ndata_root: data/sample\noutput_dir: {output_dir}\n", encoding="utf-8")
+    assert run("--quarter", "2013-14-Q4", "--params", str(params)) == 2
+    err = capsys.readouterr().err
+    assert "lies outside the project" in err and "--output-dir" in err
+    assert not Path("/tmp/qa-elsewhere").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -156,3 +157,29 @@ def test_sigkill_at_any_moment_leaves_the_previous_outputs(published, moment):
     lock = FileLock(str(published.output_dir / f".{QUARTER}.lock"))
     lock.acquire(timeout=0)
     lock.release()
+
+
+def test_re_running_cells_in_any_order_does_not_change_the_paper(publication_run, tmp_path):
+    """As JupyterLab lets an analyst do: after the setup cell, the paper's cells re-run in a
+    shuffled order, some twice, then saved; render gives the bytes of a fresh run."""
+    import random
+
+    from nbclient import NotebookClient
+
+    fresh = publication_run.resolve()
+    nb = nbformat.read(fresh / "report.ipynb", as_version=4)
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    setup = [i for i in code if {"parameters", "injected-parameters", "setup"} & set(nb.cells[i].metadata.get("tags", []))]
+    paper = [i for i in code if i not in setup]
+    order = paper + random.Random(7).sample(paper, len(paper)) + paper[:3][::-1]
+    client = NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}})
+    with client.setup_kernel():
+        for index in setup + order:
+            client.execute_cell(nb.cells[index], index)
+    again = tmp_path / "outputs" / QUARTER
+    again.mkdir(parents=True)
+    shutil.copyfile(fresh / "manifest.json", again / "manifest.json")
+    nbformat.write(nb, again / "report.ipynb")
+    assert main(["render", str(again), "--formats", "html,xlsx,pdf"]) == 0
+    for name in ("report.html", "report.xlsx", "figures.json"):
+        assert (again / name).read_bytes() == (fresh / name).read_bytes(), name

@@ -175,3 +175,40 @@ def test_real_data_and_outputs_are_ignored_by_git(tmp_path):
     hooks = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
     assert all(repo["repo"] == "local" for repo in config["repos"])
     assert {"nbstripout", "check-added-large-files", "detect-secrets", "no-real-data"} <= hooks
+
+
+def page_header(page) -> str:
+    """The text in the top margin of a PDF page (the running header)."""
+    top = float(page.mediabox.top)
+    parts: list[str] = []
+
+    def keep(text, cm, tm, font, size):
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]  # the text's baseline on the page
+        if text.strip() and y > top - 60:
+            parts.append(text.strip())
+
+    page.extract_text(visitor_text=keep)
+    return " ".join(parts)
+
+
+def test_commentary_cannot_change_the_marking_or_the_watermark_of_the_pdf(tmp_path):
+    """The marking and watermark come from mode and status alone, on every page of the PDF."""
+    from pypdf import PdfReader
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE / "2013-14-Q4", data / "2013-14-Q4")
+    commentary = data / "2013-14-Q4" / "commentary.md"
+    commentary.write_text(commentary.read_text(encoding="utf-8").replace(
+        "## summary\n", '## summary\n\n<p class="marking">OFFICIAL</p>\n\n<h4 class="marking" id="m" '
+        'style="string-set: marking content()">OFFICIAL</h4>\n\n<span class="watermark">PAID IN FULL</span>\n\n', 1),
+        encoding="utf-8")
+    out = tmp_path / "outputs"
+    assert main(["run", "--quarter", "2013-14-Q4", "--data-root", str(data), "--output-dir", str(out),
+                 "--mode", "internal", "--status", "final"]) == 0
+    reader = PdfReader(out / "2013-14-Q4" / "report.pdf")
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) > 5
+    headers = [page_header(page) for page in reader.pages]
+    assert all(header.startswith("OFFICIAL-SENSITIVE") for header in headers), headers
+    assert sum("PAID IN FULL" in text for text in pages) == 1, "commentary text stays where it is written"
+    assert not any("DRAFT" in text for text in pages), "a final paper carries no watermark"

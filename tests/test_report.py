@@ -7,9 +7,11 @@ import re
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 
 from qa_lib.errors import CommentaryError
 from qa_lib.quarter import Quarter
+from qa_lib.rendering import with_contents
 from qa_lib.report import build_report
 
 
@@ -71,12 +73,25 @@ def test_commentary_markdown_cannot_inject_script_or_images(copy_sample):
     assert "<script" not in html and "<img" not in html and "onerror" not in html
 
 
+@pytest.mark.parametrize("markup", ['<p class="marking">OFFICIAL</p>', '<span class="watermark" id="x">PAID</span>',
+                                    '<p style="position: fixed">Moved</p>', '<h4 class="marking">OFFICIAL</h4>'])
+def test_commentary_cannot_set_a_class_id_or_style(copy_sample, markup):
+    root = copy_sample("2013-14-Q4")
+    (root / "2013-14-Q4" / "commentary.md").write_text(f"## summary\n\n{markup}\n\nText.\n", encoding="utf-8")
+    html = build_report("2013-14-Q4", str(root), mode="internal").summary().html
+    soup = BeautifulSoup(html, "html.parser")
+    assert {c for tag in soup.find_all(class_=True) for c in tag["class"]} <= {"paras", "para", "para-no"}
+    assert not soup.find_all(id=True) and not soup.find_all(style=True)
+
+
 def test_figure_and_table_numbers_run_through_the_report():
     report = build_report("2013-14-Q4")
     audits = report.audit_outcomes().html
     feedback = report.feedback().html
-    figures = [int(n) for n in re.findall(r"Figure (\d+):", audits + feedback)]
-    tables = [int(n) for n in re.findall(r"Table (\d+):", audits + feedback)]
+    assert not re.search(r"(Figure|Table) \d", audits + feedback), "a cell carries no numbers of its own"
+    paper = BeautifulSoup(with_contents(f"<main>{audits}{feedback}{audits}</main>"), "html.parser").get_text()
+    figures = [int(n) for n in re.findall(r"Figure (\d+):", paper)]
+    tables = [int(n) for n in re.findall(r"Table (\d+):", paper)]
     assert figures == list(range(1, len(figures) + 1)) and len(figures) >= 6
     assert tables == list(range(1, len(tables) + 1))
     # Alt text carries the chart's numbers.

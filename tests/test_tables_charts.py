@@ -41,8 +41,8 @@ def test_grade_table_marks_a_missing_previous_quarter_with_a_symbol(framework):
     assert all(cell.strip() for row in table.rows for cell in row)
     assert all(row[4] == NOT_AVAILABLE and row[-1] in (NOT_AVAILABLE, NOT_APPLICABLE) for row in table.rows)
     assert len(table.columns) == len(set(table.columns)) == len(table.rows[0])
-    html = table.to_html(3)
-    assert "<caption>Table 3: " in html and html.count('scope="col"') == len(table.columns)
+    html = table.to_html()
+    assert '<caption><span class="table-no">Table</span>: ' in html and html.count('scope="col"') == len(table.columns)
     assert html.count('scope="row"') == len(table.rows)
     assert "[x] not available" in html
 
