@@ -1,7 +1,9 @@
 """``qa-report``: run or check a quarter from the command line.
 
-Exit codes: 0 success (warnings allowed); 2 invalid parameters or data; 3 the
-quarter is locked by another run; 1 a crash.
+Exit codes: 0 success (warnings allowed); 2 invalid parameters or data, or outputs
+that cannot be written where asked; 3 the quarter is locked by another run; 1 a
+crash (one line naming the file that holds the traceback), or for ``verify`` a run
+that is not reproduced.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import argparse
 import logging
 import os
 import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from typing import TYPE_CHECKING, Literal
@@ -22,8 +27,8 @@ from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputErro
 from qa_lib.loading import read_yaml_model
 from qa_lib.paths import project_root, resolve
 from qa_lib.quarter import Quarter
-from qa_lib.rendering import (DEFAULT_FORMATS, FORMATS, QuarterOutputs, run_quarter, save_workbook,
-                              validation_report)
+from qa_lib.rendering import (DEFAULT_FORMATS, FORMATS, QuarterOutputs, output_error, run_quarter, save_traceback,
+                              save_workbook, shown, validation_report)
 
 if TYPE_CHECKING:
     from qa_lib.report import Report
@@ -120,7 +125,8 @@ def problem_table(problems: list[Problem]) -> str:
 def _summarise(params: dict[str, str], errors: list[Problem], warnings: list[Problem], json_path: str | None,
                table: bool = True) -> None:
     if json_path:
-        Path(json_path).write_text(validation_report(params["quarter"], errors, warnings), encoding="utf-8")
+        with _refusals_as_errors(Path(json_path).parent, "name another file with --json"):
+            Path(json_path).write_text(validation_report(params["quarter"], errors, warnings), encoding="utf-8")
     if table and (errors or warnings):
         print(problem_table(errors + warnings), file=sys.stderr)
 
@@ -150,7 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     outputs = QuarterOutputs(resolve(params["output_dir"], root), Quarter.parse(params["quarter"]))
     notebook_params = {k: params[k] for k in ("quarter", "data_root", "framework", "mode", "status",
                                               "output_dir", "params_file")}
-    with outputs.locked():
+    with outputs.locked(), outputs.crashes_recorded():
         log.info("executing the notebook for %s", params["quarter"])
         try:
             result = run_quarter(notebook_params, outputs, root, params["formats"])
@@ -185,7 +191,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     outputs = QuarterOutputs(folder.parent, Quarter.parse(folder.name))
     formats = parse_formats(args.formats) if args.formats else None
-    with outputs.locked():
+    with outputs.locked(), outputs.crashes_recorded():
         result = rerender_quarter(outputs, formats)
     print(f"Report for {folder.name} rendered again:")
     for path in result.files:
@@ -313,13 +319,16 @@ def cmd_new_quarter(args: argparse.Namespace) -> int:
     if params_path.exists():
         raise ParameterError(f"{_shown(params_path)} already exists; edit it instead")
     folder = resolve(data_root) / str(quarter)
-    folder.mkdir(parents=True, exist_ok=True)
     template = folder / "template.xlsx"
-    if not template.exists():
-        save_workbook(build_template(load_framework(resolve(framework)), quarter), template)
-    params_path.write_text(f"# Parameters for {quarter} ({quarter.months}).\n"
-                           + yaml.safe_dump({"quarter": str(quarter), "data_root": data_root, "framework": framework,
-                                             "status": "draft"}, sort_keys=False), encoding="utf-8")
+    with _refusals_as_errors(folder, "choose another --data-root"):
+        folder.mkdir(parents=True, exist_ok=True)
+        if not template.exists():
+            save_workbook(build_template(load_framework(resolve(framework)), quarter), template)
+    with _refusals_as_errors(params_path.parent, "run it in a copy of the project you can write to"):
+        params_path.write_text(f"# Parameters for {quarter} ({quarter.months}).\n"
+                               + yaml.safe_dump({"quarter": str(quarter), "data_root": data_root,
+                                                 "framework": framework, "status": "draft"}, sort_keys=False),
+                               encoding="utf-8")
     print(f"Created {_shown(params_path)} and {_shown(folder)}/ with {template.name}.")
     print("Next:")
     print(f"  1. Fill in {_shown(template)} (or put the quarter's CSV files in {_shown(folder)}/), and save the "
@@ -341,11 +350,11 @@ def cmd_template(args: argparse.Namespace) -> int:
     data_root = args.data_root or DEFAULTS["data_root"]
     target = Path(args.output) if args.output else resolve(data_root) / str(quarter) / "template.xlsx"
     framework = load_framework(resolve(args.framework or DEFAULTS["framework"]))
-    try:
-        save_workbook(build_template(framework, quarter), target)
-    except FileExistsError:
+    if target.exists():
         raise ParameterError(f"{target} already exists and may hold entered data; "
-                             f"move it or name another file with --output") from None
+                             f"move it or name another file with --output")
+    with _refusals_as_errors(target.parent, "name another file with --output"):
+        save_workbook(build_template(framework, quarter), target)
     print(f"Data-entry workbook for {quarter} written: {_shown(target)}")
     print(f"Fill it in, save it as {quarter}.xlsx in the quarter's folder, then run "
           f"qa-report validate --quarter {quarter}")
@@ -354,11 +363,20 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def _shown(path: Path) -> str:
     """A path as the analyst will type it: relative to here, through the quarter's link."""
-    absolute = Path(os.path.abspath(path))
+    return shown(path)
+
+
+@contextmanager
+def _refusals_as_errors(place: Path, instead: str) -> Iterator[None]:
+    """Raise the file system's refusal to write in the folder ``place`` (no permission, a full
+    disk, a file in the way) as an :class:`~qa_lib.errors.OutputError` saying what to do instead."""
     try:
-        return str(absolute.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(absolute)
+        yield
+    except OSError as exc:
+        problem = output_error(exc, place, instead)
+        if problem is None:
+            raise
+        raise problem from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -442,10 +460,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     except QAError as exc:
+        # A crash the run recorded (failed/traceback.txt), or a run verify could not reproduce.
         print(f"error: {exc}", file=sys.stderr)
+        if args.verbose and exc.__cause__ is not None:
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
         return 1
-    except Exception:  # a crash: show everything for the bug report
-        log.exception("qa-report crashed")
+    except Exception as exc:  # a bug: one line here, the traceback in a file for the bug report
+        where = save_traceback(exc)
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(f"error: qa-report crashed ({type(exc).__name__}: {first}); this is a bug, to report with its "
+              f"traceback; the traceback is in {where}", file=sys.stderr)
+        if args.verbose:
+            traceback.print_exception(exc, file=sys.stderr)
         return 1
 
 
