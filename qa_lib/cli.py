@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from qa_lib import __version__
 from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputError, LockedError, NotebookInputError,
@@ -199,59 +199,247 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    """Re-check a run's inputs against its manifest, re-execute it and compare."""
+class _RunParameters(BaseModel):
+    """The parameters a manifest records; the notebook is run again with them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    quarter: str
+    data_root: str
+
+
+class _GitRecord(BaseModel):
+    commit: str | None = None
+    dirty: bool | None = None
+
+
+class RunManifest(BaseModel):
+    """What ``verify`` reads of a run's ``manifest.json``; one without it cannot be verified."""
+
+    model_config = ConfigDict(extra="allow")
+
+    qa_workbook_version: str
+    git: _GitRecord
+    parameters: _RunParameters
+    inputs: dict[str, str]
+    outputs: dict[str, str]
+    formats: list[str] = []
+    packages: dict[str, str] = {}
+
+
+# Outputs that record when the run happened, so never the same twice.
+_TIMED_OUTPUTS = ("manifest.json", "run.log")
+
+
+def _read_run(folder: Path) -> tuple[RunManifest, dict[str, Any]]:
+    """A run's manifest and figures, or exit 2 saying why the folder cannot be verified."""
     import json
-    import tempfile
 
-    from qa_lib.loading import sha256
-    from qa_lib.report import DATA_ROOT, OUTPUT_DIR
-    from qa_lib.rendering import NOTEBOOK, execute_notebook, html_from, make_portable, payload_from
-
-    folder = Path(args.folder)
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
-        raise ParameterError(f"{folder} has no manifest.json: is it an output folder of `qa-report run`?")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    root = project_root()
+        raise ParameterError(f"{_shown(folder)} has no manifest.json: is it an output folder of `qa-report run`?")
+    try:
+        manifest = RunManifest.model_validate_json(manifest_path.read_bytes())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the whole file"
+        raise ParameterError(f"{_shown(manifest_path)} is corrupt ({where}: {first['msg']}), so the run cannot be "
+                             f"verified; restore the folder from a copy, or run the quarter again") from None
+    figures_path = folder / "figures.json"
+    if not figures_path.is_file():
+        raise ParameterError(f"{_shown(folder)} has no figures.json, so its figures cannot be compared; restore it "
+                             f"from a copy (the manifest holds its SHA-256), or run the quarter again")
+    try:
+        figures = json.loads(figures_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParameterError(f"{_shown(figures_path)} is corrupt ({exc}), so its figures cannot be compared; "
+                             f"restore it from a copy, or run the quarter again") from None
+    if not isinstance(figures, dict) or not isinstance(figures.get("figures"), dict):
+        raise ParameterError(f"{_shown(figures_path)} holds no figures, so they cannot be compared; restore it "
+                             f"from a copy, or run the quarter again")
+    return manifest, figures
+
+
+def _data_root_of(manifest: RunManifest, given: str | None, root: Path) -> Path:
+    """Where the run's data root is now: ``--data-root``, else where the manifest says;
+    exit 2 naming ``--data-root`` when the run's quarter is not there."""
+    recorded, quarter = manifest.parameters.data_root, manifest.parameters.quarter
+    data_root = resolve(given or recorded, root)
+    if (data_root / quarter).is_dir():
+        return data_root
+    if given:
+        raise ParameterError(f"--data-root {given} holds no folder {quarter}/; name the folder that holds the run's "
+                             f"quarter folders")
+    raise ParameterError(f"the run's data root is not where the manifest says: it records {recorded!r}, which here "
+                         f"is {_shown(data_root)} and holds no folder {quarter}/; name where the data root is now "
+                         f"with --data-root")
+
+
+def _changed_outputs(folder: Path, manifest: RunManifest) -> list[str]:
+    """Each output the manifest lists that is missing or no longer has the SHA-256 it lists."""
+    from qa_lib.loading import sha256
+
     problems = []
-    data_root = resolve(args.data_root or manifest["parameters"]["data_root"], root)
-    places = {DATA_ROOT: data_root, OUTPUT_DIR: folder.resolve().parent}
-    for name, recorded in manifest["inputs"].items():
+    for name, recorded in manifest.outputs.items():
+        path = folder / name
+        if Path(name).name != name:
+            problems.append(f"the manifest lists {name!r}, which is not a file of the output folder")
+        elif not path.is_file():
+            problems.append(f"{name} is missing (the manifest lists it)")
+        elif (now := sha256(path)) != recorded:
+            problems.append(f"{name} has changed since the run (SHA-256 {recorded[:12]}… in the manifest, "
+                            f"{now[:12]}… now)")
+    return problems
+
+
+def _changed_inputs(manifest: RunManifest, data_root: Path, output_dir: Path, root: Path) -> list[str]:
+    from qa_lib.loading import sha256
+    from qa_lib.report import DATA_ROOT, OUTPUT_DIR
+
+    places = {DATA_ROOT: data_root, OUTPUT_DIR: output_dir}
+    problems = []
+    for name, recorded in manifest.inputs.items():
         prefix, _, rest = name.partition("/")
         path = places[prefix] / rest if prefix in places else resolve(name, root)
         if not path.is_file():
             problems.append(f"input {name} is missing")
-        elif sha256(path) != recorded:
-            problems.append(f"input {name} has changed since the run (SHA-256 {recorded[:12]}… is now "
-                            f"{sha256(path)[:12]}…)")
-    parameters = dict(manifest["parameters"], data_root=str(data_root),
-                      output_dir=str(folder.resolve().parent))  # where the run found earlier quarters
-    old_figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
-    with tempfile.TemporaryDirectory(prefix="qa-verify-") as tmp:
-        notebook = Path(tmp) / "report.ipynb"
-        log.info("re-executing %s", parameters["quarter"])
-        nb = execute_notebook(root / NOTEBOOK, notebook, parameters, root)
-        make_portable(nb, notebook, root)
-        payload = payload_from(nb)
-        new_figures = payload["figures"]
-        html = html_from(nb, f"{payload['marking']}: {payload['title']}")
+        elif (now := sha256(path)) != recorded:
+            problems.append(f"input {name} has changed since the run (SHA-256 {recorded[:12]}… is now {now[:12]}…)")
+    return problems
+
+
+def _changed_figures(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    problems = []
     for part in ("figures", "previous"):
-        old, new = old_figures.get(part, {}), new_figures.get(part, {})
-        for key in sorted(set(old) | set(new)):
-            if old.get(key) != new.get(key):
-                problems.append(f"{part} {key}: was {old.get(key, 'absent')}, now {new.get(key, 'absent')}")
+        before, after = old.get(part) or {}, new.get(part) or {}
+        for key in sorted(set(before) | set(after)):
+            if before.get(key) != after.get(key):
+                problems.append(f"{part} {key}: was {before.get(key, 'absent')}, now {after.get(key, 'absent')}")
     for key in ("quarter", "previous_quarter"):
-        if old_figures.get(key) != new_figures.get(key):
-            problems.append(f"{key}: was {old_figures.get(key)}, now {new_figures.get(key)}")
-    if (folder / "report.html").is_file() and (folder / "report.html").read_text(encoding="utf-8") != html:
-        problems.append("report.html differs from a re-run on these inputs")
+        if old.get(key) != new.get(key):
+            problems.append(f"{key}: was {old.get(key)}, now {new.get(key)}")
+    return problems
+
+
+def _rendered_differences(folder: Path, again: Path, names: list[str]) -> list[str]:
+    """Each of ``names`` that differs between a run's folder and a re-run's: Word on its text
+    (pandoc stamps it with the time), the notebook on its cells' outputs (its injected
+    parameters name the output folder), everything else byte for byte."""
+    import nbformat
+
+    from qa_lib.rendering import docx_text
+
+    problems = []
+    for name in names:
+        old, new = folder / name, again / name
+        if not new.is_file():
+            problems.append(f"{name}: a re-run does not make it")
+        elif name.endswith(".docx"):
+            if docx_text(old) != docx_text(new):
+                problems.append(f"{name}: its text differs from a re-run on these inputs")
+        elif name.endswith(".ipynb"):
+            outputs = [[c.get("outputs") for c in nbformat.read(path, as_version=4).cells] for path in (old, new)]
+            if outputs[0] != outputs[1]:
+                problems.append(f"{name}: its cells' outputs differ from a re-run on these inputs")
+        elif old.read_bytes() != new.read_bytes():
+            problems.append(f"{name} differs from a re-run on these inputs")
+    return problems
+
+
+def _other_code(manifest: RunManifest, root: Path) -> list[str]:
+    """How the code now differs from the code that made the run: the workbook's version, its
+    commit or uncommitted changes, and the packages that compute or render the report. Any
+    of them changes the rendered outputs' bytes (the report's appendix names them all)."""
+    from qa_lib.report import _git, _version
+
+    git = _git(root)
+    found = [f"it was version {manifest.qa_workbook_version}, this is {__version__}"] \
+        if manifest.qa_workbook_version != __version__ else []
+    if manifest.git.commit != git["commit"]:
+        found.append(f"it was commit {(manifest.git.commit or 'unknown')[:12]}…, this is "
+                     f"{(git['commit'] or 'unknown')[:12]}…")
+    elif manifest.git.dirty != git["dirty"]:
+        found.append("this checkout has uncommitted changes" if git["dirty"] else
+                     "it had uncommitted changes, this checkout has none")
+    found += [f"it had {name} {version}, this has {_version(name)}" for name, version in manifest.packages.items()
+              if _version(name) != version]
+    return found
+
+
+def _renamed_data_root(manifest: RunManifest, data_root: Path, root: Path) -> list[str]:
+    """Why the rendered outputs differ when the data root has moved: their appendix names it."""
+    from qa_lib.paths import display
+
+    now = display(data_root, root)
+    if now == manifest.parameters.data_root:
+        return []
+    return [f"the report's appendix names its data root {manifest.parameters.data_root!r}, here {now!r}"]
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Re-check a run's outputs and inputs against its manifest, re-execute and re-render it, and compare.
+
+    Every output the manifest lists must still have its SHA-256. The re-run's figures are
+    compared one by one; its rendered outputs (made in a temporary folder by the run's own
+    functions) byte for byte, Word on its text, the notebook on its outputs. Outputs made by
+    other code (see :func:`_other_code`), or naming a data root that has moved, are listed,
+    not compared: a quarter published before a release stays verifiable after it.
+    """
+    import tempfile
+
+    from qa_lib.rendering import NOTEBOOK, execute_notebook, make_portable, payload_from, render_outputs
+
+    folder = Path(args.folder)
+    manifest, old_figures = _read_run(folder)
+    root = project_root()
+    data_root = _data_root_of(manifest, args.data_root, root)
+    output_dir = folder.resolve().parent  # where the run found earlier quarters' figures
+    problems = _changed_outputs(folder, manifest) + _changed_inputs(manifest, data_root, output_dir, root)
+
+    code, renamed = _other_code(manifest, root), _renamed_data_root(manifest, data_root, root)
+    formats = [f for f in FORMATS if f in manifest.formats or f"report.{f}" in manifest.outputs]
+    rendered = [name for name in manifest.outputs if name.startswith("report.")]
+    if code:
+        made_by = (f"made by version {manifest.qa_workbook_version} (commit {(manifest.git.commit or 'unknown')[:12]}…"
+                   + (", with uncommitted changes" if manifest.git.dirty else "") + "), not compared")
+        notes = [f"{name}: {made_by}" for name in rendered]
+    else:
+        notes = [f"{name}: names the data root {manifest.parameters.data_root!r}, not compared" for name in rendered] \
+            if renamed else []
+    compared = [name for name in manifest.outputs if name not in _TIMED_OUTPUTS and not (notes and name in rendered)]
+
+    parameters = dict(manifest.parameters.model_dump(), data_root=str(data_root), output_dir=str(output_dir))
+    with tempfile.TemporaryDirectory(prefix="qa-verify-") as tmp:
+        again = Path(tmp)
+        log.info("re-executing %s", manifest.parameters.quarter)
+        try:
+            nb = execute_notebook(root / NOTEBOOK, again / "report.ipynb", parameters, root)
+        except RenderError as exc:  # the inputs changed so that the quarter no longer runs, or the code did
+            problems.append(f"re-running the quarter fails: {str(exc).splitlines()[0]}")
+            nb = None
+        if nb is not None:
+            make_portable(nb, again / "report.ipynb", root)
+            new_figures = payload_from(nb)["figures"]
+            problems += _changed_figures(old_figures, new_figures)
+            if not notes:
+                log.info("rendering %s again", ", ".join(formats))
+                render_outputs(again, nb, tuple(formats))
+                problems += _rendered_differences(folder, again, compared)
     if problems:
         print(f"{folder}: NOT reproduced", file=sys.stderr)
-        for problem in problems:
-            print(f"  - {problem}", file=sys.stderr)
+        for line in problems + notes:
+            print(f"  - {line}", file=sys.stderr)
         return 1
-    print(f"{folder}: reproduced: inputs unchanged, {len(new_figures['figures'])} figures and the HTML identical")
+    figures = f"{len(old_figures['figures'])} figures identical"
+    if notes:
+        print(f"{folder}: inputs unchanged and {figures}; its rendered outputs are not compared "
+              f"({'; '.join(code + renamed)}):")
+        for line in notes:
+            print(f"  - {line}")
+    else:
+        shown_names = [f"{n} (its text)" if n.endswith(".docx") else n for n in compared if n != "figures.json"]
+        print(f"{folder}: reproduced: outputs as the manifest lists them, inputs unchanged, {figures}, and "
+              f"{', '.join(shown_names)} the same on a re-run")
     return 0
 
 
