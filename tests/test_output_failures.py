@@ -227,6 +227,23 @@ def test_a_disk_that_fills_while_rendering_again_leaves_the_previous_outputs(pub
     assert not (published.final / "failed").exists()
 
 
+def test_a_disk_that_fills_while_the_run_log_is_written_fails_the_run_without_a_traceback(published, monkeypatch,
+                                                                                          capsys):
+    """The log file is open before the disk fills: its writes fail, not its opening."""
+    before = digest(published.final)
+
+    def full(self):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(rendering._RunLogHandler, "flush", full)
+    assert render(published) == 2
+    line = one_line(capsys.readouterr().err)
+    assert line == (f"error: the disk holding {published.output_dir} is full; free space and run again — "
+                    f"the previous outputs are unchanged")
+    monkeypatch.undo()
+    assert digest(published.final) == before and not leftovers(published)
+
+
 @pytest.mark.parametrize("call", ["symlink", "replace"])
 def test_a_refusal_at_the_publishing_step_leaves_the_previous_outputs(published, monkeypatch, capsys, call):
     before = digest(published.final)
