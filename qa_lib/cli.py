@@ -1,7 +1,9 @@
 """``qa-report``: run or check a quarter from the command line.
 
-Exit codes: 0 success (warnings allowed); 2 invalid parameters or data; 3 the
-quarter is locked by another run; 1 a crash.
+Exit codes: 0 success (warnings allowed); 2 invalid parameters or data, or outputs
+that cannot be written where asked; 3 the quarter is locked by another run; 1 a
+crash (one line naming the file that holds the traceback), or for ``verify`` a run
+that is not reproduced.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ import argparse
 import logging
 import os
 import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from qa_lib import __version__
 from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputError, LockedError, NotebookInputError,
@@ -22,8 +27,8 @@ from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputErro
 from qa_lib.loading import DATA_SET_FILE, read_yaml_model
 from qa_lib.paths import project_root, resolve
 from qa_lib.quarter import Quarter
-from qa_lib.rendering import (DEFAULT_FORMATS, FORMATS, QuarterOutputs, run_quarter, save_workbook,
-                              validation_report)
+from qa_lib.rendering import (DEFAULT_FORMATS, FORMATS, QuarterOutputs, output_error, run_quarter, save_traceback,
+                              save_workbook, shown, validation_report)
 
 if TYPE_CHECKING:
     from qa_lib.report import Report
@@ -133,7 +138,8 @@ def problem_table(problems: list[Problem]) -> str:
 def _summarise(params: dict[str, str], errors: list[Problem], warnings: list[Problem], json_path: str | None,
                table: bool = True) -> None:
     if json_path:
-        Path(json_path).write_text(validation_report(params["quarter"], errors, warnings), encoding="utf-8")
+        with _refusals_as_errors(Path(json_path).parent, "name another file with --json"):
+            Path(json_path).write_text(validation_report(params["quarter"], errors, warnings), encoding="utf-8")
     if table and (errors or warnings):
         print(problem_table(errors + warnings), file=sys.stderr)
 
@@ -163,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     outputs = QuarterOutputs(resolve(params["output_dir"], root), Quarter.parse(params["quarter"]))
     notebook_params = {k: params[k] for k in ("quarter", "data_root", "framework", "mode", "status",
                                               "output_dir", "params_file")}
-    with outputs.locked():
+    with outputs.locked(), outputs.crashes_recorded():
         log.info("executing the notebook for %s", params["quarter"])
         try:
             result = run_quarter(notebook_params, outputs, root, params["formats"])
@@ -198,7 +204,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     outputs = QuarterOutputs(folder.parent, Quarter.parse(folder.name))
     formats = parse_formats(args.formats) if args.formats else None
-    with outputs.locked():
+    with outputs.locked(), outputs.crashes_recorded():
         result = rerender_quarter(outputs, formats)
     print(f"Report for {folder.name} rendered again:")
     for path in result.files:
@@ -206,59 +212,262 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    """Re-check a run's inputs against its manifest, re-execute it and compare."""
+class _RunParameters(BaseModel):
+    """The parameters a manifest records; the notebook is run again with them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    quarter: str
+    data_root: str
+
+
+class _GitRecord(BaseModel):
+    commit: str | None = None
+    dirty: bool | None = None
+
+
+class RunManifest(BaseModel):
+    """What ``verify`` reads of a run's ``manifest.json``; one without it cannot be verified."""
+
+    model_config = ConfigDict(extra="allow")
+
+    qa_workbook_version: str
+    git: _GitRecord
+    parameters: _RunParameters
+    inputs: dict[str, str]
+    outputs: dict[str, str]
+    formats: list[str] = []
+    packages: dict[str, str] = {}
+
+
+# Outputs that record when the run happened, so never the same twice.
+_TIMED_OUTPUTS = ("manifest.json", "run.log")
+
+
+def _read_run(folder: Path) -> tuple[RunManifest, dict[str, Any]]:
+    """A run's manifest and figures, or exit 2 saying why the folder cannot be verified."""
     import json
-    import tempfile
 
-    from qa_lib.loading import sha256
-    from qa_lib.report import DATA_ROOT, OUTPUT_DIR
-    from qa_lib.rendering import NOTEBOOK, execute_notebook, html_from, make_portable, payload_from
-
-    folder = Path(args.folder)
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
-        raise ParameterError(f"{folder} has no manifest.json: is it an output folder of `qa-report run`?")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    root = project_root()
+        raise ParameterError(f"{_shown(folder)} has no manifest.json: is it an output folder of `qa-report run`?")
+    try:
+        manifest = RunManifest.model_validate_json(manifest_path.read_bytes())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the whole file"
+        raise ParameterError(f"{_shown(manifest_path)} is corrupt ({where}: {first['msg']}), so the run cannot be "
+                             f"verified; restore the folder from a copy, or run the quarter again") from None
+    figures_path = folder / "figures.json"
+    if not figures_path.is_file():
+        raise ParameterError(f"{_shown(folder)} has no figures.json, so its figures cannot be compared; restore it "
+                             f"from a copy (the manifest holds its SHA-256), or run the quarter again")
+    try:
+        figures = json.loads(figures_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParameterError(f"{_shown(figures_path)} is corrupt ({exc}), so its figures cannot be compared; "
+                             f"restore it from a copy, or run the quarter again") from None
+    if not isinstance(figures, dict) or not isinstance(figures.get("figures"), dict):
+        raise ParameterError(f"{_shown(figures_path)} holds no figures, so they cannot be compared; restore it "
+                             f"from a copy, or run the quarter again")
+    return manifest, figures
+
+
+def _data_root_of(manifest: RunManifest, given: str | None, root: Path) -> Path:
+    """Where the run's data root is now: ``--data-root``, else where the manifest says;
+    exit 2 naming ``--data-root`` when the run's quarter is not there."""
+    recorded, quarter = manifest.parameters.data_root, manifest.parameters.quarter
+    data_root = Path(given).absolute() if given else resolve(recorded, root)
+    if (data_root / quarter).is_dir():
+        return data_root
+    if given:
+        raise ParameterError(f"--data-root {given} holds no folder {quarter}/; name the folder that holds the run's "
+                             f"quarter folders")
+    raise ParameterError(f"the run's data root is not where the manifest says: it records {recorded!r}, which here "
+                         f"is {_shown(data_root)} and holds no folder {quarter}/; name where the data root is now "
+                         f"with --data-root")
+
+
+def _changed_outputs(folder: Path, manifest: RunManifest) -> list[str]:
+    """Each output the manifest lists that is missing or no longer has the SHA-256 it lists."""
+    from qa_lib.loading import sha256
+
     problems = []
-    data_root = resolve(args.data_root or manifest["parameters"]["data_root"], root)
-    places = {DATA_ROOT: data_root, OUTPUT_DIR: folder.resolve().parent}
-    for name, recorded in manifest["inputs"].items():
+    for name, recorded in manifest.outputs.items():
+        path = folder / name
+        if Path(name).name != name:
+            problems.append(f"the manifest lists {name!r}, which is not a file of the output folder")
+        elif not path.is_file():
+            problems.append(f"{name} is missing (the manifest lists it)")
+        elif (now := sha256(path)) != recorded:
+            problems.append(f"{name} has changed since the run (SHA-256 {recorded[:12]}… in the manifest, "
+                            f"{now[:12]}… now)")
+    return problems
+
+
+def _params_file_of(manifest: RunManifest, given: str | None, root: Path) -> Path | None:
+    """Where the run's params file is now: ``--params``, else ``params/<its name>`` in the project."""
+    recorded = manifest.parameters.model_dump().get("params_file")
+    if not recorded:
+        return None
+    return Path(given).absolute() if given else root / "params" / Path(recorded).name
+
+
+def _changed_inputs(manifest: RunManifest, data_root: Path, output_dir: Path, params_file: Path | None,
+                    root: Path) -> list[str]:
+    from qa_lib.loading import sha256
+    from qa_lib.report import DATA_ROOT, OUTPUT_DIR, PARAMS
+
+    places = {DATA_ROOT: data_root, OUTPUT_DIR: output_dir, PARAMS: params_file.parent if params_file else root}
+    problems = []
+    for name, recorded in manifest.inputs.items():
         prefix, _, rest = name.partition("/")
         path = places[prefix] / rest if prefix in places else resolve(name, root)
+        if prefix == PARAMS and params_file is not None:
+            path = params_file
         if not path.is_file():
-            problems.append(f"input {name} is missing")
-        elif sha256(path) != recorded:
-            problems.append(f"input {name} has changed since the run (SHA-256 {recorded[:12]}… is now "
-                            f"{sha256(path)[:12]}…)")
-    parameters = dict(manifest["parameters"], data_root=str(data_root),
-                      output_dir=str(folder.resolve().parent))  # where the run found earlier quarters
-    old_figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))
-    with tempfile.TemporaryDirectory(prefix="qa-verify-") as tmp:
-        notebook = Path(tmp) / "report.ipynb"
-        log.info("re-executing %s", parameters["quarter"])
-        nb = execute_notebook(root / NOTEBOOK, notebook, parameters, root)
-        make_portable(nb, notebook, root)
-        payload = payload_from(nb)
-        new_figures = payload["figures"]
-        html = html_from(nb, f"{payload['marking']}: {payload['title']}")
+            problems.append(f"input {name} is missing" + (" (name where it is now with --params)"
+                                                          if prefix == PARAMS else ""))
+        elif (now := sha256(path)) != recorded:
+            problems.append(f"input {name} has changed since the run (SHA-256 {recorded[:12]}… is now {now[:12]}…)")
+    return problems
+
+
+def _changed_figures(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    problems = []
     for part in ("figures", "previous"):
-        old, new = old_figures.get(part, {}), new_figures.get(part, {})
-        for key in sorted(set(old) | set(new)):
-            if old.get(key) != new.get(key):
-                problems.append(f"{part} {key}: was {old.get(key, 'absent')}, now {new.get(key, 'absent')}")
+        before, after = old.get(part) or {}, new.get(part) or {}
+        for key in sorted(set(before) | set(after)):
+            if before.get(key) != after.get(key):
+                problems.append(f"{part} {key}: was {before.get(key, 'absent')}, now {after.get(key, 'absent')}")
     for key in ("quarter", "previous_quarter"):
-        if old_figures.get(key) != new_figures.get(key):
-            problems.append(f"{key}: was {old_figures.get(key)}, now {new_figures.get(key)}")
-    if (folder / "report.html").is_file() and (folder / "report.html").read_text(encoding="utf-8") != html:
-        problems.append("report.html differs from a re-run on these inputs")
+        if old.get(key) != new.get(key):
+            problems.append(f"{key}: was {old.get(key)}, now {new.get(key)}")
+    return problems
+
+
+def _rendered_differences(folder: Path, again: Path, names: list[str]) -> list[str]:
+    """Each of ``names`` that differs between a run's folder and a re-run's: Word on its text
+    (pandoc stamps it with the time), the notebook on its cells' outputs (its injected
+    parameters name the output folder), everything else byte for byte."""
+    import nbformat
+
+    from qa_lib.rendering import docx_text
+
+    problems = []
+    for name in names:
+        old, new = folder / name, again / name
+        if not new.is_file():
+            problems.append(f"{name}: a re-run does not make it")
+        elif name.endswith(".docx"):
+            if docx_text(old) != docx_text(new):
+                problems.append(f"{name}: its text differs from a re-run on these inputs")
+        elif name.endswith(".ipynb"):
+            outputs = [[c.get("outputs") for c in nbformat.read(path, as_version=4).cells] for path in (old, new)]
+            if outputs[0] != outputs[1]:
+                problems.append(f"{name}: its cells' outputs differ from a re-run on these inputs")
+        elif old.read_bytes() != new.read_bytes():
+            problems.append(f"{name} differs from a re-run on these inputs")
+    return problems
+
+
+def _other_code(manifest: RunManifest, root: Path) -> list[str]:
+    """How the code now differs from the code that made the run: the workbook's version, its
+    commit or uncommitted changes, and the packages that compute or render the report. Any
+    of them changes the rendered outputs' bytes (the report's appendix names them all)."""
+    from qa_lib.report import _git, _version
+
+    git = _git(root)
+    found = [f"it was version {manifest.qa_workbook_version}, this is {__version__}"] \
+        if manifest.qa_workbook_version != __version__ else []
+    if manifest.git.commit != git["commit"]:
+        found.append(f"it was commit {(manifest.git.commit or 'unknown')[:12]}…, this is "
+                     f"{(git['commit'] or 'unknown')[:12]}…")
+    elif manifest.git.dirty != git["dirty"]:
+        found.append("this checkout has uncommitted changes" if git["dirty"] else
+                     "it had uncommitted changes, this checkout has none")
+    found += [f"it had {name} {version}, this has {_version(name)}" for name, version in manifest.packages.items()
+              if _version(name) != version]
+    return found
+
+
+def _renamed_data_root(manifest: RunManifest, data_root: Path, root: Path) -> list[str]:
+    """Why the rendered outputs differ when the data root has moved: their appendix names it."""
+    from qa_lib.paths import display
+
+    now = display(data_root, root)
+    if now == manifest.parameters.data_root:
+        return []
+    return [f"the report's appendix names its data root {manifest.parameters.data_root!r}, here {now!r}"]
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Re-check a run's outputs and inputs against its manifest, re-execute and re-render it, and compare.
+
+    Every output the manifest lists must still have its SHA-256. The re-run's figures are
+    compared one by one; its rendered outputs (made in a temporary folder by the run's own
+    functions) byte for byte, Word on its text, the notebook on its outputs. Outputs made by
+    other code (see :func:`_other_code`), or naming a data root that has moved, are listed,
+    not compared: a quarter published before a release stays verifiable after it.
+    """
+    import tempfile
+
+    from qa_lib.rendering import NOTEBOOK, execute_notebook, make_portable, payload_from, render_outputs
+
+    folder = Path(args.folder)
+    manifest, old_figures = _read_run(folder)
+    root = project_root()
+    data_root = _data_root_of(manifest, args.data_root, root)
+    params_file = _params_file_of(manifest, args.params, root)
+    output_dir = folder.resolve().parent  # where the run found earlier quarters' figures
+    problems = _changed_outputs(folder, manifest) + _changed_inputs(manifest, data_root, output_dir, params_file,
+                                                                     root)
+
+    code, renamed = _other_code(manifest, root), _renamed_data_root(manifest, data_root, root)
+    formats = [f for f in FORMATS if f in manifest.formats or f"report.{f}" in manifest.outputs]
+    rendered = [name for name in manifest.outputs if name.startswith("report.")]
+    if code:
+        made_by = (f"made by version {manifest.qa_workbook_version} (commit {(manifest.git.commit or 'unknown')[:12]}…"
+                   + (", with uncommitted changes" if manifest.git.dirty else "") + "), not compared")
+        notes = [f"{name}: {made_by}" for name in rendered]
+    else:
+        notes = [f"{name}: names the data root {manifest.parameters.data_root!r}, not compared" for name in rendered] \
+            if renamed else []
+    compared = [name for name in manifest.outputs if name not in _TIMED_OUTPUTS and not (notes and name in rendered)]
+
+    parameters = dict(manifest.parameters.model_dump(), data_root=str(data_root), output_dir=str(output_dir),
+                      params_file=str(params_file) if params_file and params_file.is_file() else None)
+    with tempfile.TemporaryDirectory(prefix="qa-verify-") as tmp:
+        again = Path(tmp)
+        log.info("re-executing %s", manifest.parameters.quarter)
+        try:
+            nb = execute_notebook(root / NOTEBOOK, again / "report.ipynb", parameters, root)
+        except RenderError as exc:  # the inputs changed so that the quarter no longer runs, or the code did
+            problems.append(f"re-running the quarter fails: {str(exc).splitlines()[0]}")
+            nb = None
+        if nb is not None:
+            make_portable(nb, again / "report.ipynb", root)
+            new_figures = payload_from(nb)["figures"]
+            problems += _changed_figures(old_figures, new_figures)
+            if not notes:
+                log.info("rendering %s again", ", ".join(formats))
+                render_outputs(again, nb, tuple(formats))
+                problems += _rendered_differences(folder, again, compared)
     if problems:
         print(f"{folder}: NOT reproduced", file=sys.stderr)
-        for problem in problems:
-            print(f"  - {problem}", file=sys.stderr)
+        for line in problems + notes:
+            print(f"  - {line}", file=sys.stderr)
         return 1
-    print(f"{folder}: reproduced: inputs unchanged, {len(new_figures['figures'])} figures and the HTML identical")
+    figures = f"{len(old_figures['figures'])} figures identical"
+    if notes:
+        print(f"{folder}: inputs unchanged and {figures}; its rendered outputs are not compared "
+              f"({'; '.join(code + renamed)}):")
+        for line in notes:
+            print(f"  - {line}")
+    else:
+        shown_names = [f"{n} (its text)" if n.endswith(".docx") else n for n in compared if n != "figures.json"]
+        print(f"{folder}: reproduced: outputs as the manifest lists them, inputs unchanged, {figures}, and "
+              f"{', '.join(shown_names)} the same on a re-run")
     return 0
 
 
@@ -333,23 +542,25 @@ def cmd_new_quarter(args: argparse.Namespace) -> int:
     if params_path.exists():
         raise ParameterError(f"{_shown(params_path)} already exists; edit it instead")
     folder = data_root / str(quarter)
-    folder.mkdir(parents=True, exist_ok=True)
     template = folder / "template.xlsx"
-    if not template.exists():
-        save_workbook(build_template(load_framework(framework), quarter), template)
-    data_set = data_root / DATA_SET_FILE
-    if not data_set.exists():
-        # A new data root is a data set of its own: name it, so that its runs take history only from its own.
-        name = args.data_set or data_root.name
-        data_set.write_text("# The name of this data set: a run uses published figures (history) only from runs of\n"
-                            "# the same data set, so a real quarter never takes the sample's as its own.\n"
-                            + yaml.safe_dump({"data_set": name}), encoding="utf-8")
-        print(f"Created {_shown(data_set)} naming the data set {name!r}.")
+    with _refusals_as_errors(folder, "choose another --data-root"):
+        folder.mkdir(parents=True, exist_ok=True)
+        if not template.exists():
+            save_workbook(build_template(load_framework(framework), quarter), template)
+        data_set = data_root / DATA_SET_FILE
+        if not data_set.exists():
+            # A new data root is a data set of its own: name it, so that its runs take history only from its own.
+            name = args.data_set or data_root.name
+            data_set.write_text("# The name of this data set: a run uses published figures (history) only from runs "
+                                "of\n# the same data set, so a real quarter never takes the sample's as its own.\n"
+                                + yaml.safe_dump({"data_set": name}), encoding="utf-8")
+            print(f"Created {_shown(data_set)} naming the data set {name!r}.")
     # Paths inside a params file are read relative to the project root.
-    params_path.write_text(f"# Parameters for {quarter} ({quarter.months}).\n"
-                           + yaml.safe_dump({"quarter": str(quarter), "data_root": _for_params(data_root, root),
-                                             "framework": _for_params(framework, root), "status": "draft"},
-                                            sort_keys=False), encoding="utf-8")
+    with _refusals_as_errors(params_path.parent, "run it in a copy of the project you can write to"):
+        params_path.write_text(f"# Parameters for {quarter} ({quarter.months}).\n"
+                               + yaml.safe_dump({"quarter": str(quarter), "data_root": _for_params(data_root, root),
+                                                 "framework": _for_params(framework, root), "status": "draft"},
+                                                sort_keys=False), encoding="utf-8")
     print(f"Created {_shown(params_path)} and {_shown(folder)}/ with {template.name}.")
     print("Next:")
     print(f"  1. Fill in {_shown(template)} (or put the quarter's CSV files in {_shown(folder)}/), and save the "
@@ -370,11 +581,11 @@ def cmd_template(args: argparse.Namespace) -> int:
     quarter = Quarter.parse(args.quarter)
     target = Path(args.output) if args.output else _cli_path(args.data_root, "data_root") / str(quarter) / "template.xlsx"
     framework = load_framework(_cli_path(args.framework, "framework"))
-    try:
-        save_workbook(build_template(framework, quarter), target)
-    except FileExistsError:
+    if target.exists():
         raise ParameterError(f"{target} already exists and may hold entered data; "
-                             f"move it or name another file with --output") from None
+                             f"move it or name another file with --output")
+    with _refusals_as_errors(target.parent, "name another file with --output"):
+        save_workbook(build_template(framework, quarter), target)
     print(f"Data-entry workbook for {quarter} written: {_shown(target)}")
     print(f"Fill it in, save it as {quarter}.xlsx in the quarter's folder, then run "
           f"qa-report validate --quarter {quarter}")
@@ -397,11 +608,20 @@ def _for_params(path: Path, root: Path) -> str:
 
 def _shown(path: Path) -> str:
     """A path as the analyst will type it: relative to here, through the quarter's link."""
-    absolute = Path(os.path.abspath(path))
+    return shown(path)
+
+
+@contextmanager
+def _refusals_as_errors(place: Path, instead: str) -> Iterator[None]:
+    """Raise the file system's refusal to write in the folder ``place`` (no permission, a full
+    disk, a file in the way) as an :class:`~qa_lib.errors.OutputError` saying what to do instead."""
     try:
-        return str(absolute.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(absolute)
+        yield
+    except OSError as exc:
+        problem = output_error(exc, place, instead)
+        if problem is None:
+            raise
+        raise problem from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -441,6 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(func=cmd_render)
     verify = sub.add_parser("verify", help="re-check a run's inputs, re-execute it and compare (exit 1 if it differs)")
     verify.add_argument("folder", help="an output folder, e.g. outputs/2013-14-Q4")
+    verify.add_argument("--params", help="where the run's params file is now (default params/<its name>)")
     verify.add_argument("--data-root", dest="data_root",
                         help="where the run's data root is now, if it lies outside the project")
     verify.set_defaults(func=cmd_verify)
@@ -489,10 +710,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 3
     except QAError as exc:
+        # A crash the run recorded (failed/traceback.txt), or a run verify could not reproduce.
         print(f"error: {exc}", file=sys.stderr)
+        if args.verbose and exc.__cause__ is not None:
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
         return 1
-    except Exception:  # a crash: show everything for the bug report
-        log.exception("qa-report crashed")
+    except Exception as exc:  # a bug: one line here, the traceback in a file for the bug report
+        where = save_traceback(exc)
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(f"error: qa-report crashed ({type(exc).__name__}: {first}); this is a bug, to report with its "
+              f"traceback; the traceback is in {where}", file=sys.stderr)
+        if args.verbose:
+            traceback.print_exception(exc, file=sys.stderr)
         return 1
 
 

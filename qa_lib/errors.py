@@ -2,7 +2,8 @@
 
 The CLI maps them to exit codes: :class:`InputError` and its subclasses are the
 analyst's to fix (exit 2), :class:`LockedError` means another run holds the
-quarter (exit 3), anything else is a crash (exit 1).
+quarter (exit 3), anything else is a crash (exit 1), whose traceback goes to a
+file the message names.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ class ParameterError(InputError):
 
 class FrameworkError(InputError):
     """The framework YAML is malformed or inconsistent."""
+
+
+class OutputError(InputError):
+    """The outputs cannot be written where they were asked for: a file in the way, no
+    permission, a read-only or full disk, or a link leading outside the output folder."""
 
 
 @dataclass(frozen=True)

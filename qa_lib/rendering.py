@@ -7,6 +7,7 @@ failure never leaves a half-written report in place of the last good one.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -28,7 +30,8 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import KernelManager
 
 from qa_lib import FIGURES_MIME
-from qa_lib.errors import InputError, LockedError, NotebookInputError, Problem, RenderError
+from qa_lib.errors import (InputError, LockedError, NotebookInputError, OutputError, ParameterError, Problem, QAError,
+                           RenderError)
 from qa_lib.quarter import Quarter
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,87 @@ NOTEBOOK = "notebooks/quarterly_report.ipynb"
 REMOVED_TAGS = {"parameters", "injected-parameters", "setup", "figures"}
 FORMATS = ("html", "pdf", "docx", "xlsx")
 DEFAULT_FORMATS = ("html", "pdf")
+
+# How the file system refuses to take outputs, as opposed to a bug in the workbook.
+_REFUSED = {errno.EACCES, errno.EPERM}
+_FULL = {errno.ENOSPC} | ({errno.EDQUOT} if hasattr(errno, "EDQUOT") else set())
+_IN_THE_WAY = {errno.ENOTDIR, errno.EEXIST, errno.EISDIR}
+_OUTPUT_ERRNOS = _REFUSED | _FULL | _IN_THE_WAY | {errno.EROFS}
+
+
+def shown(path: Path | str) -> str:
+    """A path as the analyst will type it: relative to the working directory when below it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(absolute)
+
+
+def _refusal(exc: BaseException) -> OSError | None:
+    """The file system's refusal behind ``exc``, which may wrap it (xlsxwriter raises its own
+    error while handling the OSError), or ``None``."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError) and current.errno in _OUTPUT_ERRNOS:
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The first of ``path`` and its parents that exists but is not a folder."""
+    for candidate in reversed([path, *path.parents]):
+        if candidate.exists() and not candidate.is_dir():
+            return candidate
+        if not candidate.exists():
+            return None
+    return None
+
+
+def output_error(exc: BaseException, place: Path, instead: str = "choose another --output-dir") -> OutputError | None:
+    """``exc`` as the analyst should read it when it means the file system will not take the
+    outputs being written to ``place``; ``None`` when it means something else (a bug).
+
+    ``instead`` says what else the analyst can do, for the command at hand.
+    """
+    if isinstance(exc, OutputError):
+        return exc
+    error = _refusal(exc)
+    if error is None:
+        return None
+    path = Path(error.filename) if error.filename else place
+    if error.errno in _FULL:
+        # Name the folder the analyst chose, not a file deep inside it.
+        disk = place if path == place or place in path.parents else path.parent
+        what = "is full" if error.errno == errno.ENOSPC else "is over your quota"
+        return OutputError(f"the disk holding {shown(disk)} {what}; free space and run again")
+    if error.errno == errno.EROFS:
+        return OutputError(f"cannot write to {shown(path)}: the file system is read-only; {instead}")
+    if error.errno in _REFUSED:
+        return OutputError(f"cannot write to {shown(path)}: permission denied; {instead} or fix its permissions")
+    blocker = _file_in_the_way(path)
+    if blocker is None:
+        return None  # EEXIST and the like with no file in the way: not the analyst's to fix
+    return OutputError(f"{shown(blocker)} is a file where a folder is needed; {instead} or move the file")
+
+
+def save_traceback(exc: BaseException) -> Path:
+    """Write the traceback of a crash to a temporary file (private to the user: it may
+    quote input values) and return its path, for commands with no output folder."""
+    handle, name = tempfile.mkstemp(prefix="qa-report-traceback-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write("".join(traceback.format_exception(exc)))
+    return Path(name)
+
+
+def _one_line(exc: BaseException) -> str:
+    """What went wrong, in one line: a bug is named by its type, the workbook's own errors by their message."""
+    lines = str(exc).strip().splitlines() or [""]
+    text = lines[0] + (" …" if len(lines) > 1 else "")
+    return text if isinstance(exc, QAError) else f"{type(exc).__name__}: {text}".rstrip(": ")
 
 
 # What the kernel imports as it starts, before it answers.
@@ -143,8 +227,9 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], r
     except PapermillExecutionError as exc:
         first_line = (exc.source or "").strip().splitlines()[0] if (exc.source or "").strip() else ""
         kind = NotebookInputError if exc.ename in _input_error_names() else RenderError
+        # Chained, so the kernel's traceback reaches failed/traceback.txt; the message is one line.
         raise kind(f"the notebook failed in cell {exc.exec_count} ({first_line}): "
-                   f"{exc.ename}: {exc.evalue}") from None
+                   f"{exc.ename}: {exc.evalue}") from exc
     finally:
         km.close()
 
@@ -252,6 +337,14 @@ def tables_from(html: str) -> list[dict[str, Any]]:
     return found
 
 
+def docx_text(path: Path) -> str:
+    """The text of a Word file, as pandoc reads it: pandoc stamps the file with the time it
+    was made, so two runs are compared on their text."""
+    import pypandoc
+
+    return pypandoc.convert_file(str(path), "plain", format="docx", extra_args=["--wrap=none", "--standalone"])
+
+
 def docx_from(html: str, target: Path) -> None:
     """Word for committee systems that take it: pandoc (in the pypandoc-binary wheel) from the same HTML."""
     import pypandoc
@@ -331,24 +424,39 @@ def pdf_from(html: str, target: Path, document_date: str | None = None) -> None:
 
 
 def save_workbook(book: Any, path: Path) -> None:
-    """Save an openpyxl workbook, never over an existing file (it may hold data)."""
+    """Save an openpyxl workbook, never over an existing file (it may hold data), and
+    leave no partial file behind when the save fails."""
     if path.exists():
         raise FileExistsError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.partial")
-    book.save(staging)
-    os.replace(staging, path)
+    try:
+        book.save(staging)
+        os.replace(staging, path)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
 
 
+class _RunLogHandler(logging.FileHandler):
+    """A file handler that keeps a failed write (a full disk) to fail the run with, instead of
+    printing logging's own traceback on the console."""
+
+    failure: BaseException | None = None
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        self.failure = self.failure or sys.exc_info()[1]
+
+
 class _RunLog:
     """Copies the workbook's log records of one run into ``run.log`` beside its outputs."""
 
     def __init__(self, path: Path):
-        self.handler = logging.FileHandler(path, encoding="utf-8")
+        self.handler = _RunLogHandler(path, encoding="utf-8")
         self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         self.logger = logging.getLogger("qa_lib")
         self.previous_level = self.logger.level
@@ -357,10 +465,19 @@ class _RunLog:
             self.logger.setLevel(logging.INFO)
 
     def close(self) -> None:
+        """Stop copying records; a write that failed is raised by :meth:`check`."""
         if self.handler in self.logger.handlers:
             self.logger.removeHandler(self.handler)
             self.logger.setLevel(self.previous_level)
-            self.handler.close()
+            try:
+                self.handler.close()
+            except OSError as exc:
+                self.handler.failure = self.handler.failure or exc
+
+    def check(self) -> None:
+        """Raise the error that kept a record out of ``run.log``, if any."""
+        if self.handler.failure is not None:
+            raise self.handler.failure
 
 
 def manifest(provenance: dict[str, Any], work: Path, started: datetime, formats: tuple[str, ...]) -> dict[str, Any]:
@@ -386,6 +503,10 @@ class QuarterOutputs:
     removed by the next run of the quarter. Where the platform refuses symbolic
     links (Windows without developer mode) the folder is swapped by two renames
     instead, which is safe against errors but not against a kill between them.
+
+    What the file system refuses (a file in the way, no permission, a read-only
+    or full disk) and a link leading outside the output folder are raised as
+    :class:`OutputError`, naming the path and what to do.
     """
 
     def __init__(self, output_dir: Path, quarter: Quarter):
@@ -396,49 +517,72 @@ class QuarterOutputs:
         self._lock = FileLock(str(output_dir / f".{self.quarter}.lock"))
 
     @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Raise the file system's refusals as :class:`OutputError`; anything else as it is."""
+        try:
+            yield
+        except OSError as exc:
+            problem = output_error(exc, self.output_dir)
+            if problem is None:
+                raise
+            raise problem from exc
+
+    @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the quarter for this run; refuse at once if another run holds it.
 
         The lock is an OS file lock, released by the kernel when its process
         dies, so a killed run cannot leave the quarter stuck.
         """
-        self.output_dir.mkdir(parents=True, exist_ok=True)
+        with self._writing():
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                self._lock.acquire(timeout=0)
+            except Timeout:
+                raise LockedError(f"quarter {self.quarter} is being written by another run "
+                                  f"(lock {self._lock.lock_file}); wait for it to finish") from None
         try:
-            self._lock.acquire(timeout=0)
-        except Timeout:
-            raise LockedError(f"quarter {self.quarter} is being written by another run "
-                              f"(lock {self._lock.lock_file}); wait for it to finish") from None
-        try:
-            self._clear_abandoned()
+            with self._writing():
+                self._clear_abandoned()
             yield
         finally:
             self._lock.release()
 
+    def _checked_runs(self) -> Path:
+        """``.runs``, refused if it leads outside the output folder (checked before anything
+        is created, removed or written in it)."""
+        if not self.runs.resolve().is_relative_to(self.output_dir.resolve()):
+            raise OutputError(f"{shown(self.runs)} leads outside the output folder; refusing to write there: "
+                              f"remove the link or choose another --output-dir")
+        return self.runs
+
     def new_run(self) -> Path:
         """A fresh folder for one run (made with the user's umask, readable as outputs are)."""
-        self.runs.mkdir(parents=True, exist_ok=True)
-        if not self.runs.resolve().is_relative_to(self.output_dir.resolve()):
-            raise RenderError(f"{self.runs} leads outside the output folder; refusing to write there")
-        while True:
-            run = self.runs / f"{self.quarter}.{secrets.token_hex(4)}"
-            try:
-                run.mkdir()
-                return run
-            except FileExistsError:
-                continue
+        with self._writing():
+            self._checked_runs().mkdir(parents=True, exist_ok=True)
+            while True:
+                run = self.runs / f"{self.quarter}.{secrets.token_hex(4)}"
+                try:
+                    run.mkdir()
+                    return run
+                except FileExistsError:
+                    if not self.runs.is_dir():
+                        raise
+                    continue
 
     def published(self) -> Path | None:
         """The folder the quarter's outputs currently live in, if any.
 
         Raises
         ------
-        RenderError
+        OutputError
             When the quarter's link leads outside the output folder.
         """
         if self.final.is_symlink():
             target = self.final.resolve()
             if not target.is_relative_to(self.output_dir.resolve()):
-                raise RenderError(f"{self.final} leads outside the output folder; refusing to write there")
+                raise OutputError(f"{shown(self.final)} leads outside the output folder; refusing to write there: "
+                                  f"remove the link or choose another --output-dir")
             return target
         return self.final if self.final.is_dir() else None
 
@@ -456,18 +600,35 @@ class QuarterOutputs:
 
     def publish(self, run: Path) -> None:
         """Make ``run`` the quarter's outputs in one atomic step."""
+        with self._writing():
+            self._publish(run)
+
+    def _publish(self, run: Path) -> None:
         previous = self.published()
         link = self.output_dir / f".{self.quarter}.link-{run.name.rsplit('.', 1)[-1]}"
         try:
             os.symlink(os.path.relpath(run, self.output_dir), link, target_is_directory=True)
-        except OSError:
+        except OSError as exc:
+            if exc.errno in _FULL | {errno.EACCES, errno.EROFS}:
+                raise  # the folder refuses any write: renaming would fail as well
             self._publish_by_rename(run, previous)
             return
-        if self.final.exists() and not self.final.is_symlink():
-            # A plain folder from an older layout: move it aside to link in its place.
-            self.final.rename(self.runs / f"{self.quarter}.replaced")
-            previous = self.runs / f"{self.quarter}.replaced"
-        os.replace(link, self.final)
+        try:
+            if self.final.exists() and not self.final.is_symlink():
+                # A plain folder from an older layout: move it aside to link in its place.
+                aside = self.runs / f"{self.quarter}.replaced"
+                self.final.rename(aside)
+                try:
+                    os.replace(link, self.final)
+                except BaseException:
+                    aside.rename(self.final)
+                    raise
+                previous = aside
+            else:
+                os.replace(link, self.final)
+        except BaseException:
+            link.unlink(missing_ok=True)
+            raise
         if previous is not None and previous != run.resolve():
             shutil.rmtree(previous, ignore_errors=True)
 
@@ -489,28 +650,113 @@ class QuarterOutputs:
 
         ``files`` maps a file name to text, or to a file to copy. The previous
         outputs' own files are not touched; a previous ``failed/`` is replaced.
+        When the record cannot be written, nothing of it is left: no staging
+        folder, and no empty outputs for a quarter that had none.
         """
-        if self.published() is None:
-            self.publish(self.new_run())
-        folder = self.published()
+        with self._writing():
+            placeholder = None
+            if self.published() is None:
+                placeholder = self.new_run()
+                try:
+                    self.publish(placeholder)
+                except BaseException:
+                    shutil.rmtree(placeholder, ignore_errors=True)
+                    raise
+            try:
+                self._stage_failed(self.published(), files)
+            except BaseException:
+                if placeholder is not None:
+                    self._withdraw(placeholder)
+                raise
+        return self.final / "failed"
+
+    @staticmethod
+    def _stage_failed(folder: Path, files: dict[str, Path | str]) -> None:
         # mkdtemp makes it private to the user: failed/ may quote input values.
         staging = Path(tempfile.mkdtemp(prefix=".failed.", dir=folder))
-        for name, content in files.items():
-            if isinstance(content, Path):
-                shutil.copyfile(content, staging / name)
-            else:
-                (staging / name).write_text(content, encoding="utf-8")
-        failed = folder / "failed"
-        shutil.rmtree(failed, ignore_errors=True)
-        staging.rename(failed)
-        return self.final / "failed"
+        try:
+            for name, content in files.items():
+                if isinstance(content, Path):
+                    shutil.copyfile(content, staging / name)
+                else:
+                    (staging / name).write_text(content, encoding="utf-8")
+            failed = folder / "failed"
+            shutil.rmtree(failed, ignore_errors=True)
+            staging.rename(failed)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def _withdraw(self, placeholder: Path) -> None:
+        """Unpublish the empty folder made to hold a first run's ``failed/``."""
+        if self.final.is_symlink():
+            self.final.unlink(missing_ok=True)
+        elif self.final.is_dir():
+            shutil.rmtree(self.final, ignore_errors=True)
+        shutil.rmtree(placeholder, ignore_errors=True)
+
+    def fail(self, exc: Exception, work: Path, keep: dict[str, Path]) -> QAError:
+        """Clear away the failed run in ``work``, record it, and return the error to raise instead.
+
+        A refusal by the file system is the analyst's to fix: the run's folder goes first
+        (on a full disk that frees the space it took) and ``failed/error.txt`` records the
+        message, if even that can be written. Anything else is a bug, recorded by
+        :meth:`crashed` with the files in ``keep`` that exist (the notebook as far as it ran).
+        """
+        problem = output_error(exc, self.output_dir)
+        if problem is None:
+            try:
+                return self.crashed(exc, {name: path for name, path in keep.items() if path.exists()})
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        had_outputs = self._has_outputs()
+        shutil.rmtree(work, ignore_errors=True)
+        try:
+            self.write_failed({"error.txt": f"{problem}\n"})
+        except (OSError, QAError):
+            log.debug("the failed run could not be recorded in failed/", exc_info=True)
+        return OutputError(f"{problem}" + (" — the previous outputs are unchanged" if had_outputs else ""))
+
+    def crashed(self, exc: BaseException, keep: dict[str, Path | str] | None = None) -> RenderError:
+        """Record a bug in ``failed/`` (``traceback.txt`` and the files in ``keep``) and return
+        a one-line error naming the traceback; a temporary file holds it when ``failed/``
+        cannot be written."""
+        had_outputs = self._has_outputs()
+        files = {**(keep or {}), "traceback.txt": "".join(traceback.format_exception(exc))}
+        try:
+            where: Path | None = self.write_failed(files)
+        except (OSError, QAError):
+            log.debug("the failed run could not be recorded in failed/", exc_info=True)
+            where = None
+        unchanged = "; the previous outputs are unchanged" if had_outputs else ""
+        if where is None:
+            return RenderError(f"{_one_line(exc)}{unchanged}; the traceback is in {shown(save_traceback(exc))}")
+        kept = f"the notebook as far as it ran is in {shown(where)}, and " if "report.ipynb" in files else ""
+        return RenderError(f"{_one_line(exc)}{unchanged}; {kept}the traceback is in {shown(where / 'traceback.txt')}")
+
+    @contextmanager
+    def crashes_recorded(self) -> Iterator[None]:
+        """Raise a bug in the block as :meth:`crashed` does, a refusal by the file system as
+        :class:`OutputError`; the workbook's own errors pass as they are."""
+        try:
+            yield
+        except QAError:
+            raise
+        except Exception as exc:
+            raise (output_error(exc, self.output_dir) or self.crashed(exc)) from exc
+
+    def _has_outputs(self) -> bool:
+        try:
+            return self.published() is not None
+        except QAError:
+            return False
 
     def _clear_abandoned(self) -> None:
         """Remove what killed or failed runs of this quarter left behind."""
         current = self.published()
         for stray in self.output_dir.glob(f".{self.quarter}.link-*"):
             stray.unlink(missing_ok=True)
-        if self.runs.is_dir():
+        if self._checked_runs().is_dir():
             for folder in self.runs.glob(f"{self.quarter}.*"):
                 if current is None or folder.resolve() != current:
                     shutil.rmtree(folder, ignore_errors=True)
@@ -546,11 +792,22 @@ def _render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...]
         xlsx_from(payload, tables_from(html), work / "report.xlsx")
     log.info("outputs written: %s", ", ".join(sorted(p.name for p in work.iterdir())))
     run_log.close()
+    run_log.check()
     write_json(work / "manifest.json", manifest(payload["provenance"], work, started, listed or formats))
 
 
 def _in_order(formats: set[str] | list[str]) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in formats)
+
+
+def render_outputs(folder: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...]) -> None:
+    """Write every output of an executed notebook into ``folder`` as a run does, with its own
+    ``run.log`` (``verify`` compares them with a run's)."""
+    run_log = _RunLog(folder / "run.log")
+    try:
+        _render_into(folder, nb, formats, datetime.now(timezone.utc), run_log)
+    finally:
+        run_log.close()
 
 
 def _result(outputs: QuarterOutputs, formats: tuple[str, ...], warnings: list[Problem] | None = None) -> RunResult:
@@ -570,16 +827,20 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
 
     Raises
     ------
+    OutputError
+        When the file system refuses the outputs (no permission, a full disk, a file
+        in the way): the previous outputs stay as they were; nothing of the run remains.
     RenderError
-        When execution or rendering fails: the previous outputs stay as they
-        were and the partly executed notebook is kept in ``failed/``.
+        When execution or rendering fails otherwise: the previous outputs stay as they
+        were; the partly executed notebook and the traceback are kept in ``failed/``.
     """
     # Every format the published outputs had is made again from this execution: none is lost.
     formats = _in_order(set(formats) | set(outputs.published_formats()))
     work = outputs.new_run()
     started = datetime.now(timezone.utc)
-    run_log = _RunLog(work / "run.log")
+    run_log: _RunLog | None = None
     try:
+        run_log = _RunLog(work / "run.log")
         log.info("run of %s started with %s", parameters.get("quarter"), portable_parameters(parameters, root))
         nb = execute_notebook(root / NOTEBOOK, work / "report.ipynb", parameters, root)
         make_portable(nb, work / "report.ipynb", root)
@@ -590,12 +851,9 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
         _render_into(work, nb, formats, started, run_log)
         outputs.publish(work)
     except Exception as exc:
-        run_log.close()
-        notebook = work / "report.ipynb"
-        where = outputs.write_failed({"report.ipynb": notebook} if notebook.exists() else {})
-        shutil.rmtree(work, ignore_errors=True)
-        raise RenderError(f"{exc}. The notebook as far as it ran is in {where}; "
-                          f"the previous outputs are unchanged") from exc
+        if run_log is not None:
+            run_log.close()
+        raise outputs.fail(exc, work, {"report.ipynb": work / "report.ipynb"}) from exc
     return _result(outputs, formats, warnings)
 
 
@@ -604,7 +862,8 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
     (after a change of template or style); the caller holds the lock."""
     current = outputs.published()
     if current is None or not (current / "report.ipynb").is_file():
-        raise RenderError(f"{outputs.final} holds no executed notebook to render")
+        raise ParameterError(f"{shown(outputs.final)} holds no executed notebook to render: name an output "
+                             f"folder of `qa-report run`, e.g. outputs/2013-14-Q4")
     had = outputs.published_formats()
     asked = formats or had or DEFAULT_FORMATS
     # The formats not asked for are carried over unchanged: they come from the same executed notebook.
@@ -612,8 +871,9 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
     threading.Thread(target=_import_renderers, name="import-renderers", daemon=True).start()
     work = outputs.new_run()
     started = datetime.now(timezone.utc)
-    run_log = _RunLog(work / "run.log")
+    run_log: _RunLog | None = None
     try:
+        run_log = _RunLog(work / "run.log")
         log.info("re-render of %s without executing (%s; carried over: %s)", outputs.quarter, ",".join(asked),
                  ",".join(carried) or "none")
         shutil.copyfile(current / "report.ipynb", work / "report.ipynb")
@@ -622,8 +882,8 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
         formats = _in_order(set(asked) | set(carried))
         _render_into(work, nbformat.read(work / "report.ipynb", as_version=4), asked, started, run_log, formats)
         outputs.publish(work)
-    except Exception:
-        run_log.close()
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+    except Exception as exc:
+        if run_log is not None:
+            run_log.close()
+        raise outputs.fail(exc, work, {}) from exc  # the published notebook is still there
     return _result(outputs, formats)

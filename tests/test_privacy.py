@@ -162,7 +162,7 @@ def test_an_output_link_leading_outside_the_output_folder_is_refused(tmp_path, c
     out.mkdir()
     (tmp_path / "victim").mkdir()
     (out / "2013-14-Q4").symlink_to(tmp_path / "victim", target_is_directory=True)
-    assert main(["run", "--quarter", "2013-14-Q4", "--data-root", "data/sample", "--output-dir", str(out)]) == 1
+    assert main(["run", "--quarter", "2013-14-Q4", "--data-root", "data/sample", "--output-dir", str(out)]) == 2
     assert "leads outside the output folder" in capsys.readouterr().err
     assert not any((tmp_path / "victim").iterdir())
 
