@@ -369,61 +369,97 @@ def scan_sheet(path: Path, part: str, shown: str) -> SheetScan:
     """One streaming pass over a sheet's XML, before openpyxl or pandas reads it: the last
     row and column used (every cell counts, even an empty formatted one, as pandas fills
     the range) and the formulas with no saved result. Stops as soon as the range is over
-    :data:`SHEET_CELLS`.
+    :data:`TABLE_COLUMNS` or :data:`SHEET_CELLS`.
 
     Raises
     ------
     DataError
-        ``over_limit`` for a range over the limit, ``unreadable_file`` for broken XML.
+        ``over_limit`` for a range over a limit, ``unreadable_file`` for broken XML.
     """
-    scan = SheetScan()
-    at = {"row": 0, "column": 0}  # where the last row and cell were, for those that omit their reference
-    cell: dict[str, Any] = {}
+    # Called for each element of a sheet of up to millions of cells: plain locals, no
+    # per-cell objects. A cell's state: its row and column, whether it holds a formula,
+    # and whether a result was saved with it.
+    cell_tag, row_tag, formula_tag, value_tag, inline_tag = (f"{_MAIN} {t}" for t in ("c", "row", "f", "v", "is"))
+    columns: dict[str, int] = {}
+    last_row = last_column = row = column = 0
+    in_cell = formula = saved = in_value = text_cell = False
+    missing: list[tuple[int, int]] = []
+    max_columns, max_cells = TABLE_COLUMNS.value, SHEET_CELLS.value
+    over: Limit | None = None
 
-    def close_cell() -> None:
-        if cell and cell["formula"] and not cell["value"] and len(scan.formulas_without_value) < 20:
-            scan.formulas_without_value.append((cell["row"], cell["column"]))
-        cell.clear()
-
-    def grow(row: int, column: int) -> None:
-        at["row"], at["column"] = row, column
-        scan.last_row, scan.last_column = max(scan.last_row, row), max(scan.last_column, column)
-        if scan.last_column > TABLE_COLUMNS.value:
-            raise _Stop(TABLE_COLUMNS)
-        if scan.last_row * max(scan.last_column, 1) > SHEET_CELLS.value:
-            raise _Stop(SHEET_CELLS)
+    def close() -> None:
+        nonlocal in_cell
+        if formula and not saved and len(missing) < 20:
+            missing.append((row, column))
+        in_cell = False
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        if name == f"{_MAIN} c":
-            close_cell()
-            ref = _CELL_REF.fullmatch(attrs.get("r", ""))
-            row, column = (int(ref[2]), _column_number(ref[1])) if ref else (max(at["row"], 1), at["column"] + 1)
-            cell.update(row=row, column=column, formula=False, value=False)
-            grow(row, column)
-        elif name == f"{_MAIN} row":
-            close_cell()
+        nonlocal last_row, last_column, row, column, in_cell, formula, saved, in_value, text_cell, over
+        if name == cell_tag:
+            if in_cell:
+                close()
+            ref = attrs.get("r")
+            if ref:
+                letters = ref.rstrip("0123456789")
+                number = columns.get(letters)
+                if number is None:
+                    if not _CELL_REF.fullmatch(ref):
+                        raise ValueError(f"a cell reference {ref[:20]!r} that is not one")
+                    number = columns[letters] = _column_number(letters)
+                column, row = number, int(ref[len(letters):])
+            else:
+                column, row = column + 1, max(row, 1)
+            in_cell, formula, saved, text_cell = True, False, False, attrs.get("t") == "str"
+        elif name == row_tag:
+            if in_cell:
+                close()
             number = attrs.get("r", "")
-            grow(int(number) if number.isascii() and number.isdigit() else at["row"] + 1, 0)
-        elif cell and name == f"{_MAIN} f":
-            cell["formula"] = True
-        elif cell and name in (f"{_MAIN} v", f"{_MAIN} is"):
-            cell["value"] = True
+            row, column = (int(number) if number.isascii() and number.isdigit() else row + 1), 0
+        elif not in_cell:
+            return
+        elif name == formula_tag:
+            formula = True
+        elif name == value_tag:
+            in_value = True
+            # An empty result is saved only in a text cell (a formula giving ""); openpyxl and
+            # other writers leave <v></v> empty in a number cell when they never calculated it.
+            saved = saved or text_cell
+        elif name == inline_tag:
+            saved = True
+        if row > last_row or column > last_column:
+            last_row, last_column = max(last_row, row), max(last_column, column)
+            if last_column > max_columns:
+                over = TABLE_COLUMNS
+            elif last_row * max(last_column, 1) > max_cells:
+                over = SHEET_CELLS
+            if over:
+                raise _Stop
+
+    def end(name: str) -> None:
+        nonlocal in_value
+        in_value = False
+
+    def text(data: str) -> None:
+        nonlocal saved
+        if in_value and not saved and data.strip():
+            saved = True
 
     try:
         with zipfile.ZipFile(path) as book:
-            _expat(book, part, start)
-    except _Stop as stop:
-        limit = stop.args[0]
-        refuse("over_limit", shown, limit.over(
-            f"a cell used at row {scan.last_row:,}, column {column_letter(scan.last_column)}",
+            _expat(book, part, start, end, text)
+    except _Stop:
+        assert over is not None
+        refuse("over_limit", shown, over.over(
+            f"a cell used at row {last_row:,}, column {column_letter(last_column)}",
             "delete the rows and columns after the data (or clear them and save), or save the table as CSV"))
     except DataError:
         raise
     except _BROKEN as exc:
         refuse("unreadable_file", shown, f"a complete sheet ({exc}); the workbook may be cut short or damaged: "
                                          f"save it again from Excel")
-    close_cell()
-    return scan
+    if in_cell:
+        close()
+    return SheetScan(last_row, last_column, missing)
 
 
 def _column_number(letters: str) -> int:
@@ -433,7 +469,7 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _expat(book: zipfile.ZipFile, part: str, start: Any) -> None:
+def _expat(book: zipfile.ZipFile, part: str, start: Any, end: Any = None, text: Any = None) -> None:
     """Stream one XML part of the zip through expat (C, no tree kept), calling ``start``
     for each element with namespaced names; a DTD stops it (no entity is ever expanded)."""
     import pyexpat
@@ -447,6 +483,11 @@ def _expat(book: zipfile.ZipFile, part: str, start: Any) -> None:
     parser.StartDoctypeDeclHandler = no_dtd
     parser.EntityDeclHandler = no_dtd
     parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    if text is not None:
+        parser.CharacterDataHandler = text
+        parser.buffer_text = True
     try:
         with book.open(part) as stream:
             parser.ParseFile(stream)
