@@ -99,10 +99,10 @@ def _size(n: int) -> str:
 
 # -- files -----------------------------------------------------------------------------
 
-def regular_file(path: Path, shown: str, limit: Limit, within: Path | None = None) -> Path:
+def regular_file(path: Path, shown: str, limit: Limit | None, within: Path | None = None) -> Path:
     """The real path of ``path`` once it is known to be safe to open: a regular file
     (not a pipe, device or folder, which could hang or never end), inside ``within``
-    once links are resolved, and no larger than ``limit``.
+    once links are resolved, and no larger than ``limit`` (if one is given).
 
     Raises
     ------
@@ -124,7 +124,7 @@ def regular_file(path: Path, shown: str, limit: Limit, within: Path | None = Non
     if not stat.S_ISREG(info.st_mode):
         refuse("unsafe_file", shown, "a regular file; this is a folder, a pipe (FIFO) or a device, which cannot "
                                      "be read as data")
-    if info.st_size > limit.value:
+    if limit is not None and info.st_size > limit.value:
         refuse("over_limit", shown, limit.over(_size(info.st_size), "split it, or save it in a smaller form"))
     return real
 

@@ -14,7 +14,6 @@ import logging
 import math
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -129,7 +128,7 @@ def read_yaml(path: Path, shown: str | None = None) -> Any:
     limits.check_yaml(text, shown)
     try:
         return yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError) as exc:  # RecursionError: the depth check makes it unreachable
+    except yaml.YAMLError as exc:
         refuse("malformed_yaml", shown, f"valid YAML ({exc})")
 
 
@@ -196,24 +195,15 @@ def quarter_files(data_root: Path, quarter: Quarter) -> list[Path]:
             path = Path(parent) / name
             shown = f"{shown_folder}/{path.relative_to(folder).as_posix()}"
             try:
-                found.append(path if _is_plain_file(path) else
-                             limits.regular_file(path, shown, _NO_LIMIT, within=real_folder) and path)
+                # Only hashed, in blocks: any size will do.
+                limits.regular_file(path, shown, None, within=real_folder)
             except DataError as exc:
                 problems.extend(exc.problems)
+                continue
+            found.append(path)
     if problems:
         raise DataError(problems)
     return sorted(found)
-
-
-_NO_LIMIT = limits.Limit("none", 1 << 62, "bytes", "")  # a file only hashed is read in blocks: any size will do
-
-
-def _is_plain_file(path: Path) -> bool:
-    """A regular file that is not a link: nothing to resolve."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def published_figures(output_dir: Path, quarter: Quarter) -> tuple[dict[str, Any], Path] | None:
@@ -743,6 +733,12 @@ def _quarter_yaml_problem(shown: str, err: Any) -> Problem:
     if err["loc"][0] == "populations" and len(err["loc"]) == 3:
         return Problem("bad_population", shown, None, path, value_text,
                        f"a whole number from 0 to {limits.POPULATION.value:,}, written in digits")
-    expected = {"string_type": "text (put it in quotes if it is not read as text)",
-                "dict_type": "a mapping of names to values"}.get(err["type"], err["msg"].lower())
+    if err["loc"][-1] == "date":
+        expected = "a date written YYYY-MM-DD"
+    elif err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        expected = "a mapping of names to values"
+    elif err["type"] == "string_type":
+        expected = "text (put it in quotes if YAML reads it as something else)"
+    else:
+        expected = err["msg"]
     return Problem("bad_value", shown, None, path, value_text, expected)

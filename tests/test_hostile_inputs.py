@@ -743,6 +743,21 @@ def test_run_refuses_deep_emphasis_with_exit_2_not_a_crash(copy_sample, tmp_path
     assert code == 2 and "markdown_nesting" in printed and "recursion" not in printed.lower()
 
 
+def test_the_deepest_commentary_the_limit_admits_renders_in_every_format(copy_sample, tmp_path, capsys):
+    """The limit is below what the HTML, PDF and Word renderers follow by recursion."""
+    deepest = limits.MARKDOWN_NESTING.value - 2  # emphasis in a paragraph: two levels of its own
+    admitted = "*a " * deepest + "x" + " b*" * deepest
+    limits.check_markdown(admitted, "c")
+    with pytest.raises(DataError):
+        limits.check_markdown("*a " * (deepest + 1) + "x" + " b*" * (deepest + 1), "c")
+    root = copy_sample("2013-14-Q3", QUARTER)
+    _commentary(root, admitted + "\n\n" + "".join("  " * i + "- item\n" for i in range(8)) + "\n> > > *deep*\n")
+    code = main(["run", "--quarter", QUARTER, "--data-root", str(root), "--output-dir", str(tmp_path / "out"),
+                 "--formats", "html,pdf,docx"])
+    assert code == 0, capsys.readouterr().err
+    assert {p.name for p in (tmp_path / "out" / QUARTER).iterdir()} >= {"report.html", "report.pdf", "report.docx"}
+
+
 def test_commentary_over_its_size_limit_is_refused_before_it_is_parsed(copy_sample, tmp_path, capsys, monkeypatch):
     from markdown_it import MarkdownIt
 
