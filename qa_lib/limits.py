@@ -20,6 +20,7 @@ import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -629,7 +630,8 @@ def check_markdown(text: str, shown: str) -> None:
     renderers follow by recursion. First each line's opening (quote and list markers,
     indentation) before any parser: an upper bound on how deep it can nest blocks; then
     markdown-it's tokens (it builds them without recursion, and stops nesting blocks at
-    its own limit), for emphasis and links inside a paragraph.
+    its own limit), for emphasis and links inside a paragraph and for raw HTML tags,
+    whose allowed ones (quotes, lists, emphasis) the sanitiser keeps.
 
     Raises
     ------
@@ -649,16 +651,38 @@ def check_markdown(text: str, shown: str) -> None:
                                                               "nest quotes and lists less deeply"), row=number)
     from markdown_it import MarkdownIt
 
+    html = _TagDepth()  # raw HTML the commentary holds nests too, and its allowed tags are kept
     for token in MarkdownIt("commonmark").parse(text):
-        depth = token.level
-        for child in token.children or ():
-            if token.level + child.level + 1 > limit:
-                row = token.map[0] + 1 if token.map else None
-                refuse("over_limit", shown, MARKDOWN_NESTING.over("emphasis or links nested deeper",
-                                                                  "nest emphasis and links less deeply"), row=row)
-        if depth > limit:
-            refuse("over_limit", shown, MARKDOWN_NESTING.over("deeper nesting", "nest quotes and lists less deeply"),
-                   row=token.map[0] + 1 if token.map else None)
+        row = token.map[0] + 1 if token.map else None
+        for part, depth in [(token, token.level), *((c, token.level + c.level + 1) for c in token.children or ())]:
+            if part.type in ("html_block", "html_inline"):
+                html.deepest = html.depth
+                html.feed(part.content)
+                depth += html.deepest
+            else:
+                depth += html.depth
+            if depth > limit:
+                refuse("over_limit", shown, MARKDOWN_NESTING.over("deeper nesting (of quotes, lists, emphasis, links "
+                                                                  "or HTML tags)", "nest them less deeply"), row=row)
+
+
+class _TagDepth(HTMLParser):
+    """How deep the HTML tags fed to it open, void elements aside (a tag never closed counts)."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                      "track", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag not in self.VOID:
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth = max(0, self.depth - 1)
 
 
 def read_bounded(path: Path, shown: str, limit: Limit, within: Path | None = None) -> bytes:

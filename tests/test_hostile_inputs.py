@@ -674,6 +674,9 @@ INLINE_SHAPES = {
     "emphasis": "*a " * DEEP + "x" + " b*" * DEEP + "\n",
     "emphasis in link text": "[*a " * DEEP + "x" + " b*](https://example.org)" * DEEP + "\n",
     "strong and emphasis": "**a *b " * (DEEP // 2) + "x" + " c* d**" * (DEEP // 2) + "\n",
+    "HTML quotes": "<blockquote>" * DEEP + "x\n",
+    "inline HTML emphasis": "Some " + "<em>" * DEEP + "x\n",
+    "HTML lists around Markdown": "<ul><li>\n\n" * 30 + "*deep*\n",
 }
 
 
