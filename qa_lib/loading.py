@@ -110,11 +110,12 @@ class QuarterData:
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_yaml(path: Path, shown: str | None = None) -> Any:
+def read_yaml(path: Path, shown: str | None = None, within: Path | None = None) -> Any:
     """Read any YAML file the workbook takes, safely: a regular file of at most
-    :data:`~qa_lib.limits.YAML_BYTES`, UTF-8 (or Windows-1252), whose nesting, aliases,
-    repeated keys and numbers pass :func:`~qa_lib.limits.check_yaml`, then
-    ``yaml.safe_load``. ``shown`` is the name problems give the file (default: the path).
+    :data:`~qa_lib.limits.YAML_BYTES` (inside the folder ``within`` once links are resolved,
+    if given), UTF-8 (or Windows-1252), whose nesting, aliases, repeated keys and numbers
+    pass :func:`~qa_lib.limits.check_yaml`, then ``yaml.safe_load``. ``shown`` is the name
+    problems give the file (default: the path as given).
 
     Raises
     ------
@@ -123,7 +124,7 @@ def read_yaml(path: Path, shown: str | None = None) -> Any:
         ``bad_encoding`` or ``malformed_yaml``.
     """
     shown = shown or str(path)
-    raw = limits.read_bounded(Path(path), shown, limits.YAML_BYTES)
+    raw = limits.read_bounded(Path(path), shown, limits.YAML_BYTES, within)
     text = limits.decode_text(raw, shown, "YAML")
     limits.check_yaml(text, shown)
     try:
@@ -270,8 +271,8 @@ def available_quarters(data_root: Path) -> list[Quarter]:
 
 def _read_csv(path: Path, spec: TableSpec, shown: str | None = None) -> pd.DataFrame:
     """A CSV table, every column as text: by pyarrow's multithreaded reader, or where it
-    refuses the file (not UTF-8, a short row, a blank column name twice) by pandas,
-    which reads those as a spreadsheet user would expect. The header is checked first
+    refuses the file (not UTF-8, a short row, a blank column name twice) or may misread it
+    (an odd number of quotes) by pandas, which reads those as a spreadsheet user would expect. The header is checked first
     (:func:`~qa_lib.limits.csv_header`); a row with more fields than the header is refused.
 
     Raises
@@ -287,10 +288,12 @@ def _read_csv(path: Path, spec: TableSpec, shown: str | None = None) -> pd.DataF
     if not names:
         raise pd.errors.EmptyDataError(shown)
     long_rows: list[tuple[int | None, int, int]] = []
-    try:
-        frame = _read_csv_arrow(path, spec, names, long_rows, shown)
-    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
-        frame = None
+    frame = None
+    if not limits.odd_quotes(path):  # else pandas, which refuses a quote left open
+        try:
+            frame = _read_csv_arrow(path, spec, names, long_rows, shown)
+        except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
+            pass
     if long_rows:
         _refuse_long_rows(path, shown, long_rows)
     if frame is None:
@@ -418,9 +421,13 @@ def _read_parquet(path: Path, spec: TableSpec, shown: str | None = None) -> pd.D
 
     from qa_lib.frames import coded
 
-    meta = limits.parquet_metadata(path, shown or path.name)
-    limits.duplicate_columns(meta.schema.names, shown or path.name)
-    table = pq.read_table(path)
+    shown = shown or path.name
+    meta = limits.parquet_metadata(path, shown)
+    limits.duplicate_columns(meta.schema.names, shown)
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:  # pages damaged behind a sound footer
+        refuse("unreadable_file", shown, f"a readable Parquet file ({exc}): export it again")
     for i, name in enumerate(table.column_names):
         if name.strip().casefold() in spec.coded and not pa.types.is_dictionary(table.schema.field(i).type):
             table = table.set_column(i, table.schema.field(i).name, table.column(i).dictionary_encode())
@@ -699,8 +706,7 @@ def _read_quarter_yaml(folder: Path, shown_folder: str, problems: list[Problem])
         return empty
     shown = f"{shown_folder}/{path.name}"
     try:
-        limits.regular_file(path, shown, limits.YAML_BYTES, folder.resolve())
-        raw = read_yaml(path, shown)
+        raw = read_yaml(path, shown, folder.resolve())
     except DataError as exc:
         problems.extend(exc.problems)
         return empty

@@ -248,7 +248,7 @@ def test_read_yaml_refuses_a_pipe_and_yaml_that_reads_numbers_wrongly(tmp_path):
     with pytest.raises(DataError) as err:
         read_yaml(tmp_path / "pipe.yaml")
     assert err.value.problems[0].rule == "unsafe_file"
-    for text in ("n: 010", "n: 1:30", "n: 0x1F", "n: 1_000", "a: 1\na: 2"):
+    for text in ("n: 010", "n: 1:30", "n: 0x1F", "n: 1_000", "a: 1\na: 2", "a: &x [1, *x]"):
         (tmp_path / "n.yaml").write_text(text, encoding="utf-8")
         with pytest.raises(DataError) as err:
             read_yaml(tmp_path / "n.yaml", "n.yaml")
@@ -277,24 +277,29 @@ def test_a_sheet_with_one_cell_at_the_far_end_is_refused_before_openpyxl(cell, l
     assert any(name in problem["expected"] for name in limit.split("|"))
 
 
-def test_a_narrow_sheet_reaching_the_last_row_is_cheap_and_read(tmp_path, framework):
-    """One stray cell at A1048576 in a two-column sheet is within the limits: pandas reads the
-    empty rows quickly, and they are ignored as blank rows are."""
+def test_a_one_column_sheet_reaching_the_last_row_is_within_the_limits(tmp_path):
+    """One stray cell at A1048576 in a one-column sheet is within the limits, and cheap: pandas
+    reads the empty rows quickly, and they are ignored as blank rows are."""
     import openpyxl
 
     folder = tmp_path / QUARTER
     folder.mkdir()
+    book = folder / f"{QUARTER}.xlsx"
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "engagement"
-    sheet.append(["activity_id", "activity_date"])
-    sheet.append(["E1", "2014-01-10"])
+    sheet.append(["activity_id"])
+    sheet.append(["E1"])
     sheet["A1048576"] = "E2"
-    workbook.save(folder / f"{QUARTER}.xlsx")
-    book = folder / f"{QUARTER}.xlsx"
+    workbook.save(book)
     scan = limits.scan_sheet(book, sheet_part(book, "engagement"), "engagement")
-    assert (scan.last_row, scan.last_column) == (1_048_576, 2)
+    assert (scan.last_row, scan.last_column) == (1_048_576, 1)
     assert scan.last_row * scan.last_column <= limits.SHEET_CELLS.value
+    sheet["B1"] = "activity_date"  # a second column: the range doubles, over the limit
+    workbook.save(book)
+    with pytest.raises(DataError) as err:
+        limits.scan_sheet(book, sheet_part(book, "engagement"), "engagement")
+    assert "sheet_cells" in err.value.problems[0].expected
 
 
 def _bomb(book: Path, part: str, size: int) -> None:
@@ -476,13 +481,32 @@ def test_a_parquet_table_over_a_limit_is_refused_from_its_footer(limit, copy_sam
     assert limit in problem["expected"]
 
 
-def test_a_parquet_file_that_is_not_one_is_reported(copy_sample, tmp_path, capsys):
+@pytest.mark.parametrize("damage", ["not parquet", "cut", "pages", "nested column", "column twice"])
+def test_a_damaged_or_unreadable_parquet_file_is_reported(damage, copy_sample, tmp_path, capsys):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     root = copy_sample(QUARTER)
     folder = root / QUARTER
+    path = folder / "engagement.parquet"
+    frame = pd.read_csv(folder / "engagement.csv", dtype=str, keep_default_na=False)
     (folder / "engagement.csv").unlink()
-    (folder / "engagement.parquet").write_bytes(b"PAR1 this is not really parquet")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if damage == "nested column":
+        table = table.append_column("tags", pa.array([["a", "b"]] * len(frame)))
+    if damage == "column twice":
+        table = table.append_column("Activity_ID", table.column("activity_id"))
+    pq.write_table(table, path, compression="snappy")
+    raw = path.read_bytes()
+    if damage == "not parquet":
+        path.write_bytes(b"PAR1 this is not really parquet")
+    elif damage == "cut":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "pages":
+        path.write_bytes(raw[:4] + bytes(len(raw) // 2 - 4) + raw[len(raw) // 2:])  # data zeroed, footer sound
     problem = only_problem(root, tmp_path, capsys)
-    assert (problem["rule"], problem["file"]) == ("unreadable_file", f"{QUARTER}/engagement.parquet")
+    assert problem["file"] == f"{QUARTER}/engagement.parquet"
+    assert problem["rule"] == ("duplicate_column" if damage == "column twice" else "unreadable_file")
 
 
 def test_the_limits_admit_the_largest_scale_data(tmp_path):
@@ -558,6 +582,43 @@ def test_bytes_that_are_neither_utf8_nor_windows_1252_name_the_line(copy_sample,
     problem = only_problem(root, tmp_path, capsys)
     assert (problem["rule"], problem["file"], problem["row"]) == ("bad_encoding", f"{QUARTER}/engagement.csv", 4)
     assert "0x81" in problem["expected"]
+
+
+def test_a_utf8_file_with_a_damaged_byte_names_the_line(copy_sample, tmp_path, capsys):
+    root = copy_sample(QUARTER)
+    path = root / QUARTER / "engagement.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[4] = lines[4][:-2] + b"\xe9" + lines[4][-2:]  # Windows-1252 é in a file whose BOM says UTF-8
+    path.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines))
+    problem = only_problem(root, tmp_path, capsys)
+    assert (problem["rule"], problem["row"]) == ("bad_encoding", 5) and "byte-order mark" in problem["expected"]
+
+
+@pytest.mark.parametrize("where", [3, 60_000])
+def test_a_quote_left_open_is_reported_not_read_as_fewer_rows(where, tmp_path, capsys):
+    """Arrow's multithreaded reader takes a quote left open in silently and loses the rows of
+    that block; the file is refused instead, naming it."""
+    folder = tmp_path / QUARTER
+    rows = [f"E{i},2014-01-10,director_case_audit,senior_officer,internal,Visit {i}" for i in range(120_000)]
+    rows[where] = rows[where].replace("Visit", '"Visit')
+    folder.mkdir()
+    (folder / "engagement.csv").write_text("activity_id,activity_date,activity_type,participant_role,location_type,"
+                                           "description\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    write_csv(folder / "case_audits.csv", [{"audit_id": "1"}])
+    with pytest.raises(DataError) as err:
+        load_quarter(tmp_path, Q)
+    assert [(p.rule, p.file) for p in err.value.problems] == [("unreadable_file", f"{QUARTER}/engagement.csv")]
+    assert "EOF inside string" in err.value.problems[0].expected
+
+
+def test_a_bare_quote_inside_a_value_is_read_as_written(copy_sample):
+    root = copy_sample(QUARTER)
+    row = set_cell(root / QUARTER / "case_audits.csv", "team", "placeholder")
+    path = root / QUARTER / "case_audits.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("placeholder", 'The 5" Team'), encoding="utf-8")
+    assert limits.odd_quotes(path)
+    audits = load_quarter(root, Q).tables["case_audits"]
+    assert audits.loc[audits["_row"] == row, "team"].astype(str).tolist() == ['The 5" Team']
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t"])
