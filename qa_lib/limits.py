@@ -119,7 +119,7 @@ def regular_file(path: Path, shown: str, limit: Limit | None, within: Path | Non
     except (OSError, RuntimeError):  # a loop of links
         refuse("unsafe_file", shown, "a file; this is a link that cannot be followed: put the file itself here")
     if within is not None and not real.is_relative_to(Path(within).resolve()):
-        refuse("unsafe_file", shown, "a file inside the quarter's folder; this is a link to a file outside it: "
+        refuse("unsafe_file", shown, "a file inside its folder; this is a link to a file outside the folder: "
                                      "put a copy of the file in the folder instead")
     info = os.stat(real)
     if not stat.S_ISREG(info.st_mode):
@@ -141,8 +141,9 @@ def decode_text(raw: bytes, shown: str, what: str = "text") -> str:
     """
     detected = _utf16_or_32(raw)
     if detected:
+        excel = " (in Excel: 'CSV UTF-8')" if what == "CSV" else ""
         refuse("bad_encoding", shown, f"{what} in UTF-8; this file is saved as {detected} ('Unicode text'): "
-                                      f"save it again as UTF-8 (in Excel: 'CSV UTF-8')")
+                                      f"save it again as UTF-8{excel}")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -186,7 +187,7 @@ def csv_header(path: Path, shown: str, required: tuple[str, ...]) -> list[str]:
     detected = _utf16_or_32(head)
     if detected:
         decode_text(head, shown, "CSV")  # refuses, saying what was found
-    end = head.find(b"\n")
+    end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0), default=-1)
     if end < 0 and len(head) > CSV_HEADER_BYTES.value:
         refuse("over_limit", shown, CSV_HEADER_BYTES.over("a longer first line", "the first line must name the "
                                                           "columns, separated by commas"), row=1)
