@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -272,8 +273,9 @@ def available_quarters(data_root: Path) -> list[Quarter]:
 def _read_csv(path: Path, spec: TableSpec, shown: str | None = None) -> pd.DataFrame:
     """A CSV table, every column as text: by pyarrow's multithreaded reader, or where it
     refuses the file (not UTF-8, a short row, a blank column name twice) or may misread it
-    (an odd number of quotes) by pandas, which reads those as a spreadsheet user would expect. The header is checked first
-    (:func:`~qa_lib.limits.csv_header`); a row with more fields than the header is refused.
+    (an odd number of quotes) by pandas, which reads those as a spreadsheet user would
+    expect. The header is checked first (:func:`~qa_lib.limits.csv_header`); a row with
+    more fields than the header is refused.
 
     Raises
     ------
@@ -288,12 +290,16 @@ def _read_csv(path: Path, spec: TableSpec, shown: str | None = None) -> pd.DataF
     if not names:
         raise pd.errors.EmptyDataError(shown)
     long_rows: list[tuple[int | None, int, int]] = []
-    frame = None
-    if not limits.odd_quotes(path):  # else pandas, which refuses a quote left open
+    # The quotes are counted beside Arrow's read (numpy leaves the GIL), not before it.
+    with ThreadPoolExecutor(1) as pool:
+        odd = pool.submit(limits.odd_quotes, path)
         try:
             frame = _read_csv_arrow(path, spec, names, long_rows, shown)
         except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
-            pass
+            frame = None
+        if odd.result():  # a quote left open: pandas refuses it, where Arrow may lose rows silently
+            frame = None
+            long_rows.clear()
     if long_rows:
         _refuse_long_rows(path, shown, long_rows)
     if frame is None:

@@ -253,6 +253,9 @@ def test_read_yaml_refuses_a_pipe_and_yaml_that_reads_numbers_wrongly(tmp_path):
         with pytest.raises(DataError) as err:
             read_yaml(tmp_path / "n.yaml", "n.yaml")
         assert (err.value.problems[0].rule, err.value.problems[0].file) == ("malformed_yaml", "n.yaml"), text
+    with pytest.raises(DataError) as err:
+        read_yaml(Path("/dev/zero"))  # a device never ends
+    assert err.value.problems[0].rule == "unsafe_file" and "device" in err.value.problems[0].expected
     (tmp_path / "n.yaml").write_text("n: 107\nd: 2014-06-16\nx: 0\nf: 0.5\n", encoding="utf-8")
     assert read_yaml(tmp_path / "n.yaml") == yaml.safe_load((tmp_path / "n.yaml").read_text(encoding="utf-8"))
 
@@ -460,6 +463,15 @@ def test_a_header_line_over_its_limit_is_refused(copy_sample, tmp_path, capsys, 
     path.write_bytes(b"activity_id," + b"x" * limits.CSV_HEADER_BYTES.value + b"\n1\n")
     problem = only_problem(root, tmp_path, capsys)
     assert problem["rule"] == "over_limit" and "csv_header_bytes" in problem["expected"]
+
+
+def test_a_csv_over_the_rows_limit_is_refused(copy_sample, tmp_path, capsys, monkeypatch):
+    root = copy_sample(QUARTER)
+    rows = len(rows_of(root / QUARTER / "practice_standards.csv"))
+    monkeypatch.setattr(limits, "TABLE_ROWS", limits.Limit("table_rows", rows - 1, "rows", "rows of one table"))
+    problem = only_problem(root, tmp_path, capsys)
+    assert (problem["rule"], problem["file"]) == ("over_limit", f"{QUARTER}/practice_standards.csv")
+    assert "table_rows" in problem["expected"]
 
 
 @pytest.mark.parametrize("limit", ["table_rows", "table_columns"])
