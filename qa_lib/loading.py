@@ -12,16 +12,21 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, StringConstraints,
+                      ValidationError)
 
+from qa_lib import limits
 from qa_lib.errors import DataError, InputError, ParameterError, Problem
+from qa_lib.limits import refuse
 from qa_lib.paths import display
 from qa_lib.quarter import Quarter
 
@@ -107,21 +112,49 @@ class QuarterData:
 M = TypeVar("M", bound=BaseModel)
 
 
+def read_yaml(path: Path, shown: str | None = None, within: Path | None = None) -> Any:
+    """Read any YAML file the workbook takes, safely: a regular file of at most
+    :data:`~qa_lib.limits.YAML_BYTES` (inside the folder ``within`` once links are resolved,
+    if given), UTF-8 (or Windows-1252), whose nesting, aliases, repeated keys and numbers
+    pass :func:`~qa_lib.limits.check_yaml`, then ``yaml.safe_load``. ``shown`` is the name
+    problems give the file (default: the path as given).
+
+    Raises
+    ------
+    DataError
+        With one problem naming the file: ``missing_file``, ``unsafe_file``, ``over_limit``,
+        ``bad_encoding`` or ``malformed_yaml``.
+    """
+    shown = shown or str(path)
+    raw = limits.read_bounded(Path(path), shown, limits.YAML_BYTES, within)
+    text = limits.decode_text(raw, shown, "YAML")
+    limits.check_yaml(text, shown)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        refuse("malformed_yaml", shown, f"valid YAML ({exc})")
+
+
 def read_yaml_model(path: Path, model: type[M], error: type[InputError], what: str) -> M:
-    """Read a YAML mapping into a pydantic model; every problem names the file and entry.
+    """Read a YAML mapping (by :func:`read_yaml`) into a pydantic model; every problem names
+    the file and entry.
 
     Raises
     ------
     InputError
-        Of the given subclass, for a missing file, bad YAML or entries the model refuses.
+        Of the given subclass, for a missing, unsafe or bad file or entries the model refuses.
     """
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise error(f"{what} {path} does not exist") from None
-    except yaml.YAMLError as exc:
-        raise error(f"{what} {path} is not valid YAML: {exc}") from None
+        raw = read_yaml(path)
+    except DataError as exc:
+        problem = exc.problems[0]
+        if problem.rule == "missing_file":
+            raise error(f"{what} {path} does not exist") from None
+        line = f", line {problem.row}" if problem.row else ""
+        if problem.rule == "malformed_yaml":
+            raise error(f"{what} {path} is not valid YAML{line}: expected {problem.expected}") from None
+        raise error(f"{what} {path}{line}: expected {problem.expected}") from None
     if not isinstance(raw, dict):
         raise error(f"{what} {path} must hold a mapping of names to values")
     try:
@@ -142,9 +175,38 @@ def sha256(path: Path) -> str:
 
 
 def quarter_files(data_root: Path, quarter: Quarter) -> list[Path]:
-    """Every file of a quarter's folder (what a run may read), in a stable order."""
+    """Every file of a quarter's folder (what a run may read), in a stable order.
+
+    Links are not followed out of the folder: a file that is a link leading outside it,
+    or that is not a regular file (a pipe or device could never be read to its end), is
+    refused.
+
+    Raises
+    ------
+    DataError
+        ``unsafe_file``, naming the file.
+    """
     folder = quarter_folder(data_root, quarter)
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    real_folder = folder.resolve()
+    shown_folder = f"{quarter}"
+    found = []
+    problems = []
+    for parent, _, names in os.walk(folder):  # does not descend into linked folders
+        for name in names:
+            path = Path(parent) / name
+            shown = f"{shown_folder}/{path.relative_to(folder).as_posix()}"
+            try:
+                # Only hashed, in blocks: any size will do.
+                limits.regular_file(path, shown, None, within=real_folder)
+            except DataError as exc:
+                problems.extend(exc.problems)
+                continue
+            found.append(path)
+    if problems:
+        raise DataError(problems)
+    return sorted(found)
 
 
 DATA_SET_FILE = "data_set.yaml"
@@ -164,15 +226,20 @@ def data_set_name(data_root: Path) -> str | None:
 
     Raises
     ------
-    ParameterError
-        For a data_set.yaml that is malformed or leads outside the data root.
+    DataError
+        For a data_set.yaml that is unsafe, malformed or leads outside the data root.
     """
     path = Path(data_root) / DATA_SET_FILE
     if not path.exists() and not path.is_symlink():
         return None
-    if not path.is_file() or not path.resolve().is_relative_to(Path(data_root).resolve()):
-        raise ParameterError(f"{display(path)} must be a file inside the data root (not a link elsewhere)")
-    return read_yaml_model(path, DataSetFile, ParameterError, "data set file").data_set
+    shown = display(path)
+    raw = read_yaml(path, shown, within=Path(data_root))
+    try:
+        return DataSetFile.model_validate(raw).data_set
+    except ValidationError as exc:
+        raise DataError([Problem("bad_value", shown, None, "data_set", None,
+                                 f"data_set: a name of letters, digits, spaces, '.', '_' or '-' ({exc.errors()[0]['msg']})")]
+                        ) from None
 
 
 def published_figures(output_dir: Path, quarter: Quarter, data_set: str | None
@@ -251,31 +318,73 @@ def available_quarters(data_root: Path) -> list[Quarter]:
     return sorted(found)
 
 
-def _read_csv(path: Path, spec: TableSpec) -> pd.DataFrame:
+def _read_csv(path: Path, spec: TableSpec, shown: str | None = None) -> pd.DataFrame:
     """A CSV table, every column as text: by pyarrow's multithreaded reader, or where it
-    refuses the file (not UTF-8, a short or long row, repeated column names) by pandas,
-    which reads those as a spreadsheet user would expect."""
+    refuses the file (not UTF-8, a short row, a blank column name twice) or may misread it
+    (an odd number of quotes) by pandas, which reads those as a spreadsheet user would
+    expect. The header is checked first (:func:`~qa_lib.limits.csv_header`); a row with
+    more fields than the header is refused.
+
+    Raises
+    ------
+    DataError
+        For a header, encoding, row or size the data contract does not allow.
+    """
+    import pandas as pd
     import pyarrow as pa
 
-    try:
-        return _read_csv_arrow(path, spec)
-    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
-        return _read_csv_pandas(path)
+    shown = shown or path.name
+    names = limits.csv_header(path, shown, spec.required)
+    if not names:
+        raise pd.errors.EmptyDataError(shown)
+    long_rows: list[tuple[int | None, int, int]] = []
+    # The quotes are counted beside Arrow's read (numpy leaves the GIL), not before it.
+    with ThreadPoolExecutor(1) as pool:
+        odd = pool.submit(limits.odd_quotes, path)
+        try:
+            frame = _read_csv_arrow(path, spec, names, long_rows, shown)
+        except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
+            frame = None
+        if odd.result():  # a quote left open: pandas refuses it, where Arrow may lose rows silently
+            frame = None
+            long_rows.clear()
+    if long_rows:
+        _refuse_long_rows(path, shown, long_rows)
+    if frame is None:
+        frame = _read_csv_pandas(path, shown)
+    if len(frame) > limits.TABLE_ROWS.value:
+        refuse("over_limit", shown, limits.TABLE_ROWS.over(f"{len(frame):,}", "split the quarter's data"))
+    return frame
 
 
-def _read_csv_arrow(path: Path, spec: TableSpec) -> pd.DataFrame:
+def _read_csv_arrow(path: Path, spec: TableSpec, names: list[str] | None = None,
+                    long_rows: list[tuple[int | None, int, int]] | None = None,
+                    shown: str | None = None) -> pd.DataFrame:
+    """Read by Arrow; rows with more fields than the header are noted in ``long_rows``
+    (row number where Arrow knows it, fields, fields expected) and skipped, any other
+    malformed row stops it (``ArrowInvalid``)."""
     import csv
 
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        names = next(csv.reader(handle), None)
+    if names is None:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            names = next(csv.reader(handle), None)
     if not names or len(set(names)) != len(names):
         raise ValueError("no header, or a column named twice")
+    noted = long_rows if long_rows is not None else []
+
+    def invalid(row: Any) -> str:
+        if row.actual_columns > row.expected_columns and len(noted) < _LONG_ROWS_SHOWN:
+            noted.append((row.number, row.actual_columns, row.expected_columns))
+            return "skip"
+        return "error"
+
     table = pacsv.read_csv(
         path,
-        parse_options=pacsv.ParseOptions(ignore_empty_lines=False),  # blank rows keep row numbers right
+        # Blank rows keep row numbers right.
+        parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=invalid),
         # Columns of few values arrive as categoricals (codes, not a string per row); the rest
         # as large_string, which pandas keeps text in, so that nothing is converted twice.
         convert_options=pacsv.ConvertOptions(
@@ -283,26 +392,81 @@ def _read_csv_arrow(path: Path, spec: TableSpec) -> pd.DataFrame:
                           else pa.large_string() for n in names},
             strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
+    if noted:
+        raise ValueError("rows with more fields than the header")
+    if table.num_rows > limits.TABLE_ROWS.value:  # before pandas makes a copy of them
+        refuse("over_limit", shown or path.name, limits.TABLE_ROWS.over(f"{table.num_rows:,}",
+                                                                        "split the quarter's data"))
     return table.to_pandas()
 
 
-def _read_csv_pandas(path: Path) -> pd.DataFrame:
+_LONG_ROWS_SHOWN = 20  # rows with too many fields reported, at most: the first show the fault
+
+
+def _refuse_long_rows(path: Path, shown: str, noted: list[tuple[int | None, int, int]]) -> None:
+    """Refuse rows with more fields than the header, each by its row number (found by a
+    second, single-threaded pass of Arrow where the first did not know it).
+
+    Raises
+    ------
+    DataError
+        ``too_many_fields`` for each such row.
+    """
+    if any(number is None for number, _, _ in noted):
+        noted = _long_rows(path)
+    problems = [Problem("too_many_fields", shown, number, None, None,
+                        f"{expected} fields, as the header names; this row has {actual}: a value holding a comma "
+                        f"must be in double quotes (Excel adds them when it saves CSV)")
+                for number, actual, expected in noted]
+    raise DataError(problems)
+
+
+def _long_rows(path: Path) -> list[tuple[int | None, int, int]]:
+    """Rows with more fields than the header, numbered as a spreadsheet numbers them, by
+    Arrow in one thread (which numbers rows); values are read as bytes, so any encoding does."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    found: list[tuple[int | None, int, int]] = []
+
+    def invalid(row: Any) -> str:
+        if row.actual_columns > row.expected_columns:
+            found.append((row.number, row.actual_columns, row.expected_columns))
+        return "skip" if len(found) < _LONG_ROWS_SHOWN else "error"
+
+    try:
+        pacsv.read_csv(path, read_options=pacsv.ReadOptions(use_threads=False, autogenerate_column_names=True),
+                       parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=invalid),
+                       convert_options=pacsv.ConvertOptions(include_columns=["f0"], column_types={"f0": pa.binary()}))
+    except pa.ArrowInvalid:
+        pass  # stopped after the rows shown, or at a fault the rows found already explain
+    return found
+
+
+def _read_csv_pandas(path: Path, shown: str | None = None) -> pd.DataFrame:
     import pandas as pd
 
+    shown = shown or path.name
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         # Excel's "CSV" on Windows writes the ANSI code page.
-        text = raw.decode("cp1252")
+        text = limits.decode_text(raw, shown, "CSV")
         log.info("%s is not UTF-8; read as Windows-1252", path.name)
     from io import StringIO
 
-    return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                       skip_blank_lines=False)
+    try:
+        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                           skip_blank_lines=False)
+    except pd.errors.ParserError as exc:
+        noted = _long_rows(path)
+        if noted:
+            _refuse_long_rows(path, shown, noted)
+        refuse("unreadable_file", shown, f"a well-formed CSV file ({exc}): check the quotes around values")
 
 
-def _read_parquet(path: Path, spec: TableSpec) -> pd.DataFrame:
+def _read_parquet(path: Path, spec: TableSpec, shown: str | None = None) -> pd.DataFrame:
     """A Parquet table, every column as text as from a CSV (dates as ISO, whole numbers
     without ``.0``); columns of few values as categoricals, converted per distinct value."""
     import pandas as pd
@@ -311,7 +475,13 @@ def _read_parquet(path: Path, spec: TableSpec) -> pd.DataFrame:
 
     from qa_lib.frames import coded
 
-    table = pq.read_table(path)
+    shown = shown or path.name
+    meta = limits.parquet_metadata(path, shown)
+    limits.duplicate_columns(meta.schema.names, shown)
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:  # pages damaged behind a sound footer
+        refuse("unreadable_file", shown, f"a readable Parquet file ({exc}): export it again")
     for i, name in enumerate(table.column_names):
         if name.strip().casefold() in spec.coded and not pa.types.is_dictionary(table.schema.field(i).type):
             table = table.set_column(i, table.schema.field(i).name, table.column(i).dictionary_encode())
@@ -341,10 +511,39 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_sheet(book: Path, sheet: str) -> pd.DataFrame:
+def _read_sheet(book: Path, sheet: str, part: str, shown: str) -> pd.DataFrame:
+    """A sheet of the workbook, every cell as text, once its XML has been scanned
+    (:func:`~qa_lib.limits.scan_sheet`): refused when its range is too large, a column is
+    named twice, or a formula has no saved result (openpyxl would read it as blank).
+
+    Raises
+    ------
+    DataError
+        ``over_limit``, ``unreadable_file``, ``duplicate_column`` or ``formula_without_value``.
+    """
     import pandas as pd
 
-    frame = pd.read_excel(book, sheet_name=sheet, dtype=object, engine="openpyxl")
+    scan = limits.scan_sheet(book, part, shown)
+    try:
+        # header=None: the names as written (pandas would rename a repeated one to "grade.1").
+        raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many kinds on a damaged part; each is this file's fault
+        refuse("unreadable_file", shown, f"a readable sheet ({type(exc).__name__}: {exc}): save the workbook "
+                                         f"again from Excel")
+    if raw.empty:
+        return pd.DataFrame()
+    header = list(raw.iloc[0])
+    limits.duplicate_columns(header, shown)
+    names = [_cell_text(v) if _cell_text(v) != "" else f"Unnamed: {i}" for i, v in enumerate(header)]
+    if scan.formulas_without_value:
+        raise DataError([Problem("formula_without_value", shown, row,
+                                 names[column - 1] if column <= len(names) else limits.column_letter(column), None,
+                                 f"a value; cell {limits.column_letter(column)}{row} holds a formula whose result "
+                                 f"was never saved (it would read as blank): open the workbook in Excel or "
+                                 f"LibreOffice and save it, or type the value")
+                         for row, column in scan.formulas_without_value])
+    frame = raw.iloc[1:].reset_index(drop=True)
+    frame.columns = names
     return frame.map(_cell_text).astype(str) if len(frame) else frame.astype(str)
 
 
@@ -383,11 +582,16 @@ def _strip(value: Any) -> str:
 def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) -> QuarterData:
     """Read a quarter folder.
 
+    Every file is checked before it is parsed (:mod:`qa_lib.limits`): a regular file inside
+    the quarter's folder once links are resolved, within its limits. A table that cannot be
+    read is reported once, and nothing is checked against it.
+
     Raises
     ------
     DataError
-        When the folder, a required table or a readable file is missing or
-        unreadable. Content problems are left to :mod:`qa_lib.validation`.
+        When the folder, a required table or a readable file is missing, unsafe, over a
+        limit or unreadable, or quarter.yaml or commentary.md breaks the contract. Content
+        problems of the tables are left to :mod:`qa_lib.validation`.
     """
     import pandas as pd
 
@@ -396,39 +600,49 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
     if not folder.is_dir():
         raise DataError([Problem("missing_quarter", shown, None, None, None,
                                  f"a folder for quarter {quarter} under the data root")])
-    book = folder / f"{quarter}.xlsx"
-    sheets: list[str] = []
-    if book.exists():
-        try:
-            sheets = pd.ExcelFile(book, engine="openpyxl").sheet_names
-        except Exception as exc:
-            raise DataError([Problem("unreadable_file", f"{shown}/{book.name}", None, None, None,
-                                     f"a readable XLSX workbook ({exc})")]) from None
-    tables: dict[str, pd.DataFrame] = {}
-    sources: dict[str, str] = {}
+    real_folder = folder.resolve()
     problems: list[Problem] = []
     warnings: list[Problem] = []
+    book_name = f"{quarter}.xlsx"
+    book_shown = f"{shown}/{book_name}"
+    book: Path | None = None
+    sheets: dict[str, str] = {}
+    book_failed = False
+    if os.path.lexists(folder / book_name):
+        try:
+            book = limits.regular_file(folder / book_name, book_shown, limits.XLSX_BYTES, real_folder)
+            sheets = limits.xlsx_sheets(book, book_shown)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            book_failed = True
+    tables: dict[str, pd.DataFrame] = {}
+    sources: dict[str, str] = {}
     for name, spec in TABLES.items():
         csv = folder / f"{name}.csv"
         parquet = folder / f"{name}.parquet"
         try:
-            if csv.exists():
+            if os.path.lexists(csv):
                 sources[name] = f"{shown}/{csv.name}"
-                raw = _read_csv(csv, spec)
-            elif parquet.exists():
+                path = limits.regular_file(csv, sources[name], limits.CSV_BYTES, real_folder)
+                raw = _read_csv(path, spec, sources[name])
+            elif os.path.lexists(parquet):
                 sources[name] = f"{shown}/{parquet.name}"
-                raw = _read_parquet(parquet, spec)
-            elif name in sheets:
-                sources[name] = f"{shown}/{book.name} [sheet {name}]"
-                raw = _read_sheet(book, name)
+                path = limits.regular_file(parquet, sources[name], limits.PARQUET_BYTES, real_folder)
+                raw = _read_parquet(path, spec, sources[name])
+            elif name in sheets and book is not None:
+                sources[name] = f"{book_shown} [sheet {name}]"
+                raw = _read_sheet(book, name, sheets[name], sources[name])
             else:
-                if spec.required_table:
+                if spec.required_table and not book_failed:  # an unreadable workbook is reported once
                     where = f"{name}.csv or a sheet {name!r} in {quarter}.xlsx"
                     problems.append(Problem("missing_table", shown, None, None, None, where))
                 continue
         except pd.errors.EmptyDataError:
             problems.append(Problem("empty_file", sources[name], None, None, None,
                                     "a header row naming the columns"))
+            continue
+        except DataError as exc:
+            problems.extend(exc.problems)
             continue
         frame = _tidy(raw, spec)
         if frame.empty:
@@ -441,9 +655,8 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
                 del sources[name]
             continue
         tables[name] = frame
-    meeting, populations = _read_quarter_yaml(folder / "quarter.yaml", root, problems)
-    commentary_path = folder / "commentary.md"
-    commentary = commentary_path.read_text(encoding="utf-8-sig") if commentary_path.exists() else None
+    meeting, populations = _read_quarter_yaml(folder, shown, problems)
+    commentary, commentary_source = _read_commentary(folder, shown, problems)
     if problems:
         raise DataError(problems)
     return QuarterData(
@@ -454,30 +667,138 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
         meeting=meeting,
         populations=populations,
         commentary=commentary,
-        commentary_source=f"{shown}/{commentary_path.name}" if commentary is not None else None,
+        commentary_source=commentary_source,
         warnings=warnings,
     )
 
 
-def _read_quarter_yaml(path: Path, root: Path | None, problems: list[Problem]) -> tuple[dict, dict]:
-    if not path.exists():
-        return {}, {"audits": {}, "feedback": {}}
-    shown = f"{display(path.parent, root)}/{path.name}"
+def _read_commentary(folder: Path, shown: str, problems: list[Problem]) -> tuple[str | None, str | None]:
+    """commentary.md as text, within its size and nesting limits, or ``(None, None)``."""
+    path = folder / "commentary.md"
+    if not os.path.lexists(path):
+        return None, None
+    source = f"{shown}/{path.name}"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    except yaml.YAMLError as exc:
-        problems.append(Problem("malformed_yaml", shown, None, None, None, f"valid YAML ({exc})"))
-        return {}, {"audits": {}, "feedback": {}}
+        text = limits.decode_text(limits.read_bounded(path, source, limits.COMMENTARY_BYTES, folder.resolve()),
+                                  source, "Markdown")
+        limits.check_markdown(text, source)
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return None, None
+    return text, source
+
+
+# -- quarter.yaml ----------------------------------------------------------------------
+
+def _meeting_date(value: Any) -> Any:
+    """A YAML date, or text written exactly ``YYYY-MM-DD``: either is the same date."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    if isinstance(value, datetime):
+        raise ValueError("a date without a time")
+    return value
+
+
+def _agenda_item(value: Any) -> Any:
+    """An agenda item may be a number (``5``) or text (``5a``): kept as text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+# Named here: a field called ``date`` would hide the type inside the class.
+_MeetingDate = Annotated[date, BeforeValidator(_meeting_date)]
+_AgendaItem = Annotated[StrictStr, BeforeValidator(_agenda_item)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Person(_Strict):
+    name: StrictStr | None = None
+    role: StrictStr | None = None
+
+
+class _Contact(_Person):
+    telephone: StrictStr | None = None
+    email: StrictStr | None = None
+
+
+class _Meeting(_Strict):
+    council: StrictStr | None = None
+    committee: StrictStr | None = None
+    date: _MeetingDate | None = None
+    agenda_item: _AgendaItem | None = None
+    title: StrictStr | None = None
+    report_of: StrictStr | None = None
+    author: _Person | None = None
+    contact: _Contact | None = None
+
+
+Population = Annotated[StrictInt, Field(ge=0, le=limits.POPULATION.value)]
+
+
+class _Populations(_Strict):
+    audits: dict[StrictStr, Population] | None = None
+    feedback: dict[StrictStr, Population] | None = None
+
+
+class QuarterFile(_Strict):
+    """``quarter.yaml``: the meeting's details (text, a date, an agenda item) and the
+    populations audits and surveys were sampled from. Any other key is refused."""
+
+    meeting: _Meeting | None = None
+    populations: _Populations | None = None
+
+
+def _read_quarter_yaml(folder: Path, shown_folder: str, problems: list[Problem]) -> tuple[dict, dict]:
+    empty: tuple[dict, dict] = ({}, {"audits": {}, "feedback": {}})
+    path = folder / "quarter.yaml"
+    if not os.path.lexists(path):
+        return empty
+    shown = f"{shown_folder}/{path.name}"
+    try:
+        raw = read_yaml(path, shown, folder.resolve())
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return empty
+    if raw is None:
+        return empty
     if not isinstance(raw, dict):
         problems.append(Problem("malformed_yaml", shown, None, None, None, "a mapping at the top level"))
-        return {}, {"audits": {}, "feedback": {}}
-    meeting = raw.get("meeting") or {}
+        return empty
+    try:
+        parsed = QuarterFile.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_quarter_yaml_problem(shown, err) for err in exc.errors())
+        return empty
+    meeting = parsed.meeting.model_dump(mode="json", exclude_none=True) if parsed.meeting else {}
     populations: dict[str, dict[str, int]] = {"audits": {}, "feedback": {}}
     for kind in populations:
-        for key, value in ((raw.get("populations") or {}).get(kind) or {}).items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                problems.append(Problem("bad_population", shown, None, f"populations.{kind}.{key}",
-                                        str(value), "a whole number of 0 or more"))
-                continue
-            populations[kind][normalise_id(str(key))] = value
+        for key, value in (getattr(parsed.populations, kind, None) or {}).items():
+            populations[kind][normalise_id(key)] = value
     return meeting, populations
+
+
+def _quarter_yaml_problem(shown: str, err: Any) -> Problem:
+    """A pydantic error as a problem naming the dotted key path."""
+    path = ".".join(str(p) for p in err["loc"])
+    value = err.get("input")
+    value_text = None if isinstance(value, dict) else str(value)[:80]
+    if err["type"] == "extra_forbidden":
+        return Problem("unknown_key", shown, None, path, None,
+                       "only the keys of the data contract (docs/data-contract.md, quarter.yaml); check its spelling")
+    if err["loc"][0] == "populations" and len(err["loc"]) == 3:
+        return Problem("bad_population", shown, None, path, value_text,
+                       f"a whole number from 0 to {limits.POPULATION.value:,}, written in digits")
+    if err["loc"][-1] == "date":
+        expected = "a date written YYYY-MM-DD"
+    elif err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        expected = "a mapping of names to values"
+    elif err["type"] == "string_type":
+        expected = "text (put it in quotes if YAML reads it as something else)"
+    else:
+        expected = err["msg"]
+    return Problem("bad_value", shown, None, path, value_text, expected)

@@ -577,8 +577,11 @@ def build_report(quarter: str, data_root: str = "data/sample", framework: str = 
     if data_set is not None:
         inputs[f"{DATA_ROOT}/{DATA_SET_FILE}"] = sha256(data_root_path / DATA_SET_FILE)
     for q in sorted([*results, *invalid]):
-        inputs |= {f"{DATA_ROOT}/{p.relative_to(data_root_path).as_posix()}": sha256(p)
-                   for p in quarter_files(data_root_path, q)}
+        try:
+            files = quarter_files(data_root_path, q)
+        except DataError:  # an earlier quarter refused for an unsafe file: nothing of it is read
+            continue
+        inputs |= {f"{DATA_ROOT}/{p.relative_to(data_root_path).as_posix()}": sha256(p) for p in files}
     published, ignored = _published_history(outputs_path, this, data_set)
     inputs |= {f"{OUTPUT_DIR}/{q}/figures.json": sha256(outputs_path / str(q) / "figures.json") for q in published}
     previous = results.get(this.previous)
