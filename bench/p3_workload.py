@@ -35,13 +35,13 @@ def main() -> None:
     if what == "workbook":
         from qa_lib.framework import load_framework
         from qa_lib.quarter import Quarter
-        from qa_lib.report import compute_quarter
+        from qa_lib.context import compute_quarter
 
         framework = load_framework(Path(__file__).resolve().parents[1] / "params" / "framework.yaml")
         baseline = status_mb("VmRSS")
         began = time.perf_counter()
         result = compute_quarter(data_root, Quarter.parse("2013-14-Q4"), framework)
-        assert result.figures
+        assert len(result.frame)
     else:
         import pyarrow.csv as pacsv
         import pyarrow.parquet as pq

@@ -71,12 +71,12 @@ def parts(tmp: Path, repeats: int) -> list[dict]:
     (import, lay out, write) on the committee paper's HTML."""
     out = tmp / "parts"
     timed([PY, "-m", "qa_lib.cli", "run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(out)])
-    imports = [PY, "-c", "import qa_lib.report"]
+    imports = [PY, "-c", "import qa_lib.context, qa_lib.sections"]
     weasyprint = [PY, "-c", "import sys; from weasyprint import HTML; "
                   "HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3], pdf_variant='pdf/ua-1')",
                   str(out / QUARTER / "report.html"), str(ROOT / "qa_lib" / "templates"), str(tmp / "alone.pdf")]
     rows = []
-    for name, command in (("P1 part: the kernel's imports (import qa_lib.report)", imports),
+    for name, command in (("P1 part: the kernel's imports (import qa_lib.context, qa_lib.sections)", imports),
                           ("P1, P2 part: WeasyPrint alone on the paper's HTML", weasyprint)):
         measured, floor = alternate(lambda c=command: timed(c), lambda: papermill_floor(tmp), repeats)
         rows.append({"name": name, "seconds": measured, "floor_seconds": floor,

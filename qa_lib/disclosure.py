@@ -1,31 +1,33 @@
 """Statistical disclosure control: what publication mode may show of a quarter.
 
-Counts of children's cases and of respondents from 1 to the framework's
-threshold are suppressed (primary suppression, as DfE's children-in-need
-statistics). Every group of counts that add up (the grades of a service to its
-graded total, the grades inside a band, the answers to a question, the results
-of a standard across team types, a moderation cross-table) is then audited by
-linear programming: for each suppressed count, the smallest and largest values
-consistent with everything published are computed; while any is pinned to one
-whole number, a further count in the same group is suppressed (secondary
-suppression). Percentages, intervals and tests built on a suppressed count or
-base are suppressed with it; a percentage's complement is covered because bands
-and totals are counts in the same group.
+Every count of the figures table is suppressed from 1 to the framework's threshold
+(primary suppression, as DfE's children-in-need statistics), unless the framework
+exempts it by name (counts that are not about children or respondents). Every group
+of counts that add up (each section declares its groups: the grades of a service to
+its graded total, the grades inside a band, the answers to a question, the results of
+a standard across team types, a moderation cross-table) is then audited by linear
+programming: for each suppressed count, the smallest and largest values consistent
+with everything published are computed; while any is pinned to one whole number, a
+further count in the same group is suppressed (secondary suppression). Percentages,
+intervals and tests built on a suppressed count or base are suppressed with it; a
+percentage's complement is covered because bands and totals are counts in the same
+group.
 
-:class:`View` turns figure keys into what a reader sees, with the GSS symbols.
+:class:`View` shows one quarter's figures as a reader sees them, with the GSS symbols.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from qa_lib.framework import Framework
-from qa_lib.measures import Figures, base_key
+from qa_lib.figures import FigureId, Figures, base_of, key_of
 from qa_lib.formatting import fmt_pct
-from qa_lib.quarter import Quarter
+from qa_lib.paper import Cell
 
 SUPPRESSED = "[c]"
 LOW_RELIABILITY = "[u]"
@@ -48,51 +50,21 @@ SYMBOL_MEANINGS = {
 class Group:
     """Counts that add up: each constraint says ``sum(parts) == total``."""
 
-    cells: tuple[str, ...]
-    constraints: tuple[tuple[tuple[str, ...], str], ...]
+    cells: tuple[Hashable, ...]
+    constraints: tuple[tuple[tuple[Hashable, ...], Hashable], ...]
 
 
-def count_groups(figures: Figures, framework: Framework, quarter: Quarter) -> list[Group]:
-    """The additive groups of one quarter's counts, from the key grammar and framework."""
-    groups: list[Group] = []
-
-    def add(constraints: list[tuple[list[str], str]]) -> None:
-        constraints = [(tuple(p for p in parts), total) for parts, total in constraints
-                       if total in figures and all(p in figures for p in parts)]
-        if constraints:
-            cells = tuple(dict.fromkeys(k for parts, total in constraints for k in (*parts, total)))
-            groups.append(Group(cells, tuple(constraints)))
-
-    for service in framework.services:
-        key = f"audits.{service.id}"
-        scale = framework.scale_for(service.id, quarter)
-        if scale is not None:
-            grades = [f"{key}.grade.{g}.count" for g in scale.grade_ids]
-            add([(grades, f"{key}.graded")]
-                + [([f"{key}.grade.{g}.count" for g in b.grades], f"{key}.band.{b.id}.count") for b in scale.bands])
-            mod = f"moderation.{service.id}"
-            ids = scale.grade_ids
-            add([([f"{mod}.grade.{a}.moderated.{m}.count" for a in ids for m in ids], f"{mod}.count"),
-                 ([f"{mod}.grade.{a}.moderated.{a}.count" for a in ids], f"{mod}.agreement.count")])
-        for standard in service.standards:
-            prefix = f"standards.{service.id}.{standard.id}"
-            teams = [t.id for t in framework.team_types if f"{prefix}.team_type.{t.id}.applicable" in figures]
-            constraints = [([f"{prefix}.met.count", f"{prefix}.not_met.count"], f"{prefix}.applicable")]
-            for team in teams:
-                t = f"{prefix}.team_type.{team}"
-                constraints.append(([f"{t}.met.count", f"{t}.not_met.count"], f"{t}.applicable"))
-            for result in ("met", "not_met"):
-                constraints.append(([f"{prefix}.team_type.{t}.{result}.count" for t in teams], f"{prefix}.{result}.count"))
-            add(constraints)
-    for survey, question in framework.iter_questions():
-        q = f"feedback.{survey.id}.{question.id}"
-        answers = [a.id for a in framework.answers(question)]
-        add([([f"{q}.answer.{a}.count" for a in answers], f"{q}.answered"),
-             ([f"{q}.answer.{a}.count" for a in question.positive], f"{q}.positive.count")])
-    return groups
+def group(figures: Figures, constraints: Iterable[tuple[Sequence[FigureId], FigureId]]) -> Group | None:
+    """The group of the constraints whose every count the quarter has, or ``None``."""
+    kept = tuple((tuple(parts), total) for parts, total in constraints
+                 if figures.count(total) is not None and all(figures.count(p) is not None for p in parts))
+    if not kept:
+        return None
+    cells = tuple(dict.fromkeys(c for parts, total in kept for c in (*parts, total)))
+    return Group(cells, kept)
 
 
-def _system(group: Group, values: dict[str, int], hidden: set[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+def _system(group: Group, values: dict[Any, int], hidden: set[Any]) -> tuple[dict[Any, int], np.ndarray, np.ndarray]:
     """The published sums as equations ``a @ x == b`` in the hidden counts ``x`` of a group."""
     unknowns = [c for c in group.cells if c in hidden]
     index = {c: i for i, c in enumerate(unknowns)}
@@ -115,7 +87,7 @@ def _system(group: Group, values: dict[str, int], hidden: set[str]) -> tuple[dic
     return index, np.array(rows).reshape(len(rows), len(unknowns)), np.array(rhs)
 
 
-def _pinned(group: Group, values: dict[str, int], hidden: set[str], cell: str) -> bool:
+def _pinned(group: Group, values: dict[Any, int], hidden: set[Any], cell: Any) -> bool:
     """Whether everything published pins ``cell`` to a single whole number.
 
     Unknowns are the hidden counts of the group, each at least 1 (a zero is
@@ -163,17 +135,19 @@ def _pinned_by_programme(a: np.ndarray, b: np.ndarray, i: int) -> bool:
     return math.floor(-high.fun + 1e-9) - math.ceil(low.fun - 1e-9) < 1
 
 
-def protect_group(group: Group, values: dict[str, int], threshold: int) -> set[str]:
+def protect_group(group: Group, values: dict[Any, int], threshold: int,
+                  order: Callable[[Any], str] = str) -> set[Any]:
     """Primary and secondary suppression for one group of counts.
 
     Greedy: while a hidden count is pinned, hide the published count that frees
     it at least cost (a part before a total, then the smallest); if no single
-    count frees it, hide the smallest count beside it and look again.
+    count frees it, hide the smallest count beside it and look again. Ties are
+    broken by ``order``, so the choice is the same on every run.
     """
     hidden = {c for c in group.cells if 1 <= values[c] <= threshold}
     totals = {total for _, total in group.constraints}
     while True:
-        exposed = [c for c in sorted(hidden) if _pinned(group, values, hidden, c)]
+        exposed = [c for c in sorted(hidden, key=order) if _pinned(group, values, hidden, c)]
         if not exposed:
             return hidden
         cell = exposed[0]
@@ -181,22 +155,28 @@ def protect_group(group: Group, values: dict[str, int], threshold: int) -> set[s
         if not published:
             return hidden  # everything that could be hidden is; nothing pins it but zeros
         freeing = [c for c in published if not _pinned(group, values, hidden | {c}, cell)]
-        hidden.add(min(freeing or published, key=lambda c: (c in totals, values[c], c)))
+        hidden.add(min(freeing or published, key=lambda c: (c in totals, values[c], order(c))))
 
 
-def suppressed_keys(figures: Figures, framework: Framework, quarter: Quarter) -> frozenset[str]:
-    """Every count key publication mode must not show for this quarter."""
-    threshold = framework.suppression_threshold
-    hidden: set[str] = set()
-    for group in count_groups(figures, framework, quarter):
-        values = {c: int(figures[c]) for c in group.cells}
-        hidden |= protect_group(group, values, threshold)
-    # Counts outside any group: primary suppression only.
-    for key, value in figures.items():
-        if key.startswith(("audits.", "standards.", "feedback.", "moderation.")) and \
-                (key.endswith((".count", ".graded", ".applicable", ".answered", ".respondents"))) and \
-                isinstance(value, int) and 1 <= value <= threshold:
-            hidden.add(key)
+def exempt(fid: FigureId, names: Iterable[str]) -> bool:
+    """Whether the framework exempts ``fid``'s count from suppression: by its section's name
+    (``engagement``) or its section and measure (``engagement.type``)."""
+    return any(name in (fid.section, f"{fid.section}.{fid.measure}") for name in names)
+
+
+def suppressed(figures: Figures, groups: Iterable[Group], threshold: int,
+               exempt_names: Iterable[str] = ()) -> frozenset[FigureId]:
+    """Every count publication mode must not show for one quarter: each count from 1 to
+    the threshold (unless exempt), then what hides them within each group."""
+    names = list(exempt_names)
+    hidden: set[FigureId] = set()
+    for each in groups:
+        values = {c: int(figures.count(c) or 0) for c in each.cells}
+        hidden |= protect_group(each, values, threshold, order=key_of)  # ties broken in figures.json's order
+    for fid in figures:
+        count = figures.count(fid)
+        if count is not None and 1 <= count <= threshold and not exempt(fid, names):
+            hidden.add(fid)
     return frozenset(hidden)
 
 
@@ -205,95 +185,103 @@ class View:
     """How one quarter's figures read in the report, in its mode."""
 
     figures: Figures
-    suppressed: frozenset[str] = frozenset()
+    suppressed: frozenset[FigureId] = frozenset()
     minimum_base: int = 30
     available: bool = True
-    revised: frozenset[str] = frozenset()
-    notes: set[str] = field(default_factory=set)
+    revised: frozenset[tuple[FigureId, str]] = frozenset()  # (figure, column) revised since published
     unavailable_because: str = ""  # why a quarter that is not available is not, when not simply absent
-
-    def _mark(self, text: str, *keys: str) -> str:
-        """Add [r] to a shown value whose figure was revised since publication."""
-        if any(k in self.revised for k in keys):
-            return f"{text} {self._symbol(REVISED)}"
-        return text
+    notes: set[str] = field(default_factory=set)
 
     def _symbol(self, symbol: str) -> str:
         self.notes.add(symbol)
         return symbol
 
-    def hidden(self, share_or_key: str) -> bool:
+    def has(self, fid: FigureId, column: str = "count") -> bool:
+        return self.figures.value(fid, column) is not None
+
+    def hidden(self, fid: FigureId) -> bool:
         """Whether a count, or a share through its count or base, is suppressed."""
-        if share_or_key in self.suppressed:
-            return True
-        base = base_key(share_or_key)
-        count = f"{share_or_key}.count"
-        return count in self.suppressed or (base is not None and base in self.suppressed)
+        base = base_of(fid)
+        return fid in self.suppressed or (base is not None and base in self.suppressed)
 
-    def count(self, key: str) -> str:
+    def count_cell(self, fid: FigureId) -> Cell:
+        """A count as shown: the number, or the symbol shown instead of it."""
         if not self.available:
-            return self._symbol(NOT_AVAILABLE)
-        if key not in self.figures:
-            return self._symbol(NOT_APPLICABLE)
-        if key in self.suppressed:
-            return self._symbol(SUPPRESSED)
-        return self._mark(f"{int(self.figures[key]):,}", key)
+            return self._withheld(NOT_AVAILABLE, "count")
+        number = self.figures.count(fid)
+        if number is None:
+            return self._withheld(NOT_APPLICABLE, "count")
+        if fid in self.suppressed:
+            return self._withheld(SUPPRESSED, "count")
+        flags = self._flags(fid, "count")
+        return Cell(" ".join([f"{number:,}", *flags]), "count", number, None, flags)
 
-    def low_base(self, share: str) -> bool:
-        base = base_key(share)
-        return base is not None and base in self.figures and int(self.figures[base]) < self.minimum_base
+    def count(self, fid: FigureId) -> str:
+        return self.count_cell(fid).text
 
-    def pct(self, share: str) -> str:
-        """``59%``, ``59% [u]``, ``[low]``, ``[c]``, ``[z]`` or ``[x]``."""
+    def low_base(self, fid: FigureId) -> bool:
+        base = base_of(fid)
+        number = self.figures.count(base) if base is not None else None
+        return number is not None and number < self.minimum_base
+
+    def pct_cell(self, fid: FigureId) -> Cell:
+        """A share as shown: ``59%``, ``59% [u]``, ``[low]``, ``[c]``, ``[z]`` or ``[x]``."""
         if not self.available:
-            return self._symbol(NOT_AVAILABLE)
-        value = self.figures.get(f"{share}.pct")
+            return self._withheld(NOT_AVAILABLE, "percent")
+        value = self.figures.pct(fid)
         if value is None:
-            return self._symbol(NOT_APPLICABLE)
-        if self.hidden(share):
-            return self._symbol(SUPPRESSED)
+            return self._withheld(NOT_APPLICABLE, "percent")
+        if self.hidden(fid):
+            return self._withheld(SUPPRESSED, "percent")
         text = fmt_pct(value)
+        symbol = None
         if value > 0 and text == "0%":
-            text = self._symbol(ROUNDS_TO_ZERO)
-        if self.low_base(share):
-            text += " " + self._symbol(LOW_RELIABILITY)
-        return self._mark(text, f"{share}.pct")
+            text = symbol = self._symbol(ROUNDS_TO_ZERO)
+        flags = ([self._symbol(LOW_RELIABILITY)] if self.low_base(fid) else []) + self._flags(fid, "pct")
+        return Cell(" ".join([text, *flags]), "percent", value, symbol, flags)
 
-    def interval(self, share: str) -> str:
+    def pct(self, fid: FigureId) -> str:
+        return self.pct_cell(fid).text
+
+    def interval_cell(self, fid: FigureId) -> Cell:
         if not self.available:
-            return self._symbol(NOT_AVAILABLE)
-        if f"{share}.ci_low" not in self.figures:
-            return self._symbol(NOT_APPLICABLE)
-        if self.hidden(share):
-            return self._symbol(SUPPRESSED)
-        return (f"{fmt_pct(self.figures[f'{share}.ci_low']).removesuffix('%')}–"
-                f"{fmt_pct(self.figures[f'{share}.ci_high'])}")
+            return self._withheld(NOT_AVAILABLE, "interval")
+        low, high = self.figures.value(fid, "ci_low"), self.figures.value(fid, "ci_high")
+        if low is None:
+            return self._withheld(NOT_APPLICABLE, "interval")
+        if self.hidden(fid):
+            return self._withheld(SUPPRESSED, "interval")
+        return Cell(f"{fmt_pct(low).removesuffix('%')}–{fmt_pct(high)}", "interval", [low, high])
 
-    def shows(self, share: str) -> bool:
+    def interval(self, fid: FigureId) -> str:
+        return self.interval_cell(fid).text
+
+    def _withheld(self, symbol: str, kind: str) -> Cell:
+        return Cell(self._symbol(symbol), kind, None, symbol)
+
+    def _flags(self, fid: FigureId, column: str) -> list[str]:
+        return [self._symbol(REVISED)] if (fid, column) in self.revised else []
+
+    def shows(self, fid: FigureId) -> bool:
         """A share that can be stated in a sentence or drawn in a chart."""
-        return self.available and f"{share}.pct" in self.figures and not self.hidden(share)
+        return self.available and self.figures.pct(fid) is not None and not self.hidden(fid)
 
-    def value(self, key: str) -> str:
-        """A figure for a commentary placeholder."""
-        if key.endswith("sample_pct"):
-            count = key.replace("sample_pct", "count" if key.startswith("audits.") else "respondents")
-            return self._symbol(SUPPRESSED) if count in self.suppressed else fmt_pct(self.figures[key])
-        if key.endswith(".pct"):
-            return self.pct(key.removesuffix(".pct"))
-        if key.endswith((".ci_low", ".ci_high")):
-            share = key.rsplit(".", 1)[0]
-            return self._symbol(SUPPRESSED) if self.hidden(share) else fmt_pct(self.figures[key])
-        if key.endswith((".age.min", ".age.max")):
-            respondents = key.rsplit(".", 2)[0] + ".respondents"
-            return self._symbol(SUPPRESSED) if respondents in self.suppressed else str(self.figures[key])
-        if ".change." in key:
-            if self.hidden(key.split(".change.")[0]):
+    def value(self, fid: FigureId, column: str) -> str:
+        """One value of a figure, as a commentary placeholder shows it."""
+        raw = self.figures.value(fid, column)
+        if column == "pct" and base_of(fid) is None and fid.measure == "sample":
+            return self._symbol(SUPPRESSED) if fid in self.suppressed else fmt_pct(raw)
+        if column == "pct":
+            return self.pct(fid)
+        if column in ("ci_low", "ci_high") and fid.measure != "kappa":
+            return self._symbol(SUPPRESSED) if self.hidden(fid) else fmt_pct(raw)
+        if fid.measure in ("age_min", "age_max"):
+            respondents = fid._replace(measure="respondents")
+            return self._symbol(SUPPRESSED) if respondents in self.suppressed else str(int(raw))
+        if column in ("p_value", "verdict"):
+            if self.hidden(fid):
                 return self._symbol(SUPPRESSED)
-            value = self.figures[key]
-            return value if isinstance(value, str) else f"{value:.2g}"
-        value = self.figures[key]
-        if isinstance(value, str) or key.startswith("engagement."):
-            return str(value) if isinstance(value, str) else f"{int(value):,}"
-        if key in self.suppressed:
+            return raw if isinstance(raw, str) else f"{raw:.2g}"
+        if column == "count" and fid in self.suppressed:
             return self._symbol(SUPPRESSED)
-        return f"{value:,}" if isinstance(value, int) else f"{value:.2g}"
+        return f"{raw:,}" if isinstance(raw, int) else f"{raw:.2g}"

@@ -8,7 +8,9 @@ file the message names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
 
 
 class QAError(Exception):
@@ -83,3 +85,12 @@ class RenderError(QAError):
 class NotebookInputError(RenderError):
     """The notebook stopped on an input error (the kernel validates the data); the
     command validates again in its own process to report every problem."""
+
+
+def validation_report(quarter: str, errors: list[Problem], warnings: list[Problem]) -> str:
+    """``validation.json``: every problem, for the analyst and for tools."""
+    def as_dict(problem: Problem) -> dict[str, Any]:
+        return {**asdict(problem), "message": problem.describe()}
+
+    return json.dumps({"quarter": quarter, "valid": not errors, "errors": [as_dict(p) for p in errors],
+                       "warnings": [as_dict(p) for p in warnings]}, indent=2, ensure_ascii=False) + "\n"

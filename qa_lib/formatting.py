@@ -30,3 +30,8 @@ def join_words(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def lower_first(text: str) -> str:
+    """``Good`` → ``good``, as a label reads inside a sentence."""
+    return text[:1].lower() + text[1:]

@@ -12,7 +12,7 @@ from typing import Annotated, Iterator
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from qa_lib.errors import FrameworkError
-from qa_lib.loading import read_yaml_model
+from qa_lib.yamlfiles import read_yaml_model
 from qa_lib.quarter import Quarter
 
 
@@ -150,6 +150,14 @@ class Engagement(_Model):
     location_types: list[Option] = []
 
 
+class Exemption(_Model):
+    """Counts shown however small, because they are not about children or respondents: a
+    section of figures (``engagement``) or one measure of it (``engagement.type``)."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_]+)?$")]
+    label: str
+
+
 class Framework(_Model):
     """The whole framework; look-ups by id are methods, never hard-coded ids."""
 
@@ -162,6 +170,7 @@ class Framework(_Model):
     services: list[Service] = Field(min_length=1)
     standards_attention_pct: float = 15
     suppression_threshold: int = Field(5, ge=0)
+    suppression_exempt: list[Exemption] = []
     minimum_base: int = Field(30, ge=1)
     answer_sets: dict[str, list[Option]] = {}
     respondent_types: list[RespondentType] = []

@@ -18,17 +18,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
-import yaml
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, StringConstraints,
                       ValidationError)
 
 from qa_lib import limits
-from qa_lib.errors import DataError, InputError, ParameterError, Problem
+from qa_lib.errors import DataError, ParameterError, Problem
 from qa_lib.limits import refuse
 from qa_lib.paths import display
 from qa_lib.quarter import Quarter
+from qa_lib.yamlfiles import read_yaml
 
 if TYPE_CHECKING:  # pandas is imported where tables are read: reading YAML alone needs none
     import pandas as pd
@@ -107,62 +107,6 @@ class QuarterData:
     commentary: str | None = None
     commentary_source: str | None = None
     warnings: list[Problem] = field(default_factory=list)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def read_yaml(path: Path, shown: str | None = None, within: Path | None = None) -> Any:
-    """Read any YAML file the workbook takes, safely: a regular file of at most
-    :data:`~qa_lib.limits.YAML_BYTES` (inside the folder ``within`` once links are resolved,
-    if given), UTF-8 (or Windows-1252), whose nesting, aliases, repeated keys and numbers
-    pass :func:`~qa_lib.limits.check_yaml`, then ``yaml.safe_load``. ``shown`` is the name
-    problems give the file (default: the path as given).
-
-    Raises
-    ------
-    DataError
-        With one problem naming the file: ``missing_file``, ``unsafe_file``, ``over_limit``,
-        ``bad_encoding`` or ``malformed_yaml``.
-    """
-    shown = shown or str(path)
-    raw = limits.read_bounded(Path(path), shown, limits.YAML_BYTES, within)
-    text = limits.decode_text(raw, shown, "YAML")
-    limits.check_yaml(text, shown)
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        refuse("malformed_yaml", shown, f"valid YAML ({exc})")
-
-
-def read_yaml_model(path: Path, model: type[M], error: type[InputError], what: str) -> M:
-    """Read a YAML mapping (by :func:`read_yaml`) into a pydantic model; every problem names
-    the file and entry.
-
-    Raises
-    ------
-    InputError
-        Of the given subclass, for a missing, unsafe or bad file or entries the model refuses.
-    """
-    path = Path(path)
-    try:
-        raw = read_yaml(path)
-    except DataError as exc:
-        problem = exc.problems[0]
-        if problem.rule == "missing_file":
-            raise error(f"{what} {path} does not exist") from None
-        line = f", line {problem.row}" if problem.row else ""
-        if problem.rule == "malformed_yaml":
-            raise error(f"{what} {path} is not valid YAML{line}: expected {problem.expected}") from None
-        raise error(f"{what} {path}{line}: expected {problem.expected}") from None
-    if not isinstance(raw, dict):
-        raise error(f"{what} {path} must hold a mapping of names to values")
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        details = "\n".join(f"  {'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-                            for err in exc.errors())
-        raise error(f"{what} {path} is invalid:\n{details}") from None
 
 
 def sha256(path: Path) -> str:

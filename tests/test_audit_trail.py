@@ -18,9 +18,10 @@ from pypdf import PdfReader
 
 import qa_lib
 from qa_lib.cli import main
-from qa_lib.report import build_report
+from qa_lib.context import build_context
+from qa_lib.sections import section
 
-from conftest import ROOT, output_texts, publish_figures
+from helpers import ROOT, output_texts, publish_figures, section_html
 
 QUARTER = "2013-14-Q4"
 
@@ -39,7 +40,7 @@ def test_manifest_records_inputs_versions_code_times_and_outputs(publication_run
         if name.startswith("<data root>/"):
             assert digest == sha(ROOT / "data" / "sample" / name.removeprefix("<data root>/")), name
     assert "<data root>/2013-14-Q3/case_audits.csv" in manifest["inputs"], "the comparison quarter is an input"
-    assert {"pandas", "scipy", "statsmodels", "matplotlib", "weasyprint", "nbconvert"} <= set(manifest["packages"])
+    assert {"pandas", "scipy", "statsmodels", "matplotlib", "weasyprint", "jinja2"} <= set(manifest["packages"])
     assert re.fullmatch(r"[0-9a-f]{40}", manifest["git"]["commit"]) and isinstance(manifest["git"]["dirty"], bool)
     assert manifest["started"] <= manifest["finished"]
     for name, digest in manifest["outputs"].items():
@@ -103,27 +104,27 @@ def test_verify_reproduces_a_run_and_catches_a_tampered_input(tmp_path, copy_sam
 def test_revised_previous_figures_are_used_marked_and_listed(tmp_path, copy_sample):
     data = copy_sample("2013-14-Q2", "2013-14-Q3", QUARTER)
     out = tmp_path / "outputs"
-    published = build_report("2013-14-Q3", str(data)).figures_document()
+    published = build_context("2013-14-Q3", str(data)).figures_document()
     key = "audits.csc.grade.inadequate.count"
     recomputed = published["figures"][key]
     published["figures"][key] = recomputed + 3  # the data were corrected after publication
     publish_figures(out, published)
-    report = build_report(QUARTER, str(data), output_dir=str(out), mode="internal")
-    assert (key, recomputed + 3, recomputed) in report.revisions
-    assert report.previous[key] == recomputed, "the report uses the recomputed value"
-    html = report.audit_outcomes().html
+    context = build_context(QUARTER, str(data), output_dir=str(out), mode="internal")
+    assert (key, recomputed + 3, recomputed) in context.revisions
+    assert context.figures_document()["previous"][key] == recomputed, "the report uses the recomputed value"
+    html = section_html(section("audits").build(context))
     assert f"{recomputed} [r]" in html
-    assert key in report.provenance_appendix().html
-    assert "<output dir>/2013-14-Q3/figures.json" in report.provenance["inputs"]
+    assert key in section_html(section("provenance").build(context))
+    assert "<output dir>/2013-14-Q3/figures.json" in context.provenance["inputs"]
 
 
 def test_history_takes_a_reported_quarter_whose_data_are_gone(tmp_path, copy_sample):
     data = copy_sample("2013-14-Q1", "2013-14-Q3", QUARTER)
     out = tmp_path / "outputs"
-    document = build_report("2013-14-Q2", "data/sample").figures_document()
+    document = build_context("2013-14-Q2", "data/sample").figures_document()
     publish_figures(out, document)
-    with_published = dict((str(q), v) for q, v in build_report(QUARTER, str(data), output_dir=str(out)).history)
-    without = dict((str(q), v) for q, v in build_report(QUARTER, str(data), output_dir=str(tmp_path / "none")).history)
+    with_published = dict((str(q), v) for q, v in build_context(QUARTER, str(data), output_dir=str(out)).history)
+    without = dict((str(q), v) for q, v in build_context(QUARTER, str(data), output_dir=str(tmp_path / "none")).history)
     assert with_published["2013-14-Q2"] is not None
     assert without["2013-14-Q2"] is None, "a quarter with neither data nor figures is a gap"
 
@@ -131,10 +132,16 @@ def test_history_takes_a_reported_quarter_whose_data_are_gone(tmp_path, copy_sam
 def test_draft_is_watermarked_on_every_page_and_final_is_not(publication_run):
     pages = PdfReader(publication_run / "report.pdf").pages
     assert all("DRAFT" in page.extract_text() for page in pages)
-    final = build_report(QUARTER, status="final").front_sheet().html
-    draft = build_report(QUARTER).front_sheet().html
-    assert 'class="watermark"' in draft and 'class="watermark"' not in final
-    assert "Draft: not for decision" in draft and "<dd>Final</dd>" in final
+    from qa_lib.exporters.html import paper_html
+    from qa_lib.paper import assemble
+
+    papers = {}
+    for status in ("draft", "final"):
+        context = build_context(QUARTER, status=status)
+        papers[status] = paper_html(assemble([section("front_sheet").render(context)],
+                                             context.figures_output().meta))
+    assert 'class="watermark"' in papers["draft"] and 'class="watermark"' not in papers["final"]
+    assert "Draft: not for decision" in papers["draft"] and "<dd>Final</dd>" in papers["final"]
 
 
 def test_each_run_leaves_a_log(publication_run):
@@ -190,7 +197,7 @@ def test_new_quarter_creates_params_and_a_data_folder(tmp_path, monkeypatch, cap
 
 
 def test_render_makes_the_outputs_again_without_executing(publication_run, tmp_path, monkeypatch):
-    from qa_lib import rendering
+    from qa_lib import pipeline
 
     copy = tmp_path / "outputs" / QUARTER
     shutil.copytree(publication_run.resolve(), copy)
@@ -199,7 +206,7 @@ def test_render_makes_the_outputs_again_without_executing(publication_run, tmp_p
     def no_execution(*args, **kwargs):
         raise AssertionError("render must not execute the notebook")
 
-    monkeypatch.setattr(rendering, "execute_notebook", no_execution)
+    monkeypatch.setattr(pipeline, "execute_notebook", no_execution)
     carried = {name: sha(copy / name) for name in ("report.docx", "report.xlsx")}
     assert main(["render", str(copy), "--formats", "html,pdf"]) == 0
     assert (copy / "report.html").read_bytes() == before
@@ -257,5 +264,5 @@ def test_published_history_is_taken_only_from_the_same_data_set(tmp_path, copy_s
     # The sample's own run does take its published history.
     publish_figures(tmp_path / "sample-out", {"quarter": "2013-14-Q3", "previous_quarter": None,
                                               "figures": sample_q3, "previous": {}})
-    report = build_report(QUARTER, "data/sample", output_dir=str(tmp_path / "sample-out"))
-    assert "<output dir>/2013-14-Q3/figures.json" in report.provenance["inputs"]
+    context = build_context(QUARTER, "data/sample", output_dir=str(tmp_path / "sample-out"))
+    assert "<output dir>/2013-14-Q3/figures.json" in context.provenance["inputs"]

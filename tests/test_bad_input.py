@@ -13,9 +13,9 @@ import yaml
 
 from qa_lib.cli import main
 from qa_lib.quarter import Quarter
-from qa_lib.report import build_report
+from qa_lib.context import build_context
 
-from conftest import write_csv
+from helpers import write_csv
 
 QUARTER = "2013-14-Q4"
 Q = Quarter.parse(QUARTER)
@@ -267,4 +267,5 @@ def test_excel_realities_are_accepted(copy_sample, framework, tmp_path):
     (folder / "practice_standards.csv").write_bytes(b"\xef\xbb\xbf" + practice)
     report = tmp_path / "problems.json"
     assert main(["validate", "--quarter", QUARTER, "--data-root", str(root), "--json", str(report)]) == 0
-    assert build_report(QUARTER, str(root)).figures == build_report(QUARTER, "data/sample").figures
+    assert build_context(QUARTER, str(root)).figures_document()["figures"] == \
+        build_context(QUARTER, "data/sample").figures_document()["figures"]

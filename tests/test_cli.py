@@ -15,7 +15,7 @@ from filelock import FileLock
 
 from qa_lib.cli import main
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def run(*args: str) -> int:

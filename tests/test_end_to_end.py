@@ -14,10 +14,10 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from qa_lib.measures import VERDICTS
-from qa_lib.narrative import whole_percent
+from qa_lib.figures import VERDICTS
+from qa_lib.formatting import whole_percent
 
-from conftest import ROOT
+from helpers import ROOT
 
 # (key in figures, value as the seed shows it); percentages are compared after
 # rounding half up, counts exactly. Transcribed from shared/seed/figures.md.
@@ -138,7 +138,7 @@ def test_key_sentences_in_pdf(pdf_text, sentence):
 def test_html_is_self_contained_with_no_code_prompts_or_parameters(html, soup):
     assert html.startswith("<!DOCTYPE html>") and soup.html["lang"] == "en-GB"
     assert soup.title.string == "OFFICIAL-SENSITIVE: Children's Services Quality Assurance Framework"
-    for leftover in ("build_report", "report.audit_outcomes", "data_root = &quot;", "data_root = \"", "In&nbsp;[", "jp-InputPrompt",
+    for leftover in ("build_context", "section(", "data_root = &quot;", "data_root = \"", "In&nbsp;[", "jp-InputPrompt",
                      "# Parameters", "injected-parameters", "<script", "Traceback"):
         assert leftover not in html, leftover
     assert not re.search(r"""(src|href)=["']https?:""", html), "nothing is fetched from the network"

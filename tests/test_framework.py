@@ -7,7 +7,7 @@ from qa_lib.errors import FrameworkError
 from qa_lib.framework import load_framework
 from qa_lib.quarter import Quarter
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def test_scale_changes_at_its_first_quarter(framework):

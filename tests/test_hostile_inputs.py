@@ -18,10 +18,11 @@ import yaml
 from qa_lib import limits
 from qa_lib.cli import main
 from qa_lib.errors import DataError
-from qa_lib.loading import load_quarter, quarter_files, read_yaml
+from qa_lib.loading import load_quarter, quarter_files
+from qa_lib.yamlfiles import read_yaml
 from qa_lib.quarter import Quarter
 
-from conftest import ROOT, write_csv
+from helpers import ROOT, write_csv
 
 QUARTER = "2013-14-Q4"
 Q = Quarter.parse(QUARTER)
@@ -790,7 +791,8 @@ def test_deep_brackets_are_read_flat(text, copy_sample):
     """Brackets nest no HTML (a link holds no link): accepted, and rendered no deeper than the limit."""
     from html.parser import HTMLParser
 
-    from qa_lib.report import _markdown
+    from qa_lib.commentary import blocks
+    from helpers import section_html
 
     root = copy_sample(QUARTER)
     _commentary(root, text)
@@ -807,7 +809,7 @@ def test_deep_brackets_are_read_flat(text, copy_sample):
             self.depth -= 1
 
     parser = Depth()
-    parser.feed(_markdown(text))
+    parser.feed(section_html(blocks(text)))
     assert parser.deepest <= limits.MARKDOWN_NESTING.value
 
 

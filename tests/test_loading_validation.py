@@ -11,7 +11,7 @@ from qa_lib.loading import load_quarter, normalise_id, normalise_yes_no
 from qa_lib.quarter import Quarter
 from qa_lib.validation import validate_quarter
 
-from conftest import audit_row, write_csv
+from helpers import audit_row, write_csv
 
 Q4 = Quarter.parse("2013-14-Q4")
 

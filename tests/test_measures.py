@@ -1,17 +1,39 @@
-"""The measures on small hand-built frames, against figures worked out by hand."""
+"""The measures on small hand-built frames, against figures worked out by hand: each
+section's figure rows, as the typed table and as figures.json writes them."""
 
 import math
 
 import pandas as pd
 import pytest
 
-from qa_lib.measures import audit_figures, compute_figures, engagement_figures, feedback_figures, standards_figures
+from qa_lib import figures as F
+from qa_lib.measures import quarter_figures
 from qa_lib.quarter import Quarter
+from qa_lib.sections.audits import audit_rows, standards_rows
+from qa_lib.sections.engagement import engagement_rows
+from qa_lib.sections.feedback import feedback_rows
+from qa_lib.validation import ValidQuarter
 
-from conftest import audit_row
+from helpers import audit_row
 
 Q4 = Quarter.parse("2013-14-Q4")
 Q1_NEXT = Quarter.parse("2014-15-Q1")
+
+
+def audit_figures(frame, framework, quarter, populations):
+    return F.to_keys(F.table(audit_rows(frame, framework, quarter, populations), str(quarter)))
+
+
+def standards_figures(results, frame, framework):
+    return F.to_keys(F.table(standards_rows(results, frame, framework), "2013-14-Q4"))
+
+
+def feedback_figures(responses, framework, populations):
+    return F.to_keys(F.table(feedback_rows(responses, framework, populations), "2013-14-Q4"))
+
+
+def engagement_figures(frame, framework):
+    return F.to_keys(F.table(engagement_rows(frame, framework), "2013-14-Q4"))
 
 
 def audits(*rows):
@@ -170,7 +192,31 @@ def test_absent_optional_tables_give_no_keys(framework):
     service, scale = graded_service(framework)
     empty = pd.DataFrame(columns=["audit_id", "standard_id", "result"])
     tables = {"case_audits": audits(audit_row("1", service.id, scale.grades[0].id)), "practice_standards": empty,
-              "feedback_responses": pd.DataFrame(), "engagement": pd.DataFrame()}
-    figures = compute_figures(tables, {"case_audits"}, framework, Q4, {})
+              "feedback_responses": pd.DataFrame(), "engagement": pd.DataFrame(), "feedback_quotes": pd.DataFrame()}
+    data = ValidQuarter(Q4, tables, {"case_audits"}, {}, {}, None, None)
+    figures = F.to_keys(quarter_figures(data, framework))
     assert not any(k.startswith(("standards.", "feedback.", "engagement.")) for k in figures)
     assert list(figures) == sorted(figures)
+
+
+def test_the_figures_table_is_typed_and_checked(framework):
+    service, scale = graded_service(framework)
+    frame = F.table(audit_rows(audits(audit_row("1", service.id, scale.grades[0].id)), framework, Q4, {}), str(Q4))
+    assert str(frame["count"].dtype) == "Int64" and str(frame["pct"].dtype) == "Float64"
+    assert list(frame.columns) == F.COLUMNS
+    broken = frame.copy()
+    broken.loc[broken["pct"].notna(), "pct"] = 140.0
+    with pytest.raises(Exception, match="in_range|less_than_or_equal_to"):
+        F.SCHEMA.validate(broken)
+
+
+def test_figures_json_reads_back_into_the_same_table(framework):
+    service, scale = graded_service(framework)
+    rows = [audit_row(str(i), service.id, scale.grades[i % len(scale.grades)].id, risk_of_harm="no")
+            for i in range(12)]
+    keys = audit_figures(audits(*rows), framework, Q4, {service.id: 40})
+    again = F.to_keys(F.from_keys(keys, str(Q4)))
+    assert again == keys
+    for key in keys:
+        fid, column = F.locate(key)
+        assert F.key_of(fid, column) == key, key

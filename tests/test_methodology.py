@@ -11,14 +11,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa_lib.disclosure import (Group, View, _pinned, _pinned_by_programme, _system, count_groups, protect_group,
-                               suppressed_keys)
+from qa_lib import figures as F
+from qa_lib.context import build_context
+from qa_lib.disclosure import Group, _pinned, _pinned_by_programme, _system, protect_group, suppressed
+from qa_lib.figures import Figures
 from qa_lib.formatting import whole_percent
-from qa_lib.measures import audit_figures, comparison_figures, moderation_figures, wilson_interval
+from qa_lib.measures import compare
 from qa_lib.quarter import Quarter
-from qa_lib.report import build_report
+from qa_lib.sections import audits as audits_section
+from qa_lib.sections import section
+from qa_lib.statistics import wilson_interval
 
-from conftest import audit_row
+from helpers import audit_row, section_html
 
 Q4 = Quarter.parse("2013-14-Q4")
 Q1 = Quarter.parse("2014-15-Q1")
@@ -49,6 +53,23 @@ def fisher_by_hand(a: int, b: int, c: int, d: int) -> float:
                if prob(x) <= observed * (1 + 1e-7))
 
 
+def audit_table(frame, framework, quarter):
+    return F.table(audits_section.audit_rows(frame, framework, quarter, {}), str(quarter))
+
+
+def audit_figures(frame, framework, quarter, populations):
+    return F.to_keys(audit_table(frame, framework, quarter))
+
+
+def comparison_figures(now, before, framework, quarter):
+    """The change keys of ``now`` tested against ``before`` (figures tables)."""
+    return {k: v for k, v in F.to_keys(compare(now, before, framework, quarter)).items() if ".change." in k}
+
+
+def moderation_figures(frame, framework, quarter):
+    return F.to_keys(F.table(audits_section.moderation_rows(frame, framework, quarter), str(quarter)))
+
+
 def _grades(service, scale, counts):
     rows = [audit_row(f"{g}-{i}", service.id, g) for g, n in zip(scale.grade_ids, counts) for i in range(n)]
     frame = pd.DataFrame(rows)
@@ -64,14 +85,14 @@ def _tss(framework):
 
 def test_fisher_test_and_verdicts_match_hand_calculation(framework):
     service, scale = _tss(framework)
-    now = audit_figures(_grades(service, scale, [12, 48, 32, 9]), framework, Q4, {})
-    before = audit_figures(_grades(service, scale, [10, 42, 30, 18]), framework, Q4.previous, {})
+    now = audit_table(_grades(service, scale, [12, 48, 32, 9]), framework, Q4)
+    before = audit_table(_grades(service, scale, [10, 42, 30, 18]), framework, Q4.previous)
     changes = comparison_figures(now, before, framework, Q4)
     band = f"audits.{service.id}.band.{scale.headline_band}"
     assert changes[f"{band}.change.p_value"] == pytest.approx(fisher_by_hand(60, 41, 52, 48), rel=1e-9)
     assert changes[f"{band}.change.verdict"] == "comparable"
     # A large fall in the worst grade is an improvement; a large rise a decline.
-    worse = audit_figures(_grades(service, scale, [5, 20, 25, 50]), framework, Q4.previous, {})
+    worse = audit_table(_grades(service, scale, [5, 20, 25, 50]), framework, Q4.previous)
     worst = f"audits.{service.id}.grade.{scale.worst_grade.id}"
     assert comparison_figures(now, worse, framework, Q4)[f"{worst}.change.verdict"] == "improvement"
     assert comparison_figures(worse, now, framework, Q4)[f"{worst}.change.verdict"] == "decline"
@@ -113,48 +134,50 @@ def test_moderation_agreement_and_weighted_kappa(framework):
 
 
 def test_the_sample_moderation_reaches_the_report():
-    report = build_report("2014-15-Q1", mode="internal")
-    assert any(k.startswith("moderation.") and k.endswith(".kappa") for k in report.figures)
-    html = report.audit_outcomes().html
+    context = build_context("2014-15-Q1", mode="internal")
+    assert any(k.startswith("moderation.") and k.endswith(".kappa") for k in context.figures_document()["figures"])
+    html = section_html(section("audits").build(context))
     assert "auditor’s grade against moderator’s grade" in html.replace("&#x27;", "’").replace("'", "’")
     assert "Cohen" in html
 
 
 def test_comparisons_cross_a_scale_change_only_through_the_mapping(framework):
-    report = build_report("2014-15-Q1", mode="internal")
+    context = build_context("2014-15-Q1", mode="internal")
+    figures = context.figures_document()["figures"]
     changed = [s for s in framework.services
                if not framework.same_scale(s.id, Q1, Q1.previous) and framework.scale_for(s.id, Q1.previous)]
     assert changed
     for service in changed:
         period = framework.period_for(service.id, Q1)
-        keys = [k for k in report.figures if k.startswith(f"audits.{service.id}.") and ".change." in k]
+        keys = [k for k in figures if k.startswith(f"audits.{service.id}.") and ".change." in k]
         assert not any(".grade." in k for k in keys), "grades on two scales are never compared"
         compared = {k.split(".")[3] for k in keys}
         assert compared == set(period.band_map.values()) & compared
         for old, new in period.band_map.items():
             assert framework.earlier_band(service.id, Q1, Q1.previous, new) == old
-    text = report.audit_outcomes().html
-    assert "The grading scale changed in quarter 1" in text and "on the previous scale" in text
+    html = section_html(section("audits").build(context))
+    assert "The grading scale changed in quarter 1" in html and "on the previous scale" in html
 
 
 def test_trend_marks_the_scale_change():
-    report = build_report("2014-15-Q1", mode="internal")
-    html = report.audit_outcomes().html
+    html = section_html(section("audits").build(build_context("2014-15-Q1", mode="internal")))
     alt = next(a for a in html.split('alt="')[1:] if a.startswith("Line chart"))
     assert "dashed line marks a change of grading scale" in alt
 
 
 def test_methodology_is_generated_from_what_was_used(framework):
-    text = build_report("2013-14-Q4").methodology().html
-    assert f"{framework.name}, version {framework.version}" in text.replace("&#x27;", "'")
-    assert f"from 1 to {framework.suppression_threshold} are shown as [c]" in text
-    assert f"fewer than {framework.minimum_base} cases" in text
-    assert "p ≥ 0.05" in text and "Wilson" in text
+    html = section_html(section("methodology").build(build_context("2013-14-Q4")))
+    assert f"{framework.name}, version {framework.version}" in html.replace("&#39;", "'")
+    assert f"from 1 to {framework.suppression_threshold} are shown as [c]" in html
+    assert f"fewer than {framework.minimum_base} cases" in html
+    assert "p ≥ 0.05" in html and "Wilson" in html
     for service in framework.services:
         for period in service.scales:
             for old, new in period.band_map.items():
-                assert f"{old} → {new}" in text
-    assert "internal version" in build_report("2013-14-Q4", mode="internal").methodology().html
+                assert f"{old} → {new}" in html
+    for exemption in framework.suppression_exempt:
+        assert f"Counts of {exemption.label} are not about children" in html
+    assert "internal version" in section_html(section("methodology").build(build_context("2013-14-Q4", mode="internal")))
 
 
 # -- properties -------------------------------------------------------------------------
@@ -198,12 +221,12 @@ def test_no_suppressed_count_can_be_worked_out_from_a_published_table(framework,
     service = next(s for s in framework.services if framework.scale_for(s.id, Q4) == scale)
     counts = data.draw(st.lists(st.integers(0, 9), min_size=len(scale.grades), max_size=len(scale.grades))
                        .filter(lambda c: sum(c) > 0))
-    figures = audit_figures(_grades(service, scale, counts), framework, Q4, {})
-    group = next(g for g in count_groups(figures, framework, Q4) if f"audits.{service.id}.graded" in g.cells)
-    values = {c: int(figures[c]) for c in group.cells}
+    figures = Figures(audit_table(_grades(service, scale, counts), framework, Q4))
+    group = next(g for g in audits_section.groups(figures, framework, Q4) if F.audit(service.id, "graded") in g.cells)
+    values = {c: figures.count(c) for c in group.cells}
     hidden = protect_group(group, values, framework.suppression_threshold)
     assert all(c in hidden for c in group.cells if 1 <= values[c] <= framework.suppression_threshold)
-    free = [f"audits.{service.id}.grade.{g}.count" for g in scale.grade_ids]
+    free = [F.audit(service.id, "grade", g) for g in scale.grade_ids]
     seen = _consistent_values(group, values, hidden, free, limit=sum(counts) + 4)
     for cell in hidden:
         assert len(seen[cell]) >= 2, f"{cell} = {values[cell]} can be worked out from {values} less {hidden}"
@@ -231,12 +254,17 @@ def test_shortcuts_agree_with_the_linear_programme(parts, banded, data):
 
 
 def test_publication_view_hides_percentages_built_on_hidden_counts(framework):
-    report = build_report("2013-14-Q4")
-    hidden = suppressed_keys(report.figures, framework, Q4)
-    view = View(report.figures, hidden, framework.minimum_base)
-    for key in hidden:
-        if key.endswith(".count"):
-            share = key.removesuffix(".count")
-            if f"{share}.pct" in report.figures:
-                assert view.pct(share) == "[c]" and view.interval(share) == "[c]"
-    assert view.count("engagement.type.scrutiny_board.count") == "2", "engagement counts are not suppressed"
+    context = build_context("2013-14-Q4")
+    view = context.view
+    assert view.suppressed, "the sample's small CAF grades are suppressed"
+    for fid in view.suppressed:
+        if view.figures.pct(fid) is not None:
+            assert view.pct(fid) == "[c]" and view.interval(fid) == "[c]"
+    assert view.count(F.engagement("type", "scrutiny_board")) == "2", "engagement counts are exempt by name"
+    # Every count is suppressed unless exempted: without the exemption, the same count is hidden.
+    figures = view.figures
+    groups = [g for s in __import__("qa_lib.sections", fromlist=["REGISTRY"]).REGISTRY if s.groups
+              for g in s.groups(figures, framework, Q4)]
+    assert F.engagement("type", "scrutiny_board") in suppressed(figures, groups, framework.suppression_threshold)
+    assert F.engagement("type", "scrutiny_board") not in suppressed(figures, groups, framework.suppression_threshold,
+                                                                    [e.name for e in framework.suppression_exempt])

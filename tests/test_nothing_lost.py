@@ -17,12 +17,12 @@ import nbformat
 import pytest
 from filelock import FileLock
 
-from qa_lib import rendering
+from qa_lib import pipeline
 from qa_lib.cli import main
 from qa_lib.quarter import Quarter
-from qa_lib.rendering import QuarterOutputs
+from qa_lib.publishing import QuarterOutputs
 
-from conftest import ROOT
+from helpers import ROOT
 
 QUARTER = "2013-14-Q4"
 
@@ -95,18 +95,18 @@ def test_invalid_data_records_validation_json_and_keeps_the_outputs(published, c
 
 
 def test_a_failing_cell_is_named_and_its_notebook_kept(published, tmp_path, monkeypatch, capsys):
-    notebook = nbformat.read(ROOT / rendering.NOTEBOOK, as_version=4)
-    broken = nbformat.v4.new_code_cell("report.summary()\nraise ValueError('the chart server is down')")
+    notebook = nbformat.read(ROOT / pipeline.NOTEBOOK, as_version=4)
+    broken = nbformat.v4.new_code_cell("context.figures_output()\nraise ValueError('the chart server is down')")
     notebook.cells.insert(5, broken)
     path = tmp_path / "broken.ipynb"
     nbformat.write(notebook, path)
-    monkeypatch.setattr(rendering, "NOTEBOOK", str(path))
+    monkeypatch.setattr(pipeline, "NOTEBOOK", str(path))
     before = digest(published.final)
     inputs = digest(ROOT / "data" / "sample")
     assert main(["run", "--quarter", QUARTER, "--data-root", "data/sample",
                  "--output-dir", str(published.output_dir)]) == 1
     err = capsys.readouterr().err
-    assert "failed in cell" in err and "(report.summary())" in err and "the chart server is down" in err
+    assert "failed in cell" in err and "(context.figures_output())" in err and "the chart server is down" in err
     assert digest(published.final) == before
     kept = nbformat.read(published.final / "failed" / "report.ipynb", as_version=4)
     assert any(o.get("output_type") == "error" for c in kept.cells for o in c.get("outputs", []))

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from qa_lib import rendering
+from qa_lib import pipeline, publishing
+from qa_lib.exporters import pdf as pdf_exporter
 from qa_lib.cli import main
 from qa_lib.quarter import Quarter
-from qa_lib.rendering import QuarterOutputs
+from qa_lib.publishing import QuarterOutputs
 
-from conftest import ROOT
+from helpers import ROOT
 from test_nothing_lost import digest
 
 QUARTER = "2013-14-Q4"
@@ -235,7 +236,7 @@ def test_a_disk_that_fills_while_the_run_log_is_written_fails_the_run_without_a_
     def full(self):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(rendering._RunLogHandler, "flush", full)
+    monkeypatch.setattr(publishing._RunLogHandler, "flush", full)
     assert render(published) == 2
     line = one_line(capsys.readouterr().err)
     assert line == (f"error: the disk holding {published.output_dir} is full; free space and run again — "
@@ -264,7 +265,7 @@ def test_a_disk_full_while_failed_is_written_leaves_no_staging_folder(published,
     def bug(*args, **kwargs):
         raise ValueError("a bug in the renderer")
 
-    monkeypatch.setattr(rendering, "pdf_from", bug)
+    monkeypatch.setattr(pdf_exporter, "write", bug)
     Refusal(errno.ENOSPC, named("traceback.txt"), published.output_dir).install(monkeypatch)
     assert render(published) == 1
     line = one_line(capsys.readouterr().err)
@@ -296,14 +297,14 @@ def test_a_bug_while_rendering_exits_1_with_one_line_and_failed_traceback(publis
     def bug(*args, **kwargs):
         raise RuntimeError("the layout engine fell over")
 
-    monkeypatch.setattr(rendering, "pdf_from", bug)
+    monkeypatch.setattr(pdf_exporter, "write", bug)
     assert run(published) == 1
     line = one_line(capsys.readouterr().err)
     traceback_path = published.final / "failed" / "traceback.txt"
     assert line.startswith("error: RuntimeError: the layout engine fell over; the previous outputs are unchanged")
     assert line.endswith(f"the traceback is in {traceback_path}")
     text = traceback_path.read_text(encoding="utf-8")
-    assert text.startswith("Traceback") and "in _render_into" in text and "RuntimeError: the layout engine" in text
+    assert text.startswith("Traceback") and "in render_into" in text and "RuntimeError: the layout engine" in text
     assert (published.final / "failed" / "report.ipynb").is_file(), "the notebook is kept beside it"
     assert digest(published.final) == before and not leftovers(published)
 
@@ -312,7 +313,7 @@ def test_a_bug_outside_the_run_still_goes_to_failed_traceback(published, monkeyp
     def bug(*args, **kwargs):
         raise KeyError("formats")
 
-    monkeypatch.setattr(rendering, "rerender_quarter", bug)
+    monkeypatch.setattr(pipeline, "rerender_quarter", bug)
     assert render(published) == 1
     line = one_line(capsys.readouterr().err)
     assert line.startswith("error: KeyError: 'formats'")

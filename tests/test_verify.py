@@ -18,7 +18,7 @@ import pytest
 import qa_lib
 from qa_lib.cli import main
 
-from conftest import SAMPLE
+from helpers import SAMPLE
 
 QUARTER = "2013-14-Q4"
 

@@ -1,0 +1,27 @@
+"""The paper in each format, from its assembled section data: one module per format, each
+with ``write(paper, figures, target)``, registered here by the format's name. A module is
+imported only when its format is written, so a render loads only what it needs."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from qa_lib.paper import Paper
+
+# Format name -> module of qa_lib.exporters that writes report.<format>.
+WRITERS = {"html": "html", "pdf": "pdf", "docx": "docx", "xlsx": "xlsx"}
+FORMATS = tuple(WRITERS)
+DEFAULT_FORMATS = ("html", "pdf")
+
+
+def write(paper: Paper, figures: dict[str, Any], folder: Path, formats: tuple[str, ...]) -> list[Path]:
+    """Write ``report.<format>`` into ``folder`` for each format; return the files written."""
+    written = []
+    for name in formats:
+        module = importlib.import_module(f"qa_lib.exporters.{WRITERS[name]}")
+        target = folder / f"report.{name}"
+        module.write(paper, figures, target)
+        written.append(target)
+    return written

@@ -1,0 +1,173 @@
+"""Executing the report notebook: papermill in this environment's own kernel, which
+imports the workbook as it starts; and reading what the executed notebook displayed.
+
+The executed notebook is an output: it names no machine path (:func:`make_portable`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import KernelManager
+
+from qa_lib import FIGURES_MIME
+from qa_lib.errors import InputError, NotebookInputError, Problem, RenderError
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).parent / "templates"
+NOTEBOOK = "notebooks/quarterly_report.ipynb"
+
+# What the kernel imports as it starts, before it answers.
+KERNEL_WARM_UP = "import qa_lib.context, qa_lib.sections"
+
+
+class WorkbookKernelManager(KernelManager):
+    """Start the kernel with this interpreter, whatever kernelspecs are registered.
+
+    A stale user-level ``python3`` kernelspec pointing at another Python would
+    otherwise run the report against other packages, or fail to start. Where the
+    platform has Unix sockets the kernel talks over them rather than TCP, so no
+    local port is opened (and ipykernel has nothing to warn about).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if os.name == "posix":
+            self.transport = "ipc"
+            # Each kernel gets its own socket names: the default ("kernel-ipc" in the working
+            # directory) would let two runs started together cross their messages.
+            self.ip = str(Path(tempfile.gettempdir()) / f"qa-kernel-{secrets.token_hex(8)}")
+        self._clients: list[Any] = []
+
+    def client(self, **kwargs: Any) -> Any:
+        client = super().client(**kwargs)
+        self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        """Stop every client's channels and the kernel (it holds nothing to save)."""
+        for client in self._clients:
+            client.stop_channels()
+        self.shutdown_kernel(now=True)
+
+    @property
+    def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
+        # The kernel imports the workbook while starting (outside the history: execution
+        # counts start at 1), so its imports overlap papermill's in this process.
+        return KernelSpec(
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                  f"--IPKernelApp.exec_lines={KERNEL_WARM_UP}"],
+            display_name="qa-workbook (Python)",
+            language="python",
+            resource_dir=str(TEMPLATES),
+        )
+
+
+def start_kernel(root: Path) -> WorkbookKernelManager:
+    """Start the workbook's kernel in ``root``; it imports the workbook as it starts."""
+    env = dict(os.environ, QA_PROJECT_ROOT=str(root))  # paths resolve from the project root
+    km = WorkbookKernelManager()
+    km.start_kernel(cwd=str(root), env=env)
+    return km
+
+
+def import_renderers() -> None:
+    """Import the exporters' libraries while the kernel works (a thread of this process)."""
+    try:
+        import jinja2  # noqa: F401
+        import weasyprint  # noqa: F401
+    except Exception:  # the exporter itself will raise it, where it is needed
+        log.debug("importing the renderers ahead of use failed", exc_info=True)
+
+
+def _input_error_names(cls: type = InputError) -> set[str]:
+    return {cls.__name__}.union(*(_input_error_names(sub) for sub in cls.__subclasses__()))
+
+
+def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], root: Path,
+                     timeout: int = 600) -> nbformat.NotebookNode:
+    """Run the parameterised notebook with papermill in this environment's kernel.
+
+    The kernel starts first and imports the workbook while this process imports
+    papermill, then the exporters' libraries for the rendering to come.
+
+    Raises
+    ------
+    NotebookInputError
+        When the notebook stopped on bad parameters, framework, data or commentary.
+    RenderError
+        When it stopped on anything else.
+    """
+    km = start_kernel(root)
+    threading.Thread(target=import_renderers, name="import-renderers", daemon=True).start()
+    try:
+        import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
+
+        return pm.execute_notebook(
+            str(notebook), str(output), parameters=parameters, cwd=str(root), km=km, kernel_name="python3",
+            progress_bar=False, log_output=False, execution_timeout=timeout, start_timeout=120,
+            request_save_on_cell_execute=False,  # written once, at the end or at a failure
+        )
+    except PapermillExecutionError as exc:
+        first_line = (exc.source or "").strip().splitlines()[0] if (exc.source or "").strip() else ""
+        kind = NotebookInputError if exc.ename in _input_error_names() else RenderError
+        # Chained, so the kernel's traceback reaches failed/traceback.txt; the message is one line.
+        raise kind(f"the notebook failed in cell {exc.exec_count} ({first_line}): "
+                   f"{exc.ename}: {exc.evalue}") from exc
+    finally:
+        km.close()
+
+
+def portable_parameters(parameters: dict[str, Any], root: Path) -> dict[str, Any]:
+    """Parameters with every absolute path shown as the project shows it (no machine path)."""
+    from qa_lib.paths import display
+
+    return {k: display(Path(v), root) if isinstance(v, str) and os.path.isabs(v) else v
+            for k, v in parameters.items()}
+
+
+def make_portable(nb: nbformat.NotebookNode, path: Path, root: Path) -> None:
+    """Rewrite the executed notebook so it names no machine path: papermill records
+    absolute input and output paths and the injected parameters as given."""
+    from qa_lib.paths import display
+
+    meta = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if meta.get(key):
+            meta[key] = display(Path(meta[key]), root) if key == "input_path" else path.name
+    given = dict(meta.get("parameters", {}))
+    meta["parameters"] = portable_parameters(given, root)
+    replacements = {v: meta["parameters"][k] for k, v in given.items() if v != meta["parameters"][k]}
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            for old, new in replacements.items():
+                cell.source = cell.source.replace(repr(old)[1:-1], new)
+    nbformat.write(nb, path)
+
+
+def payload_from(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """What the notebook's figures cell displayed: the figures, the paper's metadata, the
+    provenance and the warnings."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if FIGURES_MIME in data:
+                return data[FIGURES_MIME]
+    raise RenderError("the executed notebook has no figures output (a cell tagged 'figures' calling "
+                      "context.figures_output())")
+
+
+def warnings_from(nb: nbformat.NotebookNode) -> list[Problem]:
+    """The warnings the notebook's figures output carries (commentary warnings without their words)."""
+    return [Problem(**w) for w in payload_from(nb).get("warnings", [])]

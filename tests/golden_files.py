@@ -1,0 +1,135 @@
+"""Golden files: each sample quarter's figures.json, the visible text of its report.html and
+the cell values of its report.xlsx, as made before a reshaping of the code; a reshaping that
+changes any of them is a bug. What names the code's version, its commit, a package's
+version or a file's hash is masked, so the files hold across commits and installs.
+
+    python tests/golden_files.py            # write tests/golden/ from runs of the sample quarters
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from bs4 import BeautifulSoup, Comment, NavigableString
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "golden"
+QUARTERS = ("2013-14-Q1", "2013-14-Q2", "2013-14-Q3", "2013-14-Q4", "2014-15-Q1")
+MODES = ("publication", "internal")
+
+_BLOCK = {"p", "div", "section", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "caption", "figcaption",
+          "dt", "dd", "blockquote", "footer", "header", "nav", "table", "thead", "tbody", "ul", "ol", "dl", "figure",
+          "main", "br", "pre"}
+_PROVENANCE = "Appendix: how this report was produced"
+_PACKAGES = "Packages that compute or render the report"
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees, as a browser lays it out: each block on its own line,
+    white space folded, markup and styles left out."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        for child in node.children:
+            if isinstance(child, Comment):
+                continue
+            if isinstance(child, NavigableString):
+                out.append(str(child))
+            elif child.name not in ("style", "script", "head", "title"):
+                block = child.name in _BLOCK
+                out.append("\n" if block else "")
+                walk(child)
+                out.append("\n" if block else "")
+
+    soup = BeautifulSoup(html, "html.parser")
+    walk(soup.main or soup)
+    lines = (re.sub(r"\s+", " ", line).strip() for line in "".join(out).split("\n"))
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+def mask(text: str) -> str:
+    """Mask what names the code, the packages or a file's bytes rather than the report."""
+    text = re.sub(r"\b[0-9a-f]{64}\b", "<sha256>", text)
+    text = re.sub(r"\b[0-9a-f]{40}\b( with uncommitted changes)?", "<commit>", text)
+    text = re.sub(r"\b(qa-workbook|Python|statsmodels|SciPy|pandas|pandera) \d[\w.+-]*?(?=[,.)]?(\s|$))",
+                  r"\1 <version>", text)
+    return text
+
+
+def masked_text(html: str) -> str:
+    """The visible text, masked (:func:`normalised_text`)."""
+    return normalised_text(visible_text(html))
+
+
+def normalised_text(text: str) -> str:
+    """Masked as in :func:`mask`; in the provenance appendix every version (a line of its
+    own) too, and the list of packages, which follows the libraries the code uses."""
+    text = mask(text)
+    head, found, tail = text.partition(_PROVENANCE)
+    tail = re.sub(r"(?m)^\d+(\.\d+)+[\w.+-]*$", "<version>", tail)
+    tail = re.sub(rf"(?ms)(^Table \d+: {_PACKAGES}\nPackage\nVersion\n).*?(?=^Table \d+: )", r"\1<packages>\n", tail)
+    return head + found + tail
+
+
+def xlsx_cells(path: Path) -> dict[str, list[list[object]]]:
+    """Every sheet's cell values, row by row, masked (:func:`normalised_cells`)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    return normalised_cells({sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+                             for sheet in book.worksheets})
+
+
+def normalised_cells(sheets: dict[str, list[list[object]]]) -> dict[str, list[list[object]]]:
+    """Text masked as in :func:`mask`, versions (in cells of their own) too, and the rows of
+    the packages table, which follows the libraries the code uses."""
+    out = {}
+    for title, rows in sheets.items():
+        masked = [[mask(v) if isinstance(v, str) else v for v in row] for row in rows]
+        masked = [[("<version>" if isinstance(v, str) and re.fullmatch(r"\d+(\.\d+)+[\w.+-]*", v) else v)
+                   for v in row] for row in masked]
+        if masked and str(masked[0][0]).endswith(_PACKAGES):
+            header = next(i for i, row in enumerate(masked) if row[:2] == ["Package", "Version"])
+            masked = masked[:header + 1] + [["<packages>"]]
+        out[title] = masked
+    return out
+
+
+def files_of(folder: Path) -> dict[str, str]:
+    """The golden files of one run's output folder: name → content."""
+    return {
+        "figures.json": (folder / "figures.json").read_text(encoding="utf-8"),
+        "text.txt": masked_text((folder / "report.html").read_text(encoding="utf-8")),
+        "xlsx.json": json.dumps(xlsx_cells(folder / "report.xlsx"), indent=1, ensure_ascii=False, default=str) + "\n",
+    }
+
+
+def run_quarter(quarter: str, mode: str, output_dir: Path) -> Path:
+    """One sample quarter run on its own (no published history: the inputs are the data alone)."""
+    from qa_lib.cli import main
+
+    code = main(["run", "--quarter", quarter, "--data-root", "data/sample", "--output-dir", str(output_dir),
+                 "--mode", mode, "--formats", "html,xlsx"])
+    assert code == 0, f"{quarter} {mode} did not run"
+    return output_dir / quarter
+
+
+def write_golden(work: Path) -> None:
+    for quarter in QUARTERS:
+        for mode in MODES:
+            folder = run_quarter(quarter, mode, work / f"{quarter}-{mode}")
+            for name, content in files_of(folder).items():
+                target = GOLDEN / mode / quarter / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(content, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_golden(Path(tmp))
+    print(f"golden files written to {GOLDEN.relative_to(ROOT)}/", file=sys.stderr)
