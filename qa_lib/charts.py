@@ -1,8 +1,9 @@
 """Charts in the Analysis Function style: the shapes the paper draws, from plain data.
 
-Every function returns PNG bytes (fixed metadata, so the same data give the same
-bytes); the section that draws a chart gives it its title and a text alternative
-with its numbers. Values are labelled directly on the marks, so colour never
+Every function returns a :class:`Drawn` chart: the matplotlib figure (for the analyst
+to inspect or restyle in the notebook) and its PNG (fixed metadata, so the same data
+give the same bytes); the section that draws a chart gives it its title and a text
+alternative with its numbers. Values are labelled directly on the marks, so colour never
 carries meaning alone.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import io
 import textwrap
+from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
@@ -34,14 +37,28 @@ def _colours(n: int) -> list[str]:
     return af_colours.get_af_colours("categorical")[:n]
 
 
-def _finish(fig) -> bytes:
+@dataclass(frozen=True)
+class Drawn:
+    """A drawn chart: its matplotlib figure and the PNG the paper carries."""
+
+    figure: Any
+    png: bytes
+
+
+def png_of(fig: Any) -> bytes:
+    """A figure as PNG, the same bytes for the same figure (no date or software in it)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
     return buffer.getvalue()
 
 
-def stacked_bars(rows: list[tuple[str, list[tuple[str, float]]]], xlabel: str) -> bytes:
+def _finish(fig: Any) -> Drawn:
+    png = png_of(fig)
+    plt.close(fig)  # out of pyplot's list of open figures; the figure itself stays, to be shown
+    return Drawn(fig, png)
+
+
+def stacked_bars(rows: list[tuple[str, list[tuple[str, float]]]], xlabel: str) -> Drawn:
     """One horizontal bar per row, split into its parts' shares (labelled where wide enough);
     every row has the same parts, in the same order, named in a legend above."""
     names = [name for name, _ in rows[0][1]]
@@ -65,7 +82,7 @@ def stacked_bars(rows: list[tuple[str, list[tuple[str, float]]]], xlabel: str) -
     return _finish(fig)
 
 
-def share_bars(items: list[tuple[str, float]], xlabel: str, colour_of: int = 0, of_colours: int = 1) -> bytes:
+def share_bars(items: list[tuple[str, float]], xlabel: str, colour_of: int = 0, of_colours: int = 1) -> Drawn:
     """Horizontal bars of percentages, each labelled with its value; the colour is the
     ``colour_of``-th of ``of_colours`` categorical colours."""
     colour = _colours(of_colours)[colour_of]
@@ -87,7 +104,7 @@ def share_bars(items: list[tuple[str, float]], xlabel: str, colour_of: int = 0, 
 
 
 def trend_lines(xs: list[int], ticks: list[str], series: list[tuple[str, list[float]]], breaks: list[int],
-                ylabel: str, break_label: str) -> bytes:
+                ylabel: str, break_label: str) -> Drawn:
     """A line per series over the quarters (NaN: a gap, never bridged), its last value
     labelled, and a dashed line before each index in ``breaks``."""
     colours = _colours(len(series))

@@ -13,48 +13,23 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict
+from pydantic_core import PydanticUndefined
 
 from qa_lib import __version__, pipeline
 from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputError, LockedError, NotebookInputError,
                            ParameterError, Problem, QAError, RenderError, validation_report)
-from qa_lib.exporters import DEFAULT_FORMATS, FORMATS
+from qa_lib.exporters import FORMATS
 from qa_lib.filesystem import refusals_as_errors, save_traceback, shown
-from qa_lib.yamlfiles import read_yaml_model
+from qa_lib.parameters import PATHS, RunParameters, parameters, read_params_file
 from qa_lib.paths import project_root, resolve
 from qa_lib.publishing import QuarterOutputs
 from qa_lib.quarter import Quarter
 
 log = logging.getLogger("qa_lib")
 
-DEFAULTS = {"data_root": "data", "framework": "params/framework.yaml", "output_dir": "outputs",
-            "mode": "publication", "status": "draft"}
-
-
-class ParamsFile(BaseModel):
-    """The keys a params file may hold; anything else is refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    quarter: str | None = None
-    data_root: str | None = None
-    framework: str | None = None
-    output_dir: str | None = None
-    mode: Literal["publication", "internal"] | None = None
-    status: Literal["draft", "final"] | None = None
-    formats: list[Literal["html", "pdf", "docx", "xlsx"]] | None = None
-
-
-def read_params(path: Path) -> ParamsFile:
-    return read_yaml_model(path, ParamsFile, ParameterError, "params file")
-
-
-PATHS = ("data_root", "framework", "output_dir")
-
-
-def resolve_parameters(args: argparse.Namespace) -> dict[str, Any]:
+def resolve_parameters(args: argparse.Namespace) -> RunParameters:
     """Command-line values over the params file over the defaults, every path made absolute.
 
     Paths typed on the command line are relative to the working directory, as every
@@ -64,33 +39,32 @@ def resolve_parameters(args: argparse.Namespace) -> dict[str, Any]:
     a file should not be able to send outputs anywhere on disk (``--output-dir`` can).
     """
     root = project_root()
-    params_path = Path(args.params).absolute() if args.params else None
-    from_file = read_params(params_path).model_dump(exclude_none=True) if params_path else {}
+    params_path = Path(args.params_file).absolute() if args.params_file else None
+    from_file = read_params_file(params_path) if params_path else {}
     quarter = str(Quarter.parse(args.quarter))
     if "quarter" in from_file and str(Quarter.parse(from_file["quarter"])) != quarter:
-        raise ParameterError(f"params file {args.params} is for quarter {from_file['quarter']}, "
+        raise ParameterError(f"params file {args.params_file} is for quarter {from_file['quarter']}, "
                              f"but --quarter is {quarter}")
-    params: dict[str, Any] = {**DEFAULTS, **from_file, "quarter": quarter}
-    typed = {name: params[name] for name in PATHS}  # as the analyst wrote them, for messages
+    values: dict[str, Any] = {**DEFAULTS, **from_file, "quarter": quarter}
+    typed = {name: values[name] for name in PATHS}  # as the analyst wrote them, for messages
     for name in PATHS:
-        params[name] = str(resolve(params[name], root))
-    if "output_dir" in from_file and not Path(params["output_dir"]).resolve().is_relative_to(root):
-        raise ParameterError(f"params file {args.params}: output_dir {from_file['output_dir']!r} lies outside the "
+        values[name] = str(resolve(values[name], root))
+    if "output_dir" in from_file and not Path(values["output_dir"]).resolve().is_relative_to(root):
+        raise ParameterError(f"params file {args.params_file}: output_dir {from_file['output_dir']!r} lies outside the "
                              f"project; name a folder inside it, or give --output-dir on the command line")
     for name in ("data_root", "framework", "output_dir", "mode", "status"):
         value = getattr(args, name, None)
         if value is not None:
-            params[name] = str(Path(value).absolute()) if name in PATHS else value
+            values[name] = str(Path(value).absolute()) if name in PATHS else value
             typed[name] = value
     if getattr(args, "formats", None):
-        params["formats"] = parse_formats(args.formats)
-    params["formats"] = tuple(params.get("formats") or DEFAULT_FORMATS)
-    if not Path(params["data_root"]).is_dir():
+        values["formats"] = parse_formats(args.formats)
+    if not Path(values["data_root"]).is_dir():
         raise ParameterError(f"data root {typed['data_root']} does not exist")
-    if not Path(params["framework"]).is_file():
+    if not Path(values["framework"]).is_file():
         raise ParameterError(f"framework file {typed['framework']} does not exist")
-    params["params_file"] = str(params_path) if params_path else None
-    return params
+    values["params_file"] = str(params_path) if params_path else None
+    return parameters(**values)
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -121,22 +95,22 @@ def problem_table(problems: list[Problem]) -> str:
                      for r in [header, *rows])
 
 
-def _summarise(params: dict[str, str], errors: list[Problem], warnings: list[Problem], json_path: str | None,
+def _summarise(params: RunParameters, errors: list[Problem], warnings: list[Problem], json_path: str | None,
                table: bool = True) -> None:
     if json_path:
         with refusals_as_errors(Path(json_path).parent, "name another file with --json"):
-            Path(json_path).write_text(validation_report(params["quarter"], errors, warnings), encoding="utf-8")
+            Path(json_path).write_text(validation_report(params.quarter, errors, warnings), encoding="utf-8")
     if table and (errors or warnings):
         print(problem_table(errors + warnings), file=sys.stderr)
 
 
-def _explain_input_error(params: dict[str, str], outputs: QuarterOutputs) -> None:
+def _explain_input_error(params: RunParameters, outputs: QuarterOutputs) -> None:
     """Validate in this process after the notebook stopped on bad input: raise the input
     error with every problem, recorded in ``failed/validation.json``; return if none is found."""
     try:
         pipeline.validate(params)
     except (DataError, CommentaryError, FrameworkError) as exc:
-        where = outputs.write_failed({"validation.json": validation_report(params["quarter"], problems_of(exc), [])})
+        where = outputs.write_failed({"validation.json": validation_report(params.quarter, problems_of(exc), [])})
         _summarise(params, problems_of(exc), [], None, table=isinstance(exc, DataError))
         print(f"The problems are recorded in {shown(where / 'validation.json')}; "
               f"the previous outputs are unchanged.", file=sys.stderr)
@@ -152,19 +126,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     """
     params = resolve_parameters(args)
     root = project_root()
-    outputs = QuarterOutputs(resolve(params["output_dir"], root), Quarter.parse(params["quarter"]))
-    notebook_params = {k: params[k] for k in ("quarter", "data_root", "framework", "mode", "status",
-                                              "output_dir", "params_file")}
+    outputs = QuarterOutputs(Path(params.output_dir), Quarter.parse(params.quarter))
     with outputs.locked(), outputs.crashes_recorded():
-        log.info("executing the notebook for %s", params["quarter"])
+        log.info("executing the notebook for %s", params.quarter)
         try:
-            result = pipeline.run_quarter(notebook_params, outputs, root, params["formats"])
+            result = pipeline.run_quarter(params.notebook(), outputs, root, params.formats)
         except RenderError as exc:
             if isinstance(exc.__cause__, NotebookInputError):
                 _explain_input_error(params, outputs)
             raise
     _summarise(params, [], result.warnings, None)
-    print(f"Report for {params['quarter']} written:")
+    print(f"Report for {params.quarter} written:")
     for path in result.files:
         print(f"  {shown(path)}")
     return 0
@@ -178,7 +150,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         _summarise(params, problems_of(exc), [], args.json, table=isinstance(exc, DataError))
         raise
     _summarise(params, [], context.warnings, args.json)
-    print(f"{params['quarter']}: valid; {len(context.figures_document()['figures'])} figures computed; "
+    print(f"{params.quarter}: valid; {len(context.figures_document()['figures'])} figures computed; "
           f"{len(context.warnings)} warning(s).")
     return 0
 
@@ -269,10 +241,28 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+# The command's defaults (the notebook has its own, for the sample).
+DEFAULTS = {name: field.default for name, field in RunParameters.model_fields.items() if name != "quarter"}
+
+
 def _cli_path(value: str | None, name: str) -> Path:
     """A path from the command line (relative to the working directory), else its default
     (relative to the project root)."""
     return Path(value).absolute() if value else resolve(DEFAULTS[name], project_root())
+
+
+def _option(parser: argparse.ArgumentParser, name: str) -> None:
+    """A command-line option for one run parameter, described as the model describes it."""
+    field = RunParameters.model_fields[name]
+    flag = {"params_file": "--params"}.get(name, "--" + name.replace("_", "-"))
+    default = "" if field.default in (None, PydanticUndefined) else \
+        f" (default {','.join(field.default) if isinstance(field.default, tuple) else field.default})"
+    if name == "formats":
+        parser.add_argument(flag, dest=name, help=f"{field.description}: comma-separated, of {', '.join(FORMATS)}{default}")
+        return
+    choices = get_args(field.annotation) if get_origin(field.annotation) is Literal else None
+    parser.add_argument(flag, dest=name, required=name == "quarter", choices=choices,
+                        help=f"{field.description}{default}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -283,20 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
     for name, helptext, func in (("run", "validate, execute the notebook and write the outputs", cmd_run),
                                  ("validate", "check a quarter's parameters and data without running", cmd_validate)):
         cmd = sub.add_parser(name, help=helptext)
-        cmd.add_argument("--quarter", required=True, help="financial-year quarter, e.g. 2013-14-Q4")
-        cmd.add_argument("--data-root", dest="data_root", help=f"folder of quarter folders (default {DEFAULTS['data_root']})")
-        cmd.add_argument("--params", help="YAML params file, e.g. params/2013-14-Q4.yaml")
-        cmd.add_argument("--framework", help=f"framework YAML (default {DEFAULTS['framework']})")
-        cmd.add_argument("--status", choices=["draft", "final"],
-                         help="draft (default): watermarked DRAFT on every page; final: for the committee")
-        cmd.add_argument("--mode", choices=["publication", "internal"],
-                         help="publication (default): small numbers suppressed, marked OFFICIAL; internal: "
-                              "everything shown, marked OFFICIAL-SENSITIVE")
+        for option in ("quarter", "data_root", "params_file", "framework", "status", "mode"):
+            _option(cmd, option)
         if name == "run":
-            cmd.add_argument("--formats", help=f"comma-separated, of {', '.join(FORMATS)} "
-                                               f"(default {','.join(DEFAULT_FORMATS)})")
-            cmd.add_argument("--output-dir", dest="output_dir",
-                             help=f"where <quarter>/ is written (default {DEFAULTS['output_dir']})")
+            _option(cmd, "formats")
+            _option(cmd, "output_dir")
         else:
             cmd.add_argument("--json", help="also write every problem to this JSON file")
         cmd.set_defaults(func=func)

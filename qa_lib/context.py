@@ -19,13 +19,15 @@ from qa_lib import figures as F
 from qa_lib.commentary import Commentary, blocks, context_values, fill_placeholders, identifying_details, \
     parse_commentary
 from qa_lib.disclosure import View, suppressed
-from qa_lib.errors import DataError, ParameterError, Problem
+from qa_lib.errors import DataError, Problem
 from qa_lib.figures import Figures
 from qa_lib.framework import Framework, load_framework
-from qa_lib.loading import DATA_SET_FILE, available_quarters, data_set_name, load_quarter, published_figures, \
+from qa_lib.loading import DATA_SET_FILE, TABLES, available_quarters, data_set_name, load_quarter, published_figures, \
     quarter_folder
 from qa_lib.measures import compare, quarter_figures
 from qa_lib.paper import Block
+from qa_lib.parameters import notebook_parameters
+from qa_lib.privacy import write_identifiers
 from qa_lib.paths import display, project_root, resolve
 from qa_lib import provenance as P
 from qa_lib.quarter import Quarter
@@ -33,8 +35,6 @@ from qa_lib.validation import ValidQuarter, validate_quarter
 
 log = logging.getLogger(__name__)
 
-MODES = ("publication", "internal")
-STATUSES = ("draft", "final")
 # Government Security Classifications: internal versions hold unsuppressed
 # small numbers about vulnerable children.
 MARKINGS = {"publication": "OFFICIAL", "internal": "OFFICIAL-SENSITIVE"}
@@ -112,7 +112,10 @@ class Context:
         }
 
     def figures_output(self) -> FiguresOutput:
-        """The figures and the paper's metadata, as the figures cell displays them for the renderer."""
+        """The figures and the paper's metadata, as the figures cell displays them for the renderer.
+        (For a run, the quarter's identifiers go to the private file the command scans the
+        outputs with; they are never displayed.)"""
+        write_identifiers(self.data.tables, TABLES)
         return FiguresOutput(self.figures_document(), {
             "title": self.title, "marking": self.marking, "status": self.status, "mode": self.mode,
             "quarter": str(self.quarter), "document_date": self.document_date(),
@@ -159,14 +162,15 @@ def compute_quarter(data_root: Path, quarter: Quarter, framework: Framework) -> 
     return Computed(data, quarter_figures(data, framework))
 
 
-def build_context(quarter: str, data_root: str = "data/sample", framework: str = "params/framework.yaml",
-                  mode: str = "publication", status: str = "draft", output_dir: str = "outputs",
+def build_context(quarter: str | None = None, data_root: str | None = None, framework: str | None = None,
+                  mode: str | None = None, status: str | None = None, output_dir: str | None = None,
                   params_file: str | None = None) -> Context:
     """Load, validate and compute a quarter, its predecessor and its history.
 
-    Paths are relative to the project root, wherever the caller runs. ``mode``
-    is ``publication`` (small numbers suppressed) or ``internal`` (everything
-    shown); ``status`` is ``draft`` (watermarked) or ``final``. ``output_dir``
+    The parameters are :class:`~qa_lib.parameters.RunParameters`, with the notebook's
+    defaults for those not given. Paths are relative to the project root, wherever the
+    caller runs. ``mode`` is ``publication`` (small numbers suppressed) or ``internal``
+    (everything shown); ``status`` is ``draft`` (watermarked) or ``final``. ``output_dir``
     is where earlier quarters' published ``figures.json`` are looked for.
 
     Raises
@@ -174,13 +178,11 @@ def build_context(quarter: str, data_root: str = "data/sample", framework: str =
     InputError
         (or a subclass) for bad parameters, framework, data or commentary.
     """
-    if mode not in MODES:
-        raise ParameterError(f"mode {mode!r} is not one of {', '.join(MODES)}")
-    if status not in STATUSES:
-        raise ParameterError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+    p = notebook_parameters(quarter=quarter, data_root=data_root, framework=framework, mode=mode, status=status,
+                            output_dir=output_dir, params_file=params_file)
     root = project_root()
-    this = Quarter.parse(quarter)
-    framework_path, data_root_path, outputs_path = (resolve(p, root) for p in (framework, data_root, output_dir))
+    this = Quarter.parse(p.quarter)
+    framework_path, data_root_path, outputs_path = (resolve(path, root) for path in (p.framework, p.data_root, p.output_dir))
     fw = load_framework(framework_path)
     current = compute_quarter(data_root_path, this, fw)
     data_set = data_set_name(data_root_path)
@@ -191,7 +193,7 @@ def build_context(quarter: str, data_root: str = "data/sample", framework: str =
     published, ignored = published_history(outputs_path, this, data_set)
     previous = computed.get(this.previous)
     revisions = _revisions(published.get(this.previous), F.to_keys(previous.frame)) if previous else []
-    views = _views(fw, mode, {q: c.frame for q, c in computed.items()} | {
+    views = _views(fw, p.mode, {q: c.frame for q, c in computed.items()} | {
         q: F.from_keys(keys, str(q)) for q, keys in published.items() if q not in computed}, this, revisions)
     history = _history(views, this)
     commentary = _commentary(current, views.get(this), views.get(this.previous) if previous else None, fw, this)
@@ -201,21 +203,21 @@ def build_context(quarter: str, data_root: str = "data/sample", framework: str =
                 + report_warnings(fw, current, previous, this,
                                   display(quarter_folder(data_root_path, this.previous), root), invalid)
                 + history_warnings(data_set, display(data_root_path, root), ignored, invalid)
-                + (identifying_details(raw, source) if mode == "publication" else []))
+                + (identifying_details(raw, source) if p.mode == "publication" else []))
     for problem in warnings:
         log.info(problem.describe())
     # Paths as the project sees them: no machine path or user name reaches an output. The
     # output folder is left out: the same inputs make the same report wherever it is written
     # (the published figures.json read from it are inputs, with their hashes).
     parameters = {"quarter": str(this), "data_root": display(data_root_path, root),
-                  "framework": display(framework_path, root), "mode": mode, "status": status,
-                  "params_file": f"{P.PARAMS}/{Path(params_file).name}" if params_file else None}
-    record = P.record(root, parameters, P.inputs(root, framework_path, params_file, data_root_path, data_set,
+                  "framework": display(framework_path, root), "mode": p.mode, "status": p.status,
+                  "params_file": f"{P.PARAMS}/{Path(p.params_file).name}" if p.params_file else None}
+    record = P.record(root, parameters, P.inputs(root, framework_path, p.params_file, data_root_path, data_set,
                                                  [*computed, *invalid], published, outputs_path), data_set)
     if not previous:
         views.pop(this.previous, None)  # a published figures.json alone is not a comparison
     why = f"the data for {this.previous.long_name} did not pass validation" if this.previous in invalid else ""
-    return Context(fw, this, mode, status, current, previous, views, history, commentary, warnings,
+    return Context(fw, this, p.mode, p.status, current, previous, views, history, commentary, warnings,
                    revisions=revisions, provenance=record, previous_missing=why)
 
 

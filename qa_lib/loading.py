@@ -48,6 +48,7 @@ class TableSpec:
     yes_no: tuple[str, ...] = ()
     required_table: bool = False
     few_values: tuple[str, ...] = ()  # dates, ages, team names: few distinct values, kept as categories
+    identifiers: tuple[str, ...] = ()  # never shown in a report: every run's outputs are scanned for them
 
     @property
     def coded(self) -> tuple[str, ...]:
@@ -64,6 +65,7 @@ TABLES: dict[str, TableSpec] = {
         yes_no=("risk_of_harm",),
         required_table=True,
         few_values=("team", "audit_date"),
+        identifiers=("audit_id", "case_ref"),
     ),
     "practice_standards": TableSpec(
         required=("audit_id", "standard_id", "result"),
@@ -75,18 +77,21 @@ TABLES: dict[str, TableSpec] = {
         optional=("respondent_age",),
         categorical=("survey_id", "respondent_type", "question_id", "answer"),
         few_values=("respondent_age",),
+        identifiers=("response_id", "respondent_id"),
     ),
     "feedback_quotes": TableSpec(
         required=("quote_id", "survey_id", "respondent_type", "theme", "kind", "text", "approved"),
         optional=("age_band",),
         categorical=("survey_id", "respondent_type", "age_band", "theme", "kind"),
         yes_no=("approved",),
+        identifiers=("quote_id",),
     ),
     "engagement": TableSpec(
         required=("activity_id", "activity_date", "activity_type", "participant_role",
                   "location_type", "description"),
         categorical=("activity_type", "participant_role", "location_type"),
         few_values=("activity_date",),
+        identifiers=("activity_id",),
     ),
 }
 

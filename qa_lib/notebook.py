@@ -73,9 +73,10 @@ class WorkbookKernelManager(KernelManager):
         )
 
 
-def start_kernel(root: Path) -> WorkbookKernelManager:
-    """Start the workbook's kernel in ``root``; it imports the workbook as it starts."""
-    env = dict(os.environ, QA_PROJECT_ROOT=str(root))  # paths resolve from the project root
+def start_kernel(root: Path, env: dict[str, str] | None = None) -> WorkbookKernelManager:
+    """Start the workbook's kernel in ``root`` (with ``env`` added to this environment); it
+    imports the workbook as it starts."""
+    env = dict(os.environ, **(env or {}), QA_PROJECT_ROOT=str(root))  # paths resolve from the project root
     km = WorkbookKernelManager()
     km.start_kernel(cwd=str(root), env=env)
     return km
@@ -95,7 +96,7 @@ def _input_error_names(cls: type = InputError) -> set[str]:
 
 
 def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], root: Path,
-                     timeout: int = 600) -> nbformat.NotebookNode:
+                     timeout: int = 600, env: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """Run the parameterised notebook with papermill in this environment's kernel.
 
     The kernel starts first and imports the workbook while this process imports
@@ -108,7 +109,7 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], r
     RenderError
         When it stopped on anything else.
     """
-    km = start_kernel(root)
+    km = start_kernel(root, env)
     threading.Thread(target=import_renderers, name="import-renderers", daemon=True).start()
     try:
         import papermill as pm

@@ -120,13 +120,15 @@ class Table(Block):
 
 @dataclass
 class Figure(Block):
-    """A chart: PNG bytes, a title for its caption and a text alternative with its numbers."""
+    """A chart: PNG bytes, a title for its caption and a text alternative with its numbers.
+    ``chart`` keeps the matplotlib figure it was drawn from, for the notebook only."""
 
     kind: ClassVar[str] = "figure"
     title: str
     alt: str
     png: bytes
     number: int | None = None
+    chart: Any = field(default=None, compare=False, repr=False)
 
     @property
     def data_uri(self) -> str:
@@ -156,10 +158,17 @@ KINDS: dict[str, type[Block]] = {cls.kind: cls for cls in (Heading, Paragraph, L
 
 @dataclass
 class SectionOutput:
-    """One section of the paper as a notebook cell shows it."""
+    """One section of the paper as a notebook cell shows it: its blocks; and, for the analyst
+    to inspect in the next cell, ``figures`` (its rows of the figures table) and ``charts``
+    (its matplotlib figures)."""
 
     id: str
     blocks: list[Block]
+    figures: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def charts(self) -> list[Any]:
+        return [b.chart for b in walk(self.blocks) if isinstance(b, Figure) and b.chart is not None]
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "blocks": [to_json(b) for b in self.blocks]}
@@ -178,6 +187,8 @@ def to_json(block: Block) -> dict[str, Any]:
     """A block as JSON: its kind and fields; text spans, cells and blocks within, recursively."""
     out: dict[str, Any] = {"kind": block.kind}
     for name, value in vars(block).items():
+        if name == "chart":
+            continue  # a matplotlib figure, for the notebook only
         if name == "png":
             out[name] = base64.b64encode(value).decode("ascii")
         elif name in ("blocks",):
@@ -268,10 +279,16 @@ def assemble(sections: list[SectionOutput], meta: dict[str, Any]) -> Paper:
     return Paper(sections, contents, meta)
 
 
+PAPER_TAG = "paper"  # the cells whose sections make up the committee paper
+
+
 def sections_from(nb: Any) -> list[SectionOutput]:
-    """The paper's sections as the executed notebook's cells displayed them, in cell order."""
+    """The paper's sections as the executed notebook's cells tagged ``paper`` displayed them,
+    in cell order; cells without the tag (the analyst's own exploring) never reach it."""
     found = []
     for cell in nb.cells:
+        if PAPER_TAG not in cell.get("metadata", {}).get("tags", []):
+            continue
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if SECTION_MIME in data:

@@ -24,12 +24,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from qa_lib import __version__, exporters
 from qa_lib import provenance as P
-from qa_lib.errors import ParameterError, Problem, RenderError
+from qa_lib.errors import InputError, ParameterError, Problem, RenderError
 from qa_lib.filesystem import refusals_as_errors, save_workbook, shown, write_json
 from qa_lib.notebook import (NOTEBOOK, execute_notebook, import_renderers, make_portable, payload_from,
                              portable_parameters, warnings_from)
 from qa_lib.paper import Paper, assemble, sections_from
+from qa_lib.parameters import RunParameters
 from qa_lib.paths import display, resolve
+from qa_lib.privacy import IDENTIFIERS_ENV, read_identifiers, scan
 from qa_lib.publishing import QuarterOutputs, RunLog, in_order, manifest
 from qa_lib.quarter import Quarter
 
@@ -49,7 +51,8 @@ def paper_of(nb: nbformat.NotebookNode) -> Paper:
 
 
 def render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...], started: datetime,
-                run_log: RunLog, listed: tuple[str, ...] | None = None) -> None:
+                run_log: RunLog, listed: tuple[str, ...] | None = None,
+                notebook: dict[str, str] | None = None) -> None:
     """Write every output of an executed notebook into ``work``: figures, the chosen
     formats, then the manifest that hashes them and lists ``listed`` (the formats the
     folder holds, some perhaps carried over; by default those written)."""
@@ -59,7 +62,8 @@ def render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...],
     log.info("outputs written: %s", ", ".join(sorted(p.name for p in work.iterdir())))
     run_log.close()
     run_log.check()
-    write_json(work / "manifest.json", manifest(payload["provenance"], work, started, listed or formats))
+    record = manifest(payload["provenance"], work, started, listed or formats)
+    write_json(work / "manifest.json", record | ({"notebook": notebook} if notebook else {}))
 
 
 def render_outputs(folder: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...]) -> None:
@@ -95,22 +99,68 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
     work = outputs.new_run()
     started = datetime.now(timezone.utc)
     run_log: RunLog | None = None
+    handle, name = tempfile.mkstemp(prefix="qa-identifiers-", suffix=".json")  # private to this user
+    os.close(handle)
+    identifiers = Path(name)
     try:
         run_log = RunLog(work / "run.log")
         log.info("run of %s started with %s", parameters.get("quarter"), portable_parameters(parameters, root))
-        nb = execute_notebook(root / NOTEBOOK, work / "report.ipynb", parameters, root)
+        notebook = root / NOTEBOOK
+        nb = execute_notebook(notebook, work / "report.ipynb", parameters, root,
+                              env={IDENTIFIERS_ENV: str(identifiers)})
         make_portable(nb, work / "report.ipynb", root)
         warnings = warnings_from(nb)
         for problem in warnings:
             log.info("warning [%s] in %s%s", problem.rule, problem.file,
                      "" if problem.row is None else f", row {problem.row}")
-        render_into(work, nb, formats, started, run_log)
+        render_into(work, nb, formats, started, run_log, notebook=_notebook_record(notebook, root))
+        _refuse_identifiers(work, read_identifiers(identifiers))
         outputs.publish(work)
+    except IdentifiersInOutputs as exc:
+        if run_log is not None:
+            run_log.close()
+        where = outputs.write_failed({"report.ipynb": work / "report.ipynb"})
+        shutil.rmtree(work, ignore_errors=True)
+        raise IdentifiersInOutputs(f"{exc}; nothing was published: the notebook as it ran is in "
+                                   f"{shown(where / 'report.ipynb')}") from None
     except Exception as exc:
         if run_log is not None:
             run_log.close()
         raise outputs.fail(exc, work, {"report.ipynb": work / "report.ipynb"}) from exc
+    finally:
+        identifiers.unlink(missing_ok=True)
     return _result(outputs, formats, warnings)
+
+
+class IdentifiersInOutputs(InputError):
+    """An output holds an identifier of the quarter's data: the run is not published."""
+
+
+def _refuse_identifiers(work: Path, identifiers: dict[str, str]) -> None:
+    """Scan every output of the run for the quarter's identifiers; refuse to publish on a hit."""
+    hits = scan(sorted(p for p in work.iterdir() if p.is_file()), identifiers)
+    if hits:
+        raise IdentifiersInOutputs("an identifier from the quarter's data is in the outputs, in "
+                                   + "; ".join(h.describe() for h in hits[:5])
+                                   + (f" and {len(hits) - 5} more places" if len(hits) > 5 else "")
+                                   + ": remove it (or the cell's output) and run again")
+
+
+def _recorded_notebook(folder: Path) -> dict[str, str] | None:
+    """The notebook a published run executed, as its manifest records it."""
+    import json
+
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("notebook")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _notebook_record(notebook: Path, root: Path) -> dict[str, str]:
+    """The notebook executed, by name and SHA-256, for the manifest."""
+    from qa_lib.loading import sha256
+
+    return {"path": display(notebook, root), "sha256": sha256(notebook)}
 
 
 def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = None) -> RunResult:
@@ -136,7 +186,8 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
         for kind in carried:
             shutil.copyfile(current / f"report.{kind}", work / f"report.{kind}")
         formats = in_order(set(asked) | set(carried))
-        render_into(work, nbformat.read(work / "report.ipynb", as_version=4), asked, started, run_log, formats)
+        render_into(work, nbformat.read(work / "report.ipynb", as_version=4), asked, started, run_log, formats,
+                    _recorded_notebook(current))
         outputs.publish(work)
     except Exception as exc:
         if run_log is not None:
@@ -145,13 +196,12 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
     return _result(outputs, formats)
 
 
-def validate(params: dict[str, Any]) -> Any:
+def validate(params: RunParameters) -> Any:
     """Load, validate and compute the quarter in this process, without the notebook: the
     context a run would make (its figures and warnings)."""
     from qa_lib.context import build_context
 
-    return build_context(params["quarter"], params["data_root"], params["framework"], params["mode"],
-                         params["status"], params["output_dir"], params["params_file"])
+    return build_context(**params.notebook())
 
 
 # -- verify ------------------------------------------------------------------------------------
@@ -384,7 +434,8 @@ def verify(folder: Path, data_root_given: str | None, params_given: str | None, 
         again = Path(tmp)
         log.info("re-executing %s", run_manifest.parameters.quarter)
         try:
-            nb = execute_notebook(root / NOTEBOOK, again / "report.ipynb", parameters, root)
+            # The notebook the run executed (the analyst's, as it was), not whatever notebooks/ holds now.
+            nb = execute_notebook(folder / "report.ipynb", again / "report.ipynb", parameters, root)
         except RenderError as exc:  # the inputs changed so that the quarter no longer runs, or the code did
             problems.append(f"re-running the quarter fails: {str(exc).splitlines()[0]}")
             nb = None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from qa_lib import charts, tables
+from qa_lib import tables
 from qa_lib import figures as F
 from qa_lib.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, Group, View, group
 from qa_lib.figures import FigureId, Figures
@@ -397,11 +397,14 @@ def grade_chart(service: Service, scale: GradeScale, framework: Framework, quart
         return None
     shares = {p: [(g.label, v.figures.pct(F.audit(service.id, "grade", g.id))) for g in scale.grades]
               for p, v in periods}
-    png = charts.stacked_bars([(p.short_label, shares[p]) for p, _ in periods], _say("grade_chart_axis"))
+    from qa_lib import charts  # matplotlib: loaded when a chart is drawn, not to compute figures
+
+    drawn = charts.stacked_bars([(p.short_label, shares[p]) for p, _ in periods], _say("grade_chart_axis"))
     described = "; ".join(f"{p.short_label}: {join_words([f'{lower_first(name)} {fmt_pct(v)}' for name, v in shares[p]])}"
                           for p, _ in reversed(periods))
     return Figure(_say("grade_chart_title", service=service.name),
-                  _say("grade_chart_alt", service=service.name, periods=described), png)
+                  _say("grade_chart_alt", service=service.name, periods=described), drawn.png,
+                  chart=drawn.figure)
 
 
 def standards_chart(service: Service, view: View, quarter: Quarter) -> Figure | None:
@@ -410,10 +413,13 @@ def standards_chart(service: Service, view: View, quarter: Quarter) -> Figure | 
              if view.shows(F.standard(service.id, s.id, "met"))]
     if not items:
         return None
-    png = charts.share_bars(items, _say("standards_chart_axis"))
+    from qa_lib import charts  # matplotlib: loaded when a chart is drawn, not to compute figures
+
+    drawn = charts.share_bars(items, _say("standards_chart_axis"))
     return Figure(_say("standards_chart_title", service=service.name, quarter=quarter.short_label),
                   _say("standards_chart_alt", service=service.name, quarter=quarter.short_label,
-                       items="; ".join(f"{label} {fmt_pct(v)}" for label, v in items)), png)
+                       items="; ".join(f"{label} {fmt_pct(v)}" for label, v in items)), drawn.png,
+                  chart=drawn.figure)
 
 
 def trend_series(framework: Framework, history: list[tuple[Quarter, View | None]]
@@ -447,14 +453,17 @@ def trend_chart(history: list[tuple[Quarter, View | None]], series: list[tuple[S
                 breaks: list[int]) -> Figure:
     """The headline bands over time, a dashed line at each change of grading scale, gaps never bridged."""
     quarters = [q for q, _ in history]
-    png = charts.trend_lines([q.ordinal for q in quarters], [q.short_label for q in quarters],
+    from qa_lib import charts  # matplotlib: loaded when a chart is drawn, not to compute figures
+
+    drawn = charts.trend_lines([q.ordinal for q in quarters], [q.short_label for q in quarters],
                              [(f"{service.name} ({band})", values) for service, band, values in series], breaks,
                              _say("trend_chart_axis"), _say("trend_chart_scale_change"))
     described = "; ".join(
         f"{service.name} ({band}): " + ", ".join(f"{q.short_label} {whole_percent(v)}%"
                                                   for q, v in zip(quarters, values) if not math.isnan(v))
         for service, band, values in series)
-    return Figure(_say("trend_chart_title"), _say("trend_chart_alt", series=described, breaks=bool(breaks)), png)
+    return Figure(_say("trend_chart_title"), _say("trend_chart_alt", series=described, breaks=bool(breaks)), drawn.png,
+                  chart=drawn.figure)
 
 
 def trend_table(framework: Framework, history: list[tuple[Quarter, View | None]],
@@ -526,4 +535,5 @@ def build(ctx: Context) -> list[Block]:
     return [Box("part", parts)]
 
 
-SECTION = Section("audits", build, figures=figure_rows, groups=groups, commentary=commentary_ids)
+SECTION = Section("audits", build, figures=figure_rows, groups=groups, commentary=commentary_ids,
+                  families=("audits", "moderation", "standards"))

@@ -28,8 +28,9 @@ class Section:
     """A section of the committee paper.
 
     ``build`` turns the quarter's context into the section's blocks; ``figures`` and
-    ``groups`` (optional) declare the figures it computes and how their counts add up;
-    ``commentary`` lists the ``## <id>`` sections of commentary.md it shows.
+    ``groups`` (optional) declare the figures it computes (in the ``families`` of the
+    figures table it names) and how their counts add up; ``commentary`` lists the
+    ``## <id>`` sections of commentary.md it shows.
     """
 
     id: str
@@ -37,7 +38,9 @@ class Section:
     figures: FigureRows | None = None
     groups: Groups | None = None
     commentary: Callable[[Framework], list[str]] = lambda framework: []
+    families: tuple[str, ...] = ()
 
     def render(self, context: Context) -> SectionOutput:
-        """The section for this quarter, as a notebook cell displays it."""
-        return SectionOutput(self.id, self.build(context))
+        """The section for this quarter, as a notebook cell displays it, with its figures."""
+        table = context.figures
+        return SectionOutput(self.id, self.build(context), table[table["section"].isin(self.families)])

@@ -87,4 +87,5 @@ def build(ctx: Context) -> list[Block]:
     return [Box("section", body)]
 
 
-SECTION = Section("engagement", build, figures=figure_rows, commentary=lambda framework: ["engagement"])
+SECTION = Section("engagement", build, figures=figure_rows, commentary=lambda framework: ["engagement"],
+                  families=("engagement",))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from qa_lib import charts, tables
+from qa_lib import tables
 from qa_lib import figures as F
 from qa_lib.disclosure import Group, View, group
 from qa_lib.figures import Figures
@@ -133,10 +133,13 @@ def survey_chart(survey: Survey, view: View, quarter: Quarter) -> Figure | None:
              if view.shows(F.survey(survey.id, "positive", q.id))]
     if not items:
         return None
-    png = charts.share_bars(items, _say("chart_axis"), colour_of=1, of_colours=2)
+    from qa_lib import charts  # matplotlib: loaded when a chart is drawn, not to compute figures
+
+    drawn = charts.share_bars(items, _say("chart_axis"), colour_of=1, of_colours=2)
     return Figure(_say("chart_title", survey=survey.label, quarter=quarter.short_label),
                   _say("chart_alt", survey=survey.label, quarter=quarter.short_label,
-                       items="; ".join(f"{label} {fmt_pct(v)}" for label, v in items)), png)
+                       items="; ".join(f"{label} {fmt_pct(v)}" for label, v in items)), drawn.png,
+                  chart=drawn.figure)
 
 
 def quotes(ctx: Context, survey_id: str) -> list[Block]:
@@ -189,4 +192,5 @@ def build(ctx: Context) -> list[Block]:
     return [Box("part", parts)]
 
 
-SECTION = Section("feedback", build, figures=figure_rows, groups=groups, commentary=commentary_ids)
+SECTION = Section("feedback", build, figures=figure_rows, groups=groups, commentary=commentary_ids,
+                  families=("feedback",))
