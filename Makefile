@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 QUARTER ?= 2013-14-Q4
 
-.PHONY: report test lab bench profile sample-data screenshots clean help
+.PHONY: report test unit lab bench profile sample-data screenshots clean help
 
 help:
 	@echo "make report       run the sample quarter $(QUARTER) and print the files written"
 	@echo "make test         run the whole test suite (unit, back-test, notebook)"
+	@echo "make unit         the fast loop: every test that does not execute the notebook (under a minute)"
 	@echo "make lab          open JupyterLab in the workbook's environment"
 	@echo "make bench        benchmarks as ratios against floors (bench/results.json)"
 	@echo "make profile      pyinstrument profiles of a run and of 100,000 audits (bench/profiles/)"
@@ -29,6 +30,9 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not slow" -q
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,lab]"

@@ -1,7 +1,8 @@
 """Write the synthetic sample quarters in data/sample/ (deterministic).
 
 Quarter 2013-14-Q4 reproduces every figure of the seed committee report
-(shared/seed/figures.md) against 2013-14-Q3; the other quarters are plausible
+("Nottinghamshire Children's Services Quality Assurance Framework", report to the
+Children and Young People's Committee, 16 June 2014) against 2013-14-Q3; the other quarters are plausible
 synthetic data drawn from a seeded generator. Every identifier, person and
 contact is invented. Run from the project root:
 

@@ -19,6 +19,18 @@ def framework() -> Framework:
     return load_framework(ROOT / "params" / "framework.yaml")
 
 
+@pytest.fixture(scope="session")
+def sample_context():
+    """A sample quarter made ready for the paper (built once per quarter, mode and status):
+    for tests that only read it."""
+    from functools import cache
+
+    from qa_lib.context import build_context
+
+    return cache(lambda quarter, mode="publication", status="draft": build_context(quarter, "data/sample",
+                                                                                 mode=mode, status=status))
+
+
 @pytest.fixture
 def copy_sample(tmp_path: Path):
     """A writable copy of the sample data root, so a test can break one file."""

@@ -3,6 +3,7 @@ verify, history and revisions, status, run log, batch and new quarters."""
 
 from __future__ import annotations
 
+import pytest
 import hashlib
 import json
 import re
@@ -22,6 +23,8 @@ from qa_lib.context import build_context
 from qa_lib.sections import section
 
 from helpers import ROOT, output_texts, publish_figures, section_html
+
+pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
 
 QUARTER = "2013-14-Q4"
 
@@ -129,7 +132,7 @@ def test_history_takes_a_reported_quarter_whose_data_are_gone(tmp_path, copy_sam
     assert without["2013-14-Q2"] is None, "a quarter with neither data nor figures is a gap"
 
 
-def test_draft_is_watermarked_on_every_page_and_final_is_not(publication_run):
+def test_draft_is_watermarked_on_every_page_and_final_is_not(publication_run, sample_context):
     pages = PdfReader(publication_run / "report.pdf").pages
     assert all("DRAFT" in page.extract_text() for page in pages)
     from qa_lib.exporters.html import paper_html
@@ -137,7 +140,7 @@ def test_draft_is_watermarked_on_every_page_and_final_is_not(publication_run):
 
     papers = {}
     for status in ("draft", "final"):
-        context = build_context(QUARTER, status=status)
+        context = sample_context(QUARTER, status=status)
         papers[status] = paper_html(assemble([section("front_sheet").render(context)],
                                              context.figures_output().meta))
     assert 'class="watermark"' in papers["draft"] and 'class="watermark"' not in papers["final"]

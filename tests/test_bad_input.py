@@ -216,6 +216,7 @@ def test_extra_column_is_a_warning(copy_sample, tmp_path):
     assert [(w["rule"], w["column"], w["severity"]) for w in warnings] == [("extra_column", "officer_notes", "warning")]
 
 
+@pytest.mark.slow
 def test_run_shows_the_warnings_the_notebook_found(copy_sample, tmp_path, capsys):
     # The kernel validates; the command shows its warnings once the report is written.
     root = copy_sample(str(Q.previous), QUARTER)

@@ -79,6 +79,7 @@ def test_a_locked_quarter_exits_3(tmp_path, capsys):
     assert "is being written by another run" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_stale_user_kernel_does_not_hijack_the_run(tmp_path):
     """A registered `python3` kernelspec pointing at a missing interpreter is ignored."""
     kernels = tmp_path / "jupyter" / "kernels" / "python3"
@@ -106,6 +107,7 @@ def test_command_line_paths_are_relative_to_the_working_directory(tmp_path, monk
     assert main(["validate", "--quarter", "2013-14-Q4", "--params", str(ROOT / "params" / "2013-14-Q4.yaml")]) == 0
 
 
+@pytest.mark.slow
 def test_a_params_file_anywhere_is_hashed_as_itself(tmp_path, monkeypatch):
     # Same name as a project file, different content: it must be recorded and hashed as itself.
     elsewhere = tmp_path / "elsewhere"

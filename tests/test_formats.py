@@ -14,6 +14,8 @@ from pypdf import PdfReader
 
 from qa_lib.cli import main
 
+pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
+
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 

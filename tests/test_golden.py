@@ -14,6 +14,8 @@ import pytest
 
 from golden_files import GOLDEN, MODES, QUARTERS, ROOT, files_of
 
+pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
+
 RUNS = [(quarter, mode) for mode in MODES for quarter in QUARTERS]
 
 

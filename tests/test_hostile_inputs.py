@@ -566,6 +566,7 @@ def test_a_row_with_more_fields_than_the_header_names_the_file_and_row(variant, 
     assert "double quotes" in problem["expected"]
 
 
+@pytest.mark.slow
 def test_run_names_the_file_and_row_of_a_row_with_too_many_fields(copy_sample, tmp_path, capsys):
     root = copy_sample("2013-14-Q3", QUARTER)
     _with_long_row(root / QUARTER / "case_audits.csv", 5)
@@ -813,6 +814,7 @@ def test_deep_brackets_are_read_flat(text, copy_sample):
     assert parser.deepest <= limits.MARKDOWN_NESTING.value
 
 
+@pytest.mark.slow
 def test_run_refuses_deep_emphasis_with_exit_2_not_a_crash(copy_sample, tmp_path, capsys):
     root = copy_sample("2013-14-Q3", QUARTER)
     _commentary(root, INLINE_SHAPES["emphasis"])
@@ -821,6 +823,7 @@ def test_run_refuses_deep_emphasis_with_exit_2_not_a_crash(copy_sample, tmp_path
     assert code == 2 and "markdown_nesting" in printed and "recursion" not in printed.lower()
 
 
+@pytest.mark.slow
 def test_the_deepest_commentary_the_limit_admits_renders_in_every_format(copy_sample, tmp_path, capsys):
     """The limit is below what the HTML, PDF and Word renderers follow by recursion."""
     deepest = limits.MARKDOWN_NESTING.value - 2  # emphasis in a paragraph: two levels of its own

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa_lib import figures as F
-from qa_lib.context import build_context
 from qa_lib.disclosure import Group, _pinned, _pinned_by_programme, _system, protect_group, suppressed
 from qa_lib.figures import Figures
 from qa_lib.formatting import whole_percent
@@ -133,16 +132,16 @@ def test_moderation_agreement_and_weighted_kappa(framework):
     assert figures[f"{key}.grade.{scale.grade_ids[1]}.moderated.{scale.grade_ids[2]}.count"] == 2
 
 
-def test_the_sample_moderation_reaches_the_report():
-    context = build_context("2014-15-Q1", mode="internal")
+def test_the_sample_moderation_reaches_the_report(sample_context):
+    context = sample_context("2014-15-Q1", mode="internal")
     assert any(k.startswith("moderation.") and k.endswith(".kappa") for k in context.figures_document()["figures"])
     html = section_html(section("audits").build(context))
     assert "auditor’s grade against moderator’s grade" in html.replace("&#x27;", "’").replace("'", "’")
     assert "Cohen" in html
 
 
-def test_comparisons_cross_a_scale_change_only_through_the_mapping(framework):
-    context = build_context("2014-15-Q1", mode="internal")
+def test_comparisons_cross_a_scale_change_only_through_the_mapping(framework, sample_context):
+    context = sample_context("2014-15-Q1", mode="internal")
     figures = context.figures_document()["figures"]
     changed = [s for s in framework.services
                if not framework.same_scale(s.id, Q1, Q1.previous) and framework.scale_for(s.id, Q1.previous)]
@@ -159,14 +158,14 @@ def test_comparisons_cross_a_scale_change_only_through_the_mapping(framework):
     assert "The grading scale changed in quarter 1" in html and "on the previous scale" in html
 
 
-def test_trend_marks_the_scale_change():
-    html = section_html(section("audits").build(build_context("2014-15-Q1", mode="internal")))
+def test_trend_marks_the_scale_change(sample_context):
+    html = section_html(section("audits").build(sample_context("2014-15-Q1", mode="internal")))
     alt = next(a for a in html.split('alt="')[1:] if a.startswith("Line chart"))
     assert "dashed line marks a change of grading scale" in alt
 
 
-def test_methodology_is_generated_from_what_was_used(framework):
-    html = section_html(section("methodology").build(build_context("2013-14-Q4")))
+def test_methodology_is_generated_from_what_was_used(framework, sample_context):
+    html = section_html(section("methodology").build(sample_context("2013-14-Q4")))
     assert f"{framework.name}, version {framework.version}" in html.replace("&#39;", "'")
     assert f"from 1 to {framework.suppression_threshold} are shown as [c]" in html
     assert f"fewer than {framework.minimum_base} cases" in html
@@ -177,7 +176,7 @@ def test_methodology_is_generated_from_what_was_used(framework):
                 assert f"{old} → {new}" in html
     for exemption in framework.suppression_exempt:
         assert f"Counts of {exemption.label} are not about children" in html
-    assert "internal version" in section_html(section("methodology").build(build_context("2013-14-Q4", mode="internal")))
+    assert "internal version" in section_html(section("methodology").build(sample_context("2013-14-Q4", mode="internal")))
 
 
 # -- properties -------------------------------------------------------------------------
@@ -253,8 +252,8 @@ def test_shortcuts_agree_with_the_linear_programme(parts, banded, data):
         assert _pinned(group, values, hidden, cell) == expected, (values, hidden, cell)
 
 
-def test_publication_view_hides_percentages_built_on_hidden_counts(framework):
-    context = build_context("2013-14-Q4")
+def test_publication_view_hides_percentages_built_on_hidden_counts(framework, sample_context):
+    context = sample_context("2013-14-Q4")
     view = context.view
     assert view.suppressed, "the sample's small CAF grades are suppressed"
     for fid in view.suppressed:

@@ -19,7 +19,6 @@ from pypdf import PdfReader
 from qa_lib import pipeline
 from qa_lib.analyst import PaperError, add_to_paper
 from qa_lib.cli import main
-from qa_lib.context import build_context
 from qa_lib.paper import Figure, Table, walk
 from qa_lib.sections import REGISTRY, section
 
@@ -27,6 +26,8 @@ from helpers import ROOT
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
 
 QUARTER = "2013-14-Q4"
 NOTEBOOK = ROOT / "notebooks" / "quarterly_report.ipynb"
@@ -43,8 +44,8 @@ def test_markdown_headings_lead_to_each_paper_cell():
     assert len([h for h in headings if h.startswith("## ")]) >= 7
 
 
-def test_each_section_is_left_with_its_figures_and_charts():
-    context = build_context(QUARTER)
+def test_each_section_is_left_with_its_figures_and_charts(sample_context):
+    context = sample_context(QUARTER)
     audits = section("audits").render(context)
     assert set(audits.figures["section"]) == {"audits", "standards"}
     assert len(audits.figures) == len(context.figures[context.figures["section"].isin(["audits", "standards"])])
@@ -74,8 +75,8 @@ def _by_service(context) -> pd.DataFrame:
     return audited.rename(columns={"service": "Service", "count": "Audits"}).reset_index(drop=True)
 
 
-def test_the_helper_requires_a_caption_and_alt_text_and_checks_counts():
-    context = build_context(QUARTER)
+def test_the_helper_requires_a_caption_and_alt_text_and_checks_counts(sample_context):
+    context = sample_context(QUARTER)
     data = _by_service(context)
     fig, ax = plt.subplots()
     with pytest.raises(PaperError, match="needs a caption"):
@@ -87,19 +88,19 @@ def test_the_helper_requires_a_caption_and_alt_text_and_checks_counts():
     plt.close(fig)
 
 
-def test_the_helper_suppresses_the_counts_it_shows():
+def test_the_helper_suppresses_the_counts_it_shows(sample_context):
     data = pd.DataFrame({"Team": ["North", "South", "East", "West"], "Audits": [120, 3, 64, 0],
                          "Share": [64.5, 1.6, 34.4, 0.0]})
     fig, ax = plt.subplots()
     ax.bar(data["Team"], data["Audits"])
-    shown = add_to_paper(build_context(QUARTER), caption="Audits by team", data=data, counts=["Audits"],
+    shown = add_to_paper(sample_context(QUARTER), caption="Audits by team", data=data, counts=["Audits"],
                          shares=["Share"], figure=fig, alt="Bar chart of audits by team: North 120, East 64.")
     table = next(b for b in walk(shown.blocks) if isinstance(b, Table))
     cells = {row[0].text: [c.text for c in row[1:]] for row in table.rows}
     # 3 is primary; with one small count in the column, the next smallest above zero (64) goes too.
     assert cells == {"North": ["120", "64.5"], "South": ["[c]", "[c]"], "East": ["[c]", "[c]"], "West": ["0", "0"]}
     assert not any(isinstance(b, Figure) for b in walk(shown.blocks)), "a chart of hidden counts is left out"
-    internal = add_to_paper(build_context(QUARTER, mode="internal"), caption="Audits by team", data=data,
+    internal = add_to_paper(sample_context(QUARTER, mode="internal"), caption="Audits by team", data=data,
                             counts=["Audits"], figure=fig, alt="Bar chart of audits by team: North 120, East 64.")
     assert any(isinstance(b, Figure) for b in walk(internal.blocks)), "the internal paper shows everything"
     plt.close(fig)

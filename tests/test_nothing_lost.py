@@ -24,6 +24,8 @@ from qa_lib.publishing import QuarterOutputs
 
 from helpers import ROOT
 
+pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
+
 QUARTER = "2013-14-Q4"
 
 

@@ -27,6 +27,8 @@ from qa_lib.publishing import QuarterOutputs
 from helpers import ROOT
 from test_nothing_lost import digest
 
+pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
+
 QUARTER = "2013-14-Q4"
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND
 

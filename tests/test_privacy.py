@@ -16,10 +16,11 @@ import pytest
 import yaml
 
 from qa_lib.cli import main
-from qa_lib.context import build_context
 from qa_lib.sections import section
 
 from helpers import ROOT, SAMPLE, output_texts, section_html
+
+pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
 
 IDENTIFIER_COLUMNS = ("audit_id", "case_ref", "respondent_id", "response_id", "quote_id", "activity_id")
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -59,8 +60,8 @@ def test_no_identifier_from_the_inputs_reaches_any_output(every_sample_quarter):
     assert scanned >= 5 * 8
 
 
-def test_quotes_are_approved_only_and_attributed_coarsely():
-    html = section_html(section("feedback").build(build_context("2013-14-Q4")))
+def test_quotes_are_approved_only_and_attributed_coarsely(sample_context):
+    html = section_html(section("feedback").build(sample_context("2013-14-Q4")))
     assert "I did not want anyone to read what I said" not in html
     # 5 of the children interviewed are 12-15: that band may be named ...
     assert "— a young person, aged 12–15" in html

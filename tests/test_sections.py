@@ -245,8 +245,8 @@ def test_commentary_cannot_set_a_class_id_or_style(copy_sample, markup):
     assert not soup.find_all(id=True) and not soup.find_all(style=True)
 
 
-def test_figure_and_table_numbers_run_through_the_paper():
-    context = build_context("2013-14-Q4")
+def test_figure_and_table_numbers_run_through_the_paper(sample_context):
+    context = sample_context("2013-14-Q4")
     parts = [section(name).render(context) for name in ("audits", "feedback", "audits")]
     assert not re.search(r"(Figure|Table) \d", "".join(section_html(p.blocks) for p in parts)), \
         "a cell carries no numbers of its own"
@@ -262,8 +262,8 @@ def test_figure_and_table_numbers_run_through_the_paper():
                      section_html(parts[0].blocks))
 
 
-def test_a_section_survives_its_json_unchanged():
-    context = build_context("2014-15-Q1", mode="internal")
+def test_a_section_survives_its_json_unchanged(sample_context):
+    context = sample_context("2014-15-Q1", mode="internal")
     for each in REGISTRY:
         made = each.render(context)
         again = SectionOutput.from_json(made.to_json())
@@ -280,6 +280,7 @@ def test_the_registry_and_the_notebook_agree():
     assert called == [s.id for s in REGISTRY]
 
 
+@pytest.mark.slow
 def test_a_new_section_is_one_module_one_registry_line_and_one_cell(tmp_path, monkeypatch):
     """A section added from a module of its own reaches the HTML, its contents and the PDF."""
     import nbformat
@@ -303,9 +304,11 @@ SECTION = Section("complaints", build)
     nb = nbformat.read(ROOT / pipeline.NOTEBOOK, as_version=4)
     closing = next(i for i, c in enumerate(nb.cells) if 'section("closing")' in c.source)
     # The registry line (here made in the kernel, as qa_lib/sections/__init__.py would hold it) and the cell.
-    nb.cells.insert(closing, nbformat.v4.new_code_cell(
+    cell = nbformat.v4.new_code_cell(
         "import complaints_section\nfrom qa_lib.sections import REGISTRY\n"
-        "REGISTRY.insert(5, complaints_section.SECTION)\nsection(\"complaints\").render(context)"))
+        "REGISTRY.insert(5, complaints_section.SECTION)\nsection(\"complaints\").render(context)")
+    cell.metadata["tags"] = ["paper"]
+    nb.cells.insert(closing, cell)
     notebook = tmp_path / "report.ipynb"
     nbformat.write(nb, notebook)
     monkeypatch.setattr(pipeline, "NOTEBOOK", str(notebook))

@@ -20,6 +20,8 @@ from qa_lib.cli import main
 
 from helpers import SAMPLE
 
+pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
+
 QUARTER = "2013-14-Q4"
 
 
