@@ -72,6 +72,38 @@ def _cell(value: Any, kind: str) -> Cell:
     return tables.text(str(value))
 
 
+def _check(caption: str, data: pd.DataFrame, counts: list[str], shares: list[str], figure: Any, alt: str) -> None:
+    """Refuse what cannot go into the paper: no caption, a chart without a text alternative,
+    a column not in the data, a count that is not a whole number of 0 or more."""
+    if not caption.strip():
+        raise PaperError("a chart or table added to the paper needs a caption")
+    if figure is not None and len(alt.strip()) < MINIMUM_ALT:
+        raise PaperError(f"the chart {caption!r} needs a text alternative (alt=) of at least {MINIMUM_ALT} "
+                         "characters saying what it shows and its main numbers")
+    for column in counts + shares:
+        if column not in data.columns:
+            raise PaperError(f"the table {caption!r} has no column {column!r}")
+    for column in counts:
+        if not all(_whole(v) and v >= 0 for v in data[column]):
+            raise PaperError(f"column {column!r} of {caption!r} is named in counts but holds other than whole "
+                             "numbers of 0 or more")
+
+
+def _rows(data: pd.DataFrame, counts: list[str], shares: list[str], hidden: set[tuple[int, str]]) -> list[list[Cell]]:
+    """The table's rows: the first column labels each; hidden counts, and the shares of their
+    rows, show the symbol alone."""
+    hidden_rows = {i for i, _ in hidden}
+    rows = []
+    for i, record in enumerate(data.itertuples(index=False)):
+        cells = [tables.label(str(record[0]))]
+        for column, value in zip(data.columns[1:], record[1:]):
+            kind = "count" if column in counts else "decimal"
+            hide = (i, column) in hidden or (column in shares and i in hidden_rows)
+            cells.append(tables.symbol(SUPPRESSED, kind) if hide else _cell(value, kind))
+        rows.append(cells)
+    return rows
+
+
 def add_to_paper(context: Context, *, caption: str, data: pd.DataFrame, counts: list[str] | None = None,
                  shares: list[str] | None = None, figure: Any = None, alt: str = "", heading: str = "",
                  notes: list[str] | None = None) -> SectionOutput:
@@ -85,30 +117,9 @@ def add_to_paper(context: Context, *, caption: str, data: pd.DataFrame, counts: 
         whole numbers of 0 or more.
     """
     counts, shares = list(counts or []), list(shares or [])
-    if not caption.strip():
-        raise PaperError("a chart or table added to the paper needs a caption")
-    if figure is not None and len(alt.strip()) < MINIMUM_ALT:
-        raise PaperError(f"the chart {caption!r} needs a text alternative (alt=) of at least {MINIMUM_ALT} "
-                         "characters saying what it shows and its main numbers")
-    for column in counts + shares:
-        if column not in data.columns:
-            raise PaperError(f"the table {caption!r} has no column {column!r}")
-    for column in counts:
-        if not all(_whole(v) and v >= 0 for v in data[column]):
-            raise PaperError(f"column {column!r} of {caption!r} is named in counts but holds other than whole "
-                             "numbers of 0 or more")
+    _check(caption, data, counts, shares, figure, alt)
     publication = context.mode == "publication"
     hidden = _hidden_rows(data, counts, context.framework.suppression_threshold) if publication else set()
-    hidden_rows = {i for i, _ in hidden}
-    rows = []
-    for i, record in enumerate(data.itertuples(index=False)):
-        cells = [tables.label(str(record[0]))]
-        for column, value in zip(data.columns[1:], record[1:]):
-            if (i, column) in hidden or (column in shares and i in hidden_rows):
-                cells.append(tables.symbol(SUPPRESSED, "count" if column in counts else "decimal"))
-            else:
-                cells.append(_cell(value, "count" if column in counts else "decimal"))
-        rows.append(cells)
     blocks: list[Block] = [Heading(3, heading)] if heading else []
     if figure is not None and hidden:
         log.warning("the chart %r rests on counts that are suppressed in a publication paper: it is left out", caption)
@@ -117,5 +128,6 @@ def add_to_paper(context: Context, *, caption: str, data: pd.DataFrame, counts: 
         from qa_lib.charts import png_of
 
         blocks.append(Figure(caption, alt, png_of(figure), chart=figure))
-    blocks.append(tables.table(caption, [str(c) for c in data.columns], rows, list(notes or [])))
+    blocks.append(tables.table(caption, [str(c) for c in data.columns], _rows(data, counts, shares, hidden),
+                               list(notes or [])))
     return SectionOutput("analyst", [Box("section", blocks)], data)

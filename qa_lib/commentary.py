@@ -153,72 +153,106 @@ def _markdown() -> MarkdownIt:
 _SCHEMES = ("https:", "mailto:")
 
 
+class _Reader:
+    """markdown-it's tokens into blocks, the open lists and quotes kept on a stack."""
+
+    def __init__(self) -> None:
+        self.stack: list[list[Block]] = [[]]
+        self.lists: list[ListBlock] = []
+
+    def add(self, block: Block) -> None:
+        self.stack[-1].append(block)
+
+    def open_list(self, token: Any, previous: Any) -> None:
+        self.lists.append(ListBlock([], ordered=token.type == "ordered_list_open"))
+        self.add(self.lists[-1])
+
+    def close_list(self, token: Any, previous: Any) -> None:
+        self.lists.pop()
+
+    def open_item(self, token: Any, previous: Any) -> None:
+        self.lists[-1].items.append([])
+        self.stack.append(self.lists[-1].items[-1])
+
+    def open_quote(self, token: Any, previous: Any) -> None:
+        quote = BlockQuote([])
+        self.add(quote)
+        self.stack.append(quote.blocks)
+
+    def close(self, token: Any, previous: Any) -> None:
+        self.stack.pop()
+
+    def inline(self, token: Any, previous: Any) -> None:
+        runs = _spans(token.children or [])
+        if previous.type == "heading_open" and previous.tag == "h4":
+            self.add(Heading(4, "".join(s.text for s in runs)))
+        elif runs:
+            self.add(Paragraph(runs, numbered=previous.level == 0 and previous.type == "paragraph_open",
+                               role="inline" if previous.hidden else ""))
+
+    def code(self, token: Any, previous: Any) -> None:
+        self.add(Paragraph([Span(token.content.rstrip("\n"), code=True)]))
+
+    def html(self, token: Any, previous: Any) -> None:
+        import nh3
+
+        content = nh3.clean(token.content, tags=set()).strip()
+        if content:
+            self.add(Paragraph([Span(content)], numbered=token.level == 0))
+
+
+_BLOCKS = {"bullet_list_open": _Reader.open_list, "ordered_list_open": _Reader.open_list,
+           "bullet_list_close": _Reader.close_list, "ordered_list_close": _Reader.close_list,
+           "list_item_open": _Reader.open_item, "blockquote_open": _Reader.open_quote,
+           "list_item_close": _Reader.close, "blockquote_close": _Reader.close, "inline": _Reader.inline,
+           "code_block": _Reader.code, "fence": _Reader.code, "html_block": _Reader.html}
+
+
 def blocks(text: str) -> list[Block]:
     """Commentary Markdown as the paper's blocks. Its own top-level paragraphs are numbered,
     in the run of the report's paragraph numbers; raw HTML keeps only its text; links keep
     their target only for https and mailto."""
-    import nh3
+    reader = _Reader()
+    previous = None
+    for token in _markdown().parse(text):
+        handler = _BLOCKS.get(token.type)
+        if handler is not None:
+            handler(reader, token, previous)
+        previous = token
+    return reader.stack[0]
 
-    tokens = _markdown().parse(text)
-    stack: list[list[Block]] = [[]]
-    lists: list[ListBlock] = []
-    for index, token in enumerate(tokens):
-        kind = token.type
-        if kind in ("bullet_list_open", "ordered_list_open"):
-            lists.append(ListBlock([], ordered=kind == "ordered_list_open"))
-            stack[-1].append(lists[-1])
-        elif kind in ("bullet_list_close", "ordered_list_close"):
-            lists.pop()
-        elif kind == "list_item_open":
-            lists[-1].items.append([])
-            stack.append(lists[-1].items[-1])
-        elif kind == "blockquote_open":
-            quote = BlockQuote([])
-            stack[-1].append(quote)
-            stack.append(quote.blocks)
-        elif kind in ("list_item_close", "blockquote_close"):
-            stack.pop()
-        elif kind == "inline" and token.children is not None:
-            parent = tokens[index - 1]
-            runs = _spans(token.children)
-            if parent.type == "heading_open" and parent.tag == "h4":
-                stack[-1].append(Heading(4, "".join(s.text for s in runs)))
-            elif runs:
-                stack[-1].append(Paragraph(runs, numbered=parent.level == 0 and parent.type == "paragraph_open",
-                                           role="inline" if parent.hidden else ""))
-        elif kind in ("code_block", "fence"):
-            stack[-1].append(Paragraph([Span(token.content.rstrip("\n"), code=True)]))
-        elif kind == "html_block":
-            content = nh3.clean(token.content, tags=set()).strip()
-            if content:
-                stack[-1].append(Paragraph([Span(content)], numbered=token.level == 0))
-    return stack[0]
+
+@dataclass
+class _Style:
+    """The emphasis and link open at a point of a paragraph."""
+
+    strong: int = 0
+    em: int = 0
+    link: str | None = None
+
+    def span(self, text: str, code: bool = False) -> Span:
+        return Span(text, strong=self.strong > 0, em=self.em > 0, code=code, link=self.link)
 
 
 def _spans(children: list[Any]) -> list[Span]:
     import nh3
 
     out: list[Span] = []
-    strong = em = 0
-    link: str | None = None
+    style = _Style()
     for child in children:
         kind = child.type
-        if kind in ("text", "html_inline", "code_inline"):
-            content = child.content if kind != "html_inline" else nh3.clean(child.content, tags=set())
+        if kind in ("text", "code_inline", "html_inline"):
+            content = nh3.clean(child.content, tags=set()) if kind == "html_inline" else child.content
             if content:
-                out.append(Span(content, strong=strong > 0, em=em > 0, code=kind == "code_inline", link=link))
-        elif kind in ("softbreak",):
-            out.append(Span("\n", strong=strong > 0, em=em > 0, link=link))
-        elif kind == "hardbreak":
-            if out:
-                out[-1].br = True
-        elif kind in ("strong_open", "strong_close"):
-            strong += 1 if kind.endswith("open") else -1
-        elif kind in ("em_open", "em_close"):
-            em += 1 if kind.endswith("open") else -1
-        elif kind == "link_open":
-            href = str(child.attrs.get("href", ""))
-            link = href if href.lower().startswith(_SCHEMES) else None
-        elif kind == "link_close":
-            link = None
+                out.append(style.span(content, code=kind == "code_inline"))
+        elif kind == "softbreak":
+            out.append(style.span("\n"))
+        elif kind == "hardbreak" and out:
+            out[-1].br = True
+        elif kind in ("strong_open", "strong_close", "em_open", "em_close"):
+            name = kind.split("_")[0]
+            setattr(style, name, getattr(style, name) + (1 if kind.endswith("open") else -1))
+        elif kind in ("link_open", "link_close"):
+            href = str(child.attrs.get("href", "")) if kind == "link_open" else ""
+            style.link = href if href.lower().startswith(_SCHEMES) else None
     return out

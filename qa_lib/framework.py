@@ -185,35 +185,36 @@ class Framework(_Model):
         for service in self.services:
             _unique(service.standard_ids, f"standard of service {service.id!r}")
             for period in service.scales:
-                if period.scale is not None and period.scale not in self.grade_scales:
-                    raise ValueError(
-                        f"service {service.id!r} uses unknown grade scale {period.scale!r}"
-                    )
-                if period.band_map:
-                    new_bands = {b.id for b in self.grade_scales[period.scale].bands} if period.scale else set()
-                    unknown = sorted(set(period.band_map.values()) - new_bands)
-                    if unknown:
-                        raise ValueError(f"service {service.id!r} maps onto unknown bands {unknown} "
-                                         f"of scale {period.scale!r}")
+                self._check_period(service.id, period)
         _unique([s.id for s in self.surveys], "survey")
         for survey in self.surveys:
             _unique([q.id for q in survey.questions], f"question of survey {survey.id!r}")
             for question in survey.questions:
-                answer_set = self.answer_sets.get(question.answers)
-                if not answer_set:
-                    raise ValueError(
-                        f"survey {survey.id!r} question {question.id!r} uses answer set "
-                        f"{question.answers!r}, which is not defined or has no answers"
-                    )
-                unknown = set(question.positive) - {a.id for a in answer_set}
-                if unknown:
-                    raise ValueError(
-                        f"survey {survey.id!r} question {question.id!r} counts unknown "
-                        f"answers {sorted(unknown)} as positive"
-                    )
+                self._check_question(survey.id, question)
         for name in ("case_types", "team_types", "auditor_roles", "respondent_types", "quote_themes"):
             _unique([o.id for o in getattr(self, name)], name)
         return self
+
+    def _check_period(self, service: str, period: ScalePeriod) -> None:
+        """A scale period names a known scale, and maps only onto that scale's bands."""
+        if period.scale is not None and period.scale not in self.grade_scales:
+            raise ValueError(f"service {service!r} uses unknown grade scale {period.scale!r}")
+        if period.band_map:
+            new_bands = {b.id for b in self.grade_scales[period.scale].bands} if period.scale else set()
+            unknown = sorted(set(period.band_map.values()) - new_bands)
+            if unknown:
+                raise ValueError(f"service {service!r} maps onto unknown bands {unknown} of scale {period.scale!r}")
+
+    def _check_question(self, survey: str, question: Question) -> None:
+        """A question's answer set exists, and its positive answers are in it."""
+        answer_set = self.answer_sets.get(question.answers)
+        if not answer_set:
+            raise ValueError(f"survey {survey!r} question {question.id!r} uses answer set {question.answers!r}, "
+                             "which is not defined or has no answers")
+        unknown = set(question.positive) - {a.id for a in answer_set}
+        if unknown:
+            raise ValueError(f"survey {survey!r} question {question.id!r} counts unknown answers {sorted(unknown)} "
+                             "as positive")
 
     # -- look-ups -----------------------------------------------------------------
     def service(self, service_id: str) -> Service:

@@ -341,10 +341,45 @@ class _Stop(Exception):
 _BROKEN = (zipfile.BadZipFile, zlib.error, KeyError, EOFError, OSError, ValueError, RuntimeError, NotImplementedError)
 
 
+def _check_parts(parts: list[zipfile.ZipInfo], shown: str) -> None:
+    """The zip's declared sizes (which Python's zipfile, and so openpyxl, holds every part to)
+    within the limits: parts, each part, each part's expansion, and all of them."""
+    if len(parts) > XLSX_PARTS.value:
+        refuse("over_limit", shown, XLSX_PARTS.over(f"{len(parts):,}", "save the workbook again from Excel"))
+    for part in parts:
+        if part.file_size > XLSX_PART_BYTES.value:
+            refuse("over_limit", shown, XLSX_PART_BYTES.over(
+                f"{part.filename} of {_size(part.file_size)}", "save the tables as CSV or Parquet instead"))
+        if part.file_size > _RATIO_FLOOR and part.file_size > XLSX_RATIO.value * max(part.compress_size, 1):
+            refuse("over_limit", shown, XLSX_RATIO.over(
+                f"{part.filename} expands {part.file_size // max(part.compress_size, 1):,} times",
+                "the workbook looks like a zip bomb or holds a vast empty range: save the tables as CSV"))
+    total = sum(part.file_size for part in parts)
+    if total > XLSX_UNCOMPRESSED_BYTES.value:
+        refuse("over_limit", shown, XLSX_UNCOMPRESSED_BYTES.over(_size(total), "save the tables as CSV or Parquet instead"))
+
+
+def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's name and the zip part that holds it, from the workbook part and its relations."""
+    workbook = _workbook_part(book)
+    relations = _relations(book, posixpath.join(posixpath.dirname(workbook), "_rels",
+                                                posixpath.basename(workbook) + ".rels"))
+    sheets: dict[str, str] = {}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name == f"{_MAIN} sheet":
+            target = relations.get(attrs.get(f"{_OFFICE_RELS} id", ""))
+            if target:
+                sheets[attrs.get("name", "")] = _part_name(workbook, target)
+
+    _expat(book, workbook, start)
+    return sheets
+
+
 def xlsx_sheets(path: Path, shown: str) -> dict[str, str]:
     """The workbook's sheets by name, each with the zip part that holds it, after checking
-    the zip's declared sizes (which Python's zipfile, and so openpyxl, holds every part to)
-    and that no XML part declares a DTD (whose entities could expand without end).
+    the zip's declared sizes and that no XML part declares a DTD (whose entities could
+    expand without end).
 
     Raises
     ------
@@ -354,42 +389,98 @@ def xlsx_sheets(path: Path, shown: str) -> dict[str, str]:
     try:
         with zipfile.ZipFile(path) as book:
             parts = book.infolist()
-            if len(parts) > XLSX_PARTS.value:
-                refuse("over_limit", shown, XLSX_PARTS.over(f"{len(parts):,}", "save the workbook again from Excel"))
-            total = 0
-            for part in parts:
-                total += part.file_size
-                if part.file_size > XLSX_PART_BYTES.value:
-                    refuse("over_limit", shown, XLSX_PART_BYTES.over(
-                        f"{part.filename} of {_size(part.file_size)}", "save the tables as CSV or Parquet instead"))
-                if part.file_size > _RATIO_FLOOR and part.file_size > XLSX_RATIO.value * max(part.compress_size, 1):
-                    refuse("over_limit", shown, XLSX_RATIO.over(
-                        f"{part.filename} expands {part.file_size // max(part.compress_size, 1):,} times",
-                        "the workbook looks like a zip bomb or holds a vast empty range: save the tables as CSV"))
-            if total > XLSX_UNCOMPRESSED_BYTES.value:
-                refuse("over_limit", shown, XLSX_UNCOMPRESSED_BYTES.over(_size(total),
-                                                                         "save the tables as CSV or Parquet instead"))
+            _check_parts(parts, shown)
             for part in parts:
                 if _XLSX_PARSED.match(part.filename):
                     _no_dtd(book, part.filename, shown)
-            workbook = _workbook_part(book)
-            relations = _relations(book, posixpath.join(posixpath.dirname(workbook), "_rels",
-                                                        posixpath.basename(workbook) + ".rels"))
-            sheets: dict[str, str] = {}
-
-            def start(name: str, attrs: dict[str, str]) -> None:
-                if name == f"{_MAIN} sheet":
-                    target = relations.get(attrs.get(f"{_OFFICE_RELS} id", ""))
-                    if target:
-                        sheets[attrs.get("name", "")] = _part_name(workbook, target)
-
-            _expat(book, workbook, start)
-            return sheets
+            return _sheet_parts(book)
     except DataError:
         raise
     except _BROKEN as exc:
         refuse("unreadable_file", shown, f"a complete XLSX workbook ({exc}); it may be cut short or damaged: "
                                          f"save it again from Excel")
+
+
+_CELL, _ROW, _FORMULA, _VALUE, _INLINE = (f"{_MAIN} {t}" for t in ("c", "row", "f", "v", "is"))
+
+
+class _SheetScanner:
+    """Expat's handlers for one pass over a sheet: the used range, and the formulas with no
+    saved result. A cell's state: its row and column, whether it holds a formula, and
+    whether a result was saved with it (kept as plain attributes: one call a cell)."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, int] = {}
+        self.last_row = self.last_column = self.row = self.column = 0
+        self.in_cell = self.formula = self.saved = self.in_value = self.text_cell = False
+        self.missing: list[tuple[int, int]] = []
+        self.over: Limit | None = None
+
+    def close(self) -> None:
+        if self.formula and not self.saved and len(self.missing) < 20:
+            self.missing.append((self.row, self.column))
+        self.in_cell = False
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if name == _CELL:
+            self.open_cell(attrs)
+        elif name == _ROW:
+            self.open_row(attrs)
+        elif self.in_cell:
+            self.inside_cell(name)
+        else:
+            return
+        if self.row > self.last_row or self.column > self.last_column:
+            self.grow()
+
+    def open_cell(self, attrs: dict[str, str]) -> None:
+        if self.in_cell:
+            self.close()
+        ref = attrs.get("r")
+        if ref:
+            letters = ref.rstrip("0123456789")
+            number = self.columns.get(letters)
+            if number is None:
+                if not _CELL_REF.fullmatch(ref):
+                    raise ValueError(f"a cell reference {ref[:20]!r} that is not one")
+                number = self.columns[letters] = _column_number(letters)
+            self.column, self.row = number, int(ref[len(letters):])
+        else:
+            self.column, self.row = self.column + 1, max(self.row, 1)
+        self.in_cell, self.formula, self.saved, self.text_cell = True, False, False, attrs.get("t") == "str"
+
+    def open_row(self, attrs: dict[str, str]) -> None:
+        if self.in_cell:
+            self.close()
+        number = attrs.get("r", "")
+        self.row, self.column = (int(number) if number.isascii() and number.isdigit() else self.row + 1), 0
+
+    def inside_cell(self, name: str) -> None:
+        if name == _FORMULA:
+            self.formula = True
+        elif name == _VALUE:
+            self.in_value = True
+            # An empty result is saved only in a text cell (a formula giving ""); openpyxl and
+            # other writers leave <v></v> empty in a number cell when they never calculated it.
+            self.saved = self.saved or self.text_cell
+        elif name == _INLINE:
+            self.saved = True
+
+    def grow(self) -> None:
+        self.last_row, self.last_column = max(self.last_row, self.row), max(self.last_column, self.column)
+        if self.last_column > TABLE_COLUMNS.value:
+            self.over = TABLE_COLUMNS
+        elif self.last_row * max(self.last_column, 1) > SHEET_CELLS.value:
+            self.over = SHEET_CELLS
+        if self.over:
+            raise _Stop
+
+    def end(self, name: str) -> None:
+        self.in_value = False
+
+    def text(self, data: str) -> None:
+        if self.in_value and not self.saved and data.strip():
+            self.saved = True
 
 
 def scan_sheet(path: Path, part: str, shown: str) -> SheetScan:
@@ -403,90 +494,23 @@ def scan_sheet(path: Path, part: str, shown: str) -> SheetScan:
     DataError
         ``over_limit`` for a range over a limit, ``unreadable_file`` for broken XML.
     """
-    # Called for each element of a sheet of up to millions of cells: plain locals, no
-    # per-cell objects. A cell's state: its row and column, whether it holds a formula,
-    # and whether a result was saved with it.
-    cell_tag, row_tag, formula_tag, value_tag, inline_tag = (f"{_MAIN} {t}" for t in ("c", "row", "f", "v", "is"))
-    columns: dict[str, int] = {}
-    last_row = last_column = row = column = 0
-    in_cell = formula = saved = in_value = text_cell = False
-    missing: list[tuple[int, int]] = []
-    max_columns, max_cells = TABLE_COLUMNS.value, SHEET_CELLS.value
-    over: Limit | None = None
-
-    def close() -> None:
-        nonlocal in_cell
-        if formula and not saved and len(missing) < 20:
-            missing.append((row, column))
-        in_cell = False
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal last_row, last_column, row, column, in_cell, formula, saved, in_value, text_cell, over
-        if name == cell_tag:
-            if in_cell:
-                close()
-            ref = attrs.get("r")
-            if ref:
-                letters = ref.rstrip("0123456789")
-                number = columns.get(letters)
-                if number is None:
-                    if not _CELL_REF.fullmatch(ref):
-                        raise ValueError(f"a cell reference {ref[:20]!r} that is not one")
-                    number = columns[letters] = _column_number(letters)
-                column, row = number, int(ref[len(letters):])
-            else:
-                column, row = column + 1, max(row, 1)
-            in_cell, formula, saved, text_cell = True, False, False, attrs.get("t") == "str"
-        elif name == row_tag:
-            if in_cell:
-                close()
-            number = attrs.get("r", "")
-            row, column = (int(number) if number.isascii() and number.isdigit() else row + 1), 0
-        elif not in_cell:
-            return
-        elif name == formula_tag:
-            formula = True
-        elif name == value_tag:
-            in_value = True
-            # An empty result is saved only in a text cell (a formula giving ""); openpyxl and
-            # other writers leave <v></v> empty in a number cell when they never calculated it.
-            saved = saved or text_cell
-        elif name == inline_tag:
-            saved = True
-        if row > last_row or column > last_column:
-            last_row, last_column = max(last_row, row), max(last_column, column)
-            if last_column > max_columns:
-                over = TABLE_COLUMNS
-            elif last_row * max(last_column, 1) > max_cells:
-                over = SHEET_CELLS
-            if over:
-                raise _Stop
-
-    def end(name: str) -> None:
-        nonlocal in_value
-        in_value = False
-
-    def text(data: str) -> None:
-        nonlocal saved
-        if in_value and not saved and data.strip():
-            saved = True
-
+    scanner = _SheetScanner()
     try:
         with zipfile.ZipFile(path) as book:
-            _expat(book, part, start, end, text)
+            _expat(book, part, scanner.start, scanner.end, scanner.text)
     except _Stop:
-        assert over is not None
-        refuse("over_limit", shown, over.over(
-            f"a cell used at row {last_row:,}, column {column_letter(last_column)}",
+        assert scanner.over is not None
+        refuse("over_limit", shown, scanner.over.over(
+            f"a cell used at row {scanner.last_row:,}, column {column_letter(scanner.last_column)}",
             "delete the rows and columns after the data (or clear them and save), or save the table as CSV"))
     except DataError:
         raise
     except _BROKEN as exc:
         refuse("unreadable_file", shown, f"a complete sheet ({exc}); the workbook may be cut short or damaged: "
                                          f"save it again from Excel")
-    if in_cell:
-        close()
-    return SheetScan(last_row, last_column, missing)
+    if scanner.in_cell:
+        scanner.close()
+    return SheetScan(scanner.last_row, scanner.last_column, scanner.missing)
 
 
 def _column_number(letters: str) -> int:
@@ -565,6 +589,83 @@ def _part_name(workbook: str, target: str) -> str:
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
 
+class _YamlChecker:
+    """One pass over YAML's parse events: expanded size and depth, repeated keys, whole
+    numbers YAML 1.1 would misread, aliases inside the value they name."""
+
+    def __init__(self, shown: str) -> None:
+        import yaml
+
+        self.shown = shown
+        self.resolver = yaml.resolver.Resolver()
+        self.anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values, depth) it expands to
+        self.stack: list[dict[str, Any]] = []
+        self.expanded = 0
+
+    def refuse(self, rule: str, event: Any, expected: str) -> NoReturn:
+        refuse(rule, self.shown, expected, row=event.start_mark.line + 1)
+
+    def add(self, count: int, depth: int, event: Any) -> None:
+        self.expanded += count
+        if self.expanded > YAML_NODES.value:
+            self.refuse("over_limit", event, YAML_NODES.over("more", "write the values out, without so many aliases"))
+        if depth > YAML_DEPTH.value:
+            self.refuse("over_limit", event, YAML_DEPTH.over("deeper nesting", "nest mappings and lists less deeply"))
+        if self.stack:
+            self.stack[-1]["deepest"] = max(self.stack[-1]["deepest"], depth)
+
+    def key(self, event: Any, text: str | None) -> None:
+        """In a mapping, every other node is a key: refuse a key seen before in it."""
+        if not self.stack or self.stack[-1]["keys"] is None:
+            return
+        top = self.stack[-1]
+        top["is_key"] = not top["is_key"]
+        if top["is_key"] and text is not None and text != "<<":
+            if text in top["keys"]:
+                self.refuse("malformed_yaml", event, f"each key once in a mapping; {text!r} is given again on line "
+                                                     f"{event.start_mark.line + 1} (YAML would keep only the last)")
+            top["keys"].add(text)
+
+    def scalar(self, event: Any) -> None:
+        import yaml
+
+        self.key(event, event.value)
+        if event.implicit[0] and event.style is None:
+            tag = self.resolver.resolve(yaml.ScalarNode, event.value, (True, False))
+            if tag == "tag:yaml.org,2002:int" and not _DECIMAL.fullmatch(event.value):
+                self.refuse("malformed_yaml", event, f"a whole number in decimal digits; YAML reads {event.value!r} "
+                                                     f"on line {event.start_mark.line + 1} as another number: write "
+                                                     f"it without leading zeros, or quote it as text")
+        self.add(1, len(self.stack), event)
+        if event.anchor:
+            self.anchors[event.anchor] = (1, 0)
+
+    def alias(self, event: Any) -> None:
+        self.key(event, None)
+        if any(open_["anchor"] == event.anchor for open_ in self.stack):
+            self.refuse("malformed_yaml", event, f"no alias inside the value it names; *{event.anchor} on line "
+                                                 f"{event.start_mark.line + 1} would make a value that contains "
+                                                 f"itself")
+        count, depth = self.anchors.get(event.anchor, (1, 0))
+        self.add(count, len(self.stack) + depth, event)
+
+    def open(self, event: Any) -> None:
+        from yaml import events
+
+        self.key(event, None)
+        self.add(1, len(self.stack) + 1, event)
+        self.stack.append({"anchor": event.anchor, "start": self.expanded, "level": len(self.stack) + 1,
+                           "deepest": len(self.stack) + 1, "is_key": False,
+                           "keys": set() if isinstance(event, events.MappingStartEvent) else None})
+
+    def close(self, event: Any) -> None:
+        done = self.stack.pop()
+        if done["anchor"]:
+            self.anchors[done["anchor"]] = (self.expanded - done["start"] + 1, done["deepest"] - done["level"] + 1)
+        if self.stack:
+            self.stack[-1]["deepest"] = max(self.stack[-1]["deepest"], done["deepest"])
+
+
 def check_yaml(text: str, shown: str) -> None:
     """One streaming pass over YAML's parse events (no tree built, no recursion) before
     it is loaded: nesting within :data:`YAML_DEPTH` and values within :data:`YAML_NODES`,
@@ -580,72 +681,15 @@ def check_yaml(text: str, shown: str) -> None:
     import yaml
     from yaml import events
 
-    resolver = yaml.resolver.Resolver()
-    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values, depth) it expands to
-    stack: list[dict[str, Any]] = []
-    expanded = 0
-
-    def line(event: Any) -> int:
-        return event.start_mark.line + 1
-
-    def add(count: int, depth: int, event: Any) -> None:
-        nonlocal expanded
-        expanded += count
-        if expanded > YAML_NODES.value:
-            refuse("over_limit", shown, YAML_NODES.over("more", "write the values out, without so many aliases"),
-                   row=line(event))
-        if depth > YAML_DEPTH.value:
-            refuse("over_limit", shown, YAML_DEPTH.over("deeper nesting", "nest mappings and lists less deeply"),
-                   row=line(event))
-        if stack:
-            stack[-1]["deepest"] = max(stack[-1]["deepest"], depth)
-
-    def key(event: Any, text: str | None) -> None:
-        """In a mapping, every other node is a key: refuse a key seen before in it."""
-        if not stack or stack[-1]["keys"] is None:
-            return
-        top = stack[-1]
-        top["is_key"] = not top["is_key"]
-        if top["is_key"] and text is not None and text != "<<":
-            if text in top["keys"]:
-                refuse("malformed_yaml", shown, f"each key once in a mapping; {text!r} is given again on line "
-                                                f"{line(event)} (YAML would keep only the last)", row=line(event))
-            top["keys"].add(text)
-
+    checker = _YamlChecker(shown)
+    handlers = ((events.ScalarEvent, checker.scalar), (events.AliasEvent, checker.alias),
+                (events.CollectionStartEvent, checker.open), (events.CollectionEndEvent, checker.close))
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, events.ScalarEvent):
-                key(event, event.value)
-                if event.implicit[0] and event.style is None:
-                    tag = resolver.resolve(yaml.ScalarNode, event.value, (True, False))
-                    if tag == "tag:yaml.org,2002:int" and not _DECIMAL.fullmatch(event.value):
-                        refuse("malformed_yaml", shown, f"a whole number in decimal digits; YAML reads "
-                                                        f"{event.value!r} on line {line(event)} as another number: "
-                                                        f"write it without leading zeros, or quote it as text",
-                               row=line(event))
-                add(1, len(stack), event)
-                if event.anchor:
-                    anchors[event.anchor] = (1, 0)
-            elif isinstance(event, events.AliasEvent):
-                key(event, None)
-                if any(open_["anchor"] == event.anchor for open_ in stack):
-                    refuse("malformed_yaml", shown, f"no alias inside the value it names; *{event.anchor} on line "
-                                                    f"{line(event)} would make a value that contains itself",
-                           row=line(event))
-                count, depth = anchors.get(event.anchor, (1, 0))
-                add(count, len(stack) + depth, event)
-            elif isinstance(event, events.CollectionStartEvent):
-                key(event, None)
-                add(1, len(stack) + 1, event)
-                stack.append({"anchor": event.anchor, "start": expanded, "level": len(stack) + 1,
-                              "deepest": len(stack) + 1, "is_key": False,
-                              "keys": set() if isinstance(event, events.MappingStartEvent) else None})
-            elif isinstance(event, events.CollectionEndEvent):
-                done = stack.pop()
-                if done["anchor"]:
-                    anchors[done["anchor"]] = (expanded - done["start"] + 1, done["deepest"] - done["level"] + 1)
-                if stack:
-                    stack[-1]["deepest"] = max(stack[-1]["deepest"], done["deepest"])
+            for kind, handle in handlers:
+                if isinstance(event, kind):
+                    handle(event)
+                    break
     except yaml.YAMLError as exc:
         refuse("malformed_yaml", shown, f"valid YAML ({exc})")
 

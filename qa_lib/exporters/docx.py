@@ -50,36 +50,52 @@ def _figure(document: Any, figure: Figure) -> None:
     document.add_paragraph(f"Figure {figure.number}: {figure.title}", style="Caption")
 
 
-def _blocks(document: Any, blocks: list[Block], marking: str, list_style: str | None = None) -> None:
-    for block in blocks:
-        if isinstance(block, Heading):
-            document.add_heading(block.text, level=block.level)
-        elif isinstance(block, Paragraph):
-            paragraph = document.add_paragraph(style=list_style)
-            if block.numbered and block.number:
-                paragraph.add_run(f"{block.number}. ")
-            _runs(paragraph, block.spans)
-        elif isinstance(block, ListBlock):
-            style = "List Number" if block.ordered else "List Bullet"
-            for item in block.items:
-                _blocks(document, item, marking, style)
-        elif isinstance(block, Quote):
-            document.add_paragraph(f"‘{block.text}’ — {block.who}", style="Quote")
-        elif isinstance(block, BlockQuote):
-            _blocks(document, block.blocks, marking, "Quote")
-        elif isinstance(block, Table):
-            _table(document, block)
-        elif isinstance(block, Figure):
-            _figure(document, block)
-        elif isinstance(block, Definitions):
-            for term, text in block.items:
-                paragraph = document.add_paragraph()
-                paragraph.add_run(f"{term}: ").bold = True
-                paragraph.add_run(text)
-        elif isinstance(block, Box):
-            if block.role == "front-sheet":
-                document.add_paragraph().add_run(marking).bold = True
-            _blocks(document, block.blocks, marking, list_style)
+class _Writer:
+    """The paper's blocks into a python-docx document, one method a kind of block."""
+
+    def __init__(self, document: Any, marking: str):
+        self.document = document
+        self.marking = marking
+
+    def blocks(self, blocks: list[Block], list_style: str | None = None) -> None:
+        for block in blocks:
+            getattr(self, block.kind)(block, list_style)
+
+    def heading(self, block: Heading, list_style: str | None) -> None:
+        self.document.add_heading(block.text, level=block.level)
+
+    def paragraph(self, block: Paragraph, list_style: str | None) -> None:
+        paragraph = self.document.add_paragraph(style=list_style)
+        if block.numbered and block.number:
+            paragraph.add_run(f"{block.number}. ")
+        _runs(paragraph, block.spans)
+
+    def list(self, block: ListBlock, list_style: str | None) -> None:
+        for item in block.items:
+            self.blocks(item, "List Number" if block.ordered else "List Bullet")
+
+    def quote(self, block: Quote, list_style: str | None) -> None:
+        self.document.add_paragraph(f"‘{block.text}’ — {block.who}", style="Quote")
+
+    def blockquote(self, block: BlockQuote, list_style: str | None) -> None:
+        self.blocks(block.blocks, "Quote")
+
+    def table(self, block: Table, list_style: str | None) -> None:
+        _table(self.document, block)
+
+    def figure(self, block: Figure, list_style: str | None) -> None:
+        _figure(self.document, block)
+
+    def definitions(self, block: Definitions, list_style: str | None) -> None:
+        for term, text in block.items:
+            paragraph = self.document.add_paragraph()
+            paragraph.add_run(f"{term}: ").bold = True
+            paragraph.add_run(text)
+
+    def box(self, block: Box, list_style: str | None) -> None:
+        if block.role == "front-sheet":
+            self.document.add_paragraph().add_run(self.marking).bold = True
+        self.blocks(block.blocks, list_style)
 
 
 def write(paper: Paper, figures: dict[str, Any], target: Path) -> None:
@@ -99,8 +115,9 @@ def write(paper: Paper, figures: dict[str, Any], target: Path) -> None:
     properties.created = properties.modified = datetime.fromisoformat(paper.meta["document_date"])
     section.header.paragraphs[0].text = paper.meta["marking"]
     section.footer.paragraphs[0].text = paper.meta["marking"]
+    writer = _Writer(document, paper.meta["marking"])
     for each in paper.sections:
-        _blocks(document, each.blocks, paper.meta["marking"])
+        writer.blocks(each.blocks)
     document.save(str(target))
 
 

@@ -234,22 +234,8 @@ def audit_comparison(service: Service, framework: Framework, now: View, before_v
     same = framework.same_scale(service.id, quarter, before)
     sentences = ([_headline(service, scale, before_view, _say("previous_opening", quarter=before.name))] if same else
                  [_say("scale_changed", quarter=quarter.name, previous=before.name)])
-    shares: list[tuple[FigureId, str]] = []
-    if same:
-        if scale.headline_band:
-            shares.append((F.audit(service.id, "band", scale.headline_band),
-                           _say("judged", label=scale.band(scale.headline_band).label)))
-        shares.append((F.audit(service.id, "grade", scale.worst_grade.id),
-                       _say("judged", label=lower_first(scale.worst_grade.label))))
-    else:
-        old_scale = framework.scale_for(service.id, before)
-        for band in scale.bands:
-            earlier = framework.earlier_band(service.id, quarter, before, band.id)
-            if earlier and old_scale:
-                shares.append((F.audit(service.id, "band", band.id),
-                               _say("judged_across", band=band.label, old_band=old_scale.band(earlier).label)))
     clauses = []
-    for fid, label in shares:
+    for fid, label in _compared_shares(service, scale, framework, quarter, same):
         verdict = now.figures.value(fid, "verdict")
         earlier = earlier_figure(fid, framework, quarter)
         if verdict is None or earlier is None or not now.shows(fid) or not before_view.shows(earlier):
@@ -261,6 +247,26 @@ def audit_comparison(service: Service, framework: Framework, now: View, before_v
     elif not same:
         sentences.append(_say("no_like_for_like"))
     return sentences
+
+
+def _compared_shares(service: Service, scale: GradeScale, framework: Framework, quarter: Quarter,
+                     same: bool) -> list[tuple[FigureId, str]]:
+    """The shares whose change is stated, with their words: on the same scale the headline
+    band and the worst grade; across a change of scale each band mapped from the old one."""
+    if same:
+        shares = [(F.audit(service.id, "band", scale.headline_band),
+                   _say("judged", label=scale.band(scale.headline_band).label))] if scale.headline_band else []
+        return shares + [(F.audit(service.id, "grade", scale.worst_grade.id),
+                          _say("judged", label=lower_first(scale.worst_grade.label)))]
+    before = quarter.previous
+    old_scale = framework.scale_for(service.id, before)
+    shares = []
+    for band in scale.bands:
+        earlier = framework.earlier_band(service.id, quarter, before, band.id)
+        if earlier and old_scale:
+            shares.append((F.audit(service.id, "band", band.id),
+                           _say("judged_across", band=band.label, old_band=old_scale.band(earlier).label)))
+    return shares
 
 
 def standards_sentences(service: Service, framework: Framework, view: View) -> list[str]:
