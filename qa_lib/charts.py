@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from qa_lib.formatting import fmt_pct  # noqa: E402
 
 # The Analysis Function style, with text sized to sit beside 11pt body text at A4 width.
-_STYLE = ["afcharts.afcharts", {"font.size": 11, "axes.labelsize": 11, "xtick.labelsize": 10,
+_STYLE: list[str | dict[str, Any]] = ["afcharts.afcharts", {"font.size": 11, "axes.labelsize": 11, "xtick.labelsize": 10,
                                 "ytick.labelsize": 10, "legend.fontsize": 10}]
 _WIDTH_IN = 7.0  # fits A4 text width at 100%
 _DPI = 150

@@ -231,7 +231,7 @@ def _views(fw: Framework, mode: str, frames: dict[Quarter, pd.DataFrame], this: 
     views = {}
     for q, frame in frames.items():
         figures = Figures(frame)
-        hidden = frozenset()
+        hidden: frozenset[F.FigureId] = frozenset()
         if mode == "publication":
             groups = [g for s in REGISTRY if s.groups for g in s.groups(figures, fw, q)]
             hidden = suppressed(figures, groups, fw.suppression_threshold, [e.name for e in fw.suppression_exempt])

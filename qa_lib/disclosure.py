@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -171,7 +171,7 @@ def suppressed(figures: Figures, groups: Iterable[Group], threshold: int,
     names = list(exempt_names)
     hidden: set[FigureId] = set()
     for each in groups:
-        values = {c: int(figures.count(c) or 0) for c in each.cells}
+        values = {c: int(figures.count(cast(FigureId, c)) or 0) for c in each.cells}
         hidden |= protect_group(each, values, threshold, order=key_of)  # ties broken in figures.json's order
     for fid in figures:
         count = figures.count(fid)
@@ -261,6 +261,12 @@ class View:
 
     def _flags(self, fid: FigureId, column: str) -> list[str]:
         return [self._symbol(REVISED)] if (fid, column) in self.revised else []
+
+    def share(self, fid: FigureId) -> float:
+        """The exact percentage of a share the view shows (see :meth:`shows`)."""
+        value = self.figures.pct(fid)
+        assert value is not None and self.shows(fid), fid
+        return value
 
     def shows(self, fid: FigureId) -> bool:
         """A share that can be stated in a sentence or drawn in a chart."""

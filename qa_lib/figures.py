@@ -72,7 +72,7 @@ def moderation(service: str, measure: str, grade: str | None = None, moderated: 
 
 
 # The row whose count is the base of a share: the same figure but for these identity parts.
-_BASE = {
+_BASE: dict[tuple[str, str], dict[str, Any]] = {
     (AUDITS, "grade"): dict(measure="graded", category=None),
     (AUDITS, "band"): dict(measure="graded", category=None),
     (STANDARDS, "met"): dict(measure="applicable"),
@@ -145,7 +145,9 @@ def row(fid: FigureId, **values: Any) -> dict[str, Any]:
 def ids(frame: pd.DataFrame) -> Iterator[FigureId]:
     """The identity of each row, in order."""
     for values in frame[IDENTITY].itertuples(index=False, name=None):
-        yield FigureId(*(None if v is pd.NA else v for v in values))
+        section, measure, *rest = (None if v is pd.NA else str(v) for v in values)
+        assert section is not None and measure is not None
+        yield FigureId(section, measure, *rest)
 
 
 class Figures:
@@ -157,7 +159,9 @@ class Figures:
 
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame
-        records = frame[VALUES].astype(object).where(frame[VALUES].notna(), None).to_dict("records")
+        records: list[dict[str, Any]] = [
+            {str(k): v for k, v in record.items()}
+            for record in frame[VALUES].astype(object).where(frame[VALUES].notna(), None).to_dict("records")]
         self._rows: dict[FigureId, dict[str, Any]] = dict(zip(ids(frame), records))
 
     def __contains__(self, fid: object) -> bool:

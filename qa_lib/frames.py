@@ -53,7 +53,8 @@ def coded(series: pd.Series, fn: Callable[[Any], str] = str) -> pd.Series:
     return _categorical(remap[codes], categories, series.index)
 
 
-def _categorical(codes: np.ndarray, categories: Sequence[str], index: pd.Index | None) -> pd.Series:
+def _categorical(codes: np.ndarray, categories: Sequence[str] | np.ndarray | pd.Index,
+                 index: pd.Index | None) -> pd.Series:
     # The codes are made here, in range by construction: no check over every row.
     return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=str), validate=False),
                      index=index)
@@ -67,7 +68,7 @@ def _combined(parts: Sequence[pd.Series]) -> tuple[np.ndarray, list[pd.Index], i
     total = math.prod(max(len(c), 1) for c in categories)
     if total >= 2**62:
         raise ValueError("too many combinations of values to count")
-    flat = columns[0].cat.codes.to_numpy().astype(np.int32 if total < 2**31 else np.int64)
+    flat: np.ndarray = columns[0].cat.codes.to_numpy().astype(np.int32 if total < 2**31 else np.int64)
     for column, values in zip(columns[1:], categories[1:]):
         flat *= max(len(values), 1)
         flat += column.cat.codes.to_numpy()

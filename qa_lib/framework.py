@@ -249,7 +249,7 @@ class Framework(_Model):
         """
         if earlier > quarter:
             raise ValueError("earlier must not be after quarter")
-        current = band_id
+        current: str | None = band_id
         step = quarter
         while step > earlier:
             prior = step.previous

@@ -34,6 +34,7 @@ def earlier_figure(fid: FigureId, framework: Framework, quarter: Quarter) -> Fig
     only on the same scale, a band through the framework's band map."""
     if fid.section != F.AUDITS or fid.measure not in ("grade", "band"):
         return fid
+    assert fid.service is not None and fid.category is not None  # a grade or band is of a service
     previous = quarter.previous
     if fid.measure == "grade":
         return fid if framework.same_scale(fid.service, quarter, previous) else None
@@ -41,26 +42,31 @@ def earlier_figure(fid: FigureId, framework: Framework, quarter: Quarter) -> Fig
     return fid._replace(category=band) if band else None
 
 
+def _change(fid: FigureId, current: Figures, previous: Figures, framework: Framework,
+            quarter: Quarter) -> tuple[float, str] | None:
+    """The tested change of one directed share since the previous quarter, if both quarters have it."""
+    values = current.get(fid)
+    base = F.base_of(fid)
+    if values is None or values["pct"] is None or values["direction"] is None or base is None:
+        return None
+    earlier = earlier_figure(fid, framework, quarter)
+    earlier_base = F.base_of(earlier) if earlier else None
+    if earlier is None or earlier_base is None or previous.pct(earlier) is None:
+        return None
+    k1, n1 = values["count"], current.count(base)
+    k0, n0 = previous.count(earlier), previous.count(earlier_base)
+    if n1 is None or k0 is None or n0 is None:
+        return None
+    p_value = fisher_p(k1, n1, k0, n0)
+    return p_value, verdict(p_value, k1 / n1 > k0 / n0, bool(values["direction"]))
+
+
 def compare(now: pd.DataFrame, before: pd.DataFrame, framework: Framework, quarter: Quarter) -> pd.DataFrame:
     """``now`` with each directed share's change since ``before`` tested: a two-sided Fisher
     exact test on the two quarters' counts, ``comparable`` when p ≥ ALPHA, otherwise an
     improvement or a decline by the framework's direction."""
     current, previous = Figures(now), Figures(before)
-    tested = now.copy()
-    for position, fid in enumerate(current):
-        values = current.get(fid)
-        assert values is not None
-        base = F.base_of(fid)
-        if values["pct"] is None or values["direction"] is None or base is None:
-            continue
-        earlier = earlier_figure(fid, framework, quarter)
-        earlier_base = F.base_of(earlier) if earlier else None
-        if earlier is None or previous.pct(earlier) is None or previous.count(earlier_base) is None:
-            continue
-        k1, n1 = values["count"], current.count(base)
-        k0, n0 = previous.count(earlier), previous.count(earlier_base)
-        p_value = fisher_p(k1, n1, k0, n0)
-        tested.iloc[position, tested.columns.get_loc("p_value")] = p_value
-        tested.iloc[position, tested.columns.get_loc("verdict")] = verdict(p_value, k1 / n1 > k0 / n0,
-                                                                             bool(values["direction"]))
+    changes = [_change(fid, current, previous, framework, quarter) for fid in current]
+    tested = now.assign(p_value=pd.array([c[0] if c else None for c in changes], dtype="Float64"),
+                        verdict=pd.array([c[1] if c else None for c in changes], dtype="string"))
     return F.SCHEMA.validate(tested)

@@ -61,7 +61,7 @@ class WorkbookKernelManager(KernelManager):
         self.shutdown_kernel(now=True)
 
     @property
-    def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
+    def kernel_spec(self) -> KernelSpec:
         # The kernel imports the workbook while starting (outside the history: execution
         # counts start at 1), so its imports overlap papermill's in this process.
         return KernelSpec(
@@ -92,7 +92,11 @@ def import_renderers() -> None:
 
 
 def _input_error_names(cls: type = InputError) -> set[str]:
-    return {cls.__name__}.union(*(_input_error_names(sub) for sub in cls.__subclasses__()))
+    names = {cls.__name__}
+    sub: type
+    for sub in cls.__subclasses__():
+        names |= _input_error_names(sub)
+    return names
 
 
 def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], root: Path,

@@ -8,7 +8,7 @@ real quarters), the notebook's is ``data/sample`` (so opening it runs the sample
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
@@ -60,15 +60,22 @@ class RunParameters(BaseModel):
     @classmethod
     def notebook_defaults(cls) -> dict[str, Any]:
         """The notebook's parameters cell: each name and its default there."""
-        return {name: cls.model_fields[name].json_schema_extra["notebook"] for name in NOTEBOOK}  # type: ignore[index]
+        return {name: _extra(cls, name)["notebook"] for name in NOTEBOOK}
 
     @classmethod
     def notebook_notes(cls) -> dict[str, str]:
-        return {name: cls.model_fields[name].json_schema_extra["about"] for name in NOTEBOOK}  # type: ignore[index]
+        return {name: str(_extra(cls, name)["about"]) for name in NOTEBOOK}
 
     def notebook(self) -> dict[str, Any]:
         """The values papermill passes to the notebook (plain strings)."""
         return {name: getattr(self, name) for name in NOTEBOOK}
+
+
+def _extra(model: type[BaseModel], name: str) -> dict[str, Any]:
+    """What a field declares for the notebook (its ``json_schema_extra``)."""
+    extra = model.model_fields[name].json_schema_extra
+    assert isinstance(extra, dict), name
+    return extra
 
 
 def parameters(**values: Any) -> RunParameters:
@@ -112,10 +119,10 @@ def describe(exc: ValidationError, where: str = "") -> str:
 
 
 # What a params file may hold: any parameter but ``params_file`` itself, each optional.
-ParamsFile = create_model(
+ParamsFile: type[BaseModel] = create_model(
     "ParamsFile", __config__=ConfigDict(extra="forbid"),
-    **{name: (field.annotation | None, None) for name, field in RunParameters.model_fields.items()  # type: ignore[call-overload]
-       if name != "params_file"})
+    **{name: (Optional[field.annotation], None) for name, field in RunParameters.model_fields.items()
+       if name != "params_file"})  # type: ignore[call-overload]  # pydantic's fields by keyword, as it documents
 
 
 def read_params_file(path: Path) -> dict[str, Any]:

@@ -16,9 +16,10 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 IDENTIFIERS_ENV = "QA_IDENTIFIERS_FILE"
 SHORTEST_NUMBER = 6
@@ -36,7 +37,7 @@ class Hit:
         return f"{self.file}{', ' + self.where if self.where else ''} (a value of {self.column})"
 
 
-def write_identifiers(tables: dict[str, object], specs: dict[str, object]) -> None:
+def write_identifiers(tables: Mapping[str, Any], specs: Mapping[str, Any]) -> None:
     """Write the quarter's identifiers, column by column, to the file the command named, if any."""
     target = os.environ.get(IDENTIFIERS_ENV)
     if not target:
@@ -45,8 +46,8 @@ def write_identifiers(tables: dict[str, object], specs: dict[str, object]) -> No
     for name, spec in specs.items():
         frame = tables.get(name)
         for column in getattr(spec, "identifiers", ()):
-            if frame is not None and column in frame:  # type: ignore[operator]
-                values = frame[column].astype(str).unique()  # type: ignore[index]
+            if frame is not None and column in frame:
+                values = frame[column].astype(str).unique()
                 found[f"{name}.{column}"] = [v for v in values if v]
     Path(target).write_text(json.dumps(found), encoding="utf-8")
 

@@ -256,7 +256,9 @@ class QuarterOutputs:
                     shutil.rmtree(placeholder, ignore_errors=True)
                     raise
             try:
-                self._stage_failed(self.published(), files)
+                folder = self.published()
+                assert folder is not None  # published above, if it was not
+                self._stage_failed(folder, files)
             except BaseException:
                 if placeholder is not None:
                     self._withdraw(placeholder)

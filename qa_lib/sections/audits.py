@@ -105,16 +105,16 @@ def standards_rows(standards: pd.DataFrame, audits: pd.DataFrame, framework: Fra
     Each standard counts under its audit's service and team type, which the validated table
     carries beside each row (columns ``service`` and ``team_type``)."""
     counts: dict[tuple[str | None, ...], int] = {}
-    for (service, standard_id, team_type, result), n in counts_by(
+    for (of_service, standard_id, of_team, result), n in counts_by(
             standards, ["service", "standard_id", "team_type", "result"]).items():
-        for key in ((service, standard_id, team_type, result), (service, standard_id, None, result)):
+        for key in ((of_service, standard_id, of_team, result), (of_service, standard_id, None, result)):
             counts[key] = counts.get(key, 0) + n
     present = set(counts_by(audits, ["service", "team_type"]))
     rows = []
     for service in framework.services:
         team_types = [t.id for t in framework.team_types if (service.id, t.id) in present]
         for std in service.standards:
-            for team_type in (None, *team_types):
+            for team_type in [None, *team_types]:
                 met = counts.get((service.id, std.id, team_type, "met"), 0)
                 not_met = counts.get((service.id, std.id, team_type, "not_met"), 0)
                 rows.append(F.row(F.standard(service.id, std.id, "applicable", team_type), count=met + not_met))
@@ -271,7 +271,7 @@ def _compared_shares(service: Service, scale: GradeScale, framework: Framework, 
 
 def standards_sentences(service: Service, framework: Framework, view: View) -> list[str]:
     """The standard met most often, and those not met often enough for a team type."""
-    met = [(view.figures.pct(F.standard(service.id, s.id, "met")), s) for s in service.standards
+    met = [(view.share(F.standard(service.id, s.id, "met")), s) for s in service.standards
            if view.shows(F.standard(service.id, s.id, "met"))]
     if not met:
         return []
@@ -401,7 +401,7 @@ def grade_chart(service: Service, scale: GradeScale, framework: Framework, quart
     periods = [(p, v) for p, v in periods if all(v.shows(F.audit(service.id, "grade", g.id)) for g in scale.grades)]
     if not periods:
         return None
-    shares = {p: [(g.label, v.figures.pct(F.audit(service.id, "grade", g.id))) for g in scale.grades]
+    shares = {p: [(g.label, v.share(F.audit(service.id, "grade", g.id))) for g in scale.grades]
               for p, v in periods}
     from qa_lib import charts  # matplotlib: loaded when a chart is drawn, not to compute figures
 
@@ -415,7 +415,7 @@ def grade_chart(service: Service, scale: GradeScale, framework: Framework, quart
 
 def standards_chart(service: Service, view: View, quarter: Quarter) -> Figure | None:
     """Share of applicable cases meeting each practice standard."""
-    items = [(s.label, view.figures.pct(F.standard(service.id, s.id, "met"))) for s in service.standards
+    items = [(s.label, view.share(F.standard(service.id, s.id, "met"))) for s in service.standards
              if view.shows(F.standard(service.id, s.id, "met"))]
     if not items:
         return None
@@ -446,7 +446,7 @@ def trend_series(framework: Framework, history: list[tuple[Quarter, View | None]
         for index, (quarter, view) in enumerate(history):
             band = framework.earlier_band(service.id, latest, quarter, scale.headline_band)
             fid = F.audit(service.id, "band", band) if band else None
-            values.append(view.figures.pct(fid) if view and fid and view.shows(fid) else math.nan)
+            values.append(view.share(fid) if view and fid and view.shows(fid) else math.nan)
             if index and not framework.same_scale(service.id, quarter, quarters[index - 1]) and \
                     framework.scale_for(service.id, quarters[index - 1]) is not None:
                 breaks.add(index)
@@ -486,7 +486,8 @@ def trend_table(framework: Framework, history: list[tuple[Quarter, View | None]]
                 cells.append(tables.symbol(NOT_AVAILABLE, "percent"))
             elif math.isnan(value):
                 scale = framework.scale_for(service.id, latest)
-                band = framework.earlier_band(service.id, latest, quarter, scale.headline_band if scale else None)
+                band = framework.earlier_band(service.id, latest, quarter, scale.headline_band) \
+                    if scale and scale.headline_band else None
                 fid = F.audit(service.id, "band", band) if band else None
                 hidden = fid is not None and view.hidden(fid) and view.figures.pct(fid) is not None
                 cells.append(tables.symbol(SUPPRESSED if hidden else NOT_APPLICABLE, "percent"))

@@ -129,7 +129,7 @@ def survey_table(survey: Survey, framework: Framework, quarter: Quarter, view: V
 
 def survey_chart(survey: Survey, view: View, quarter: Quarter) -> Figure | None:
     """Share of those answering each question who gave a positive answer."""
-    items = [(q.positive_statement, view.figures.pct(F.survey(survey.id, "positive", q.id))) for q in survey.questions
+    items = [(q.positive_statement, view.share(F.survey(survey.id, "positive", q.id))) for q in survey.questions
              if view.shows(F.survey(survey.id, "positive", q.id))]
     if not items:
         return None
@@ -159,11 +159,12 @@ def quotes(ctx: Context, survey_id: str) -> list[Block]:
         if rows.empty:
             continue
         items: list[Block] = [Paragraph(spans(heading), role="quotes-heading")]
-        for row in rows.itertuples(index=False):
-            who = types.get(row.respondent_type, _say("respondent"))
-            if getattr(row, "age_band", "") in bands:
-                who += f", {bands[row.age_band]}"
-            items.append(Quote(row.text, who))
+        for record in rows.to_dict("records"):
+            who = types.get(str(record["respondent_type"]), _say("respondent"))
+            band = str(record.get("age_band", ""))
+            if band in bands:
+                who += f", {bands[band]}"
+            items.append(Quote(str(record["text"]), who))
         found.append(Box("quotes", items))
     return found
 
