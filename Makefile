@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 QUARTER ?= 2013-14-Q4
 
-.PHONY: report test lab bench profile sample-data screenshots clean help
+.PHONY: report test docs lab bench profile sample-data screenshots clean help
 
 help:
 	@echo "make report       run the sample quarter $(QUARTER) and print the files written"
 	@echo "make test         run the whole test suite (unit, back-test, notebook)"
+	@echo "make docs         regenerate docs/data-contract.md from the contract (qa_lib/contract.py)"
 	@echo "make lab          open JupyterLab in the workbook's environment"
 	@echo "make bench        benchmarks as ratios against floors (bench/results.json)"
 	@echo "make profile      pyinstrument profiles of a run and of 100,000 audits (bench/profiles/)"
@@ -29,6 +30,9 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
+
+docs: $(STAMP)
+	$(BIN)/python -m qa_lib.contract --write-docs
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
