@@ -7,13 +7,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 QUARTER ?= 2013-14-Q4
 
-.PHONY: report test unit lint lab bench profile sample-data screenshots clean help
+.PHONY: report test unit lint docs lab bench profile sample-data screenshots clean help
 
 help:
 	@echo "make report       run the sample quarter $(QUARTER) and print the files written"
 	@echo "make test         run the whole test suite (unit, back-test, notebook)"
 	@echo "make unit         the fast loop: every test that does not execute the notebook (under a minute)"
 	@echo "make lint         ruff, ruff format, mypy and nbQA, as pre-commit and CI run them"
+	@echo "make docs         regenerate docs/data-contract.md from the contract (qa_lib/contract.py)"
 	@echo "make lab          open JupyterLab in the workbook's environment"
 	@echo "make bench        benchmarks as ratios against floors (bench/results.json)"
 	@echo "make profile      pyinstrument profiles of a run and of 100,000 audits (bench/profiles/)"
@@ -40,6 +41,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check qa_lib tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/nbqa ruff notebooks
+
+docs: $(STAMP)
+	$(BIN)/python -m qa_lib.contract --write-docs
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,lab]"

@@ -31,12 +31,14 @@ KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 
 @dataclass(frozen=True)
 class Limit:
-    """One stated limit: its name (as messages and the data contract give it), value and meaning."""
+    """One stated limit: its name (as messages and the data contract give it), value and meaning;
+    ``detail`` says more in the data contract's table of limits."""
 
     name: str
     value: int
     unit: str
     meaning: str
+    detail: str = ""
 
     def text(self) -> str:
         """The value as a person reads it: ``512 MiB``, ``5,000,000 cells``."""
@@ -56,27 +58,39 @@ class Limit:
 # practice_standards.csv of 8,000,000 rows) with room to spare; the rest bound the cost of
 # a file far beyond what any quarter needs.
 CSV_BYTES = Limit("csv_bytes", 512 * MiB, "bytes", "size of a CSV table")
-CSV_HEADER_BYTES = Limit("csv_header_bytes", 64 * KiB, "bytes", "length of a CSV file's header line")
+CSV_HEADER_BYTES = Limit("csv_header_bytes", 64 * KiB, "bytes", "length of a CSV file's header line",
+                         "read alone, first")
 PARQUET_BYTES = Limit("parquet_bytes", 512 * MiB, "bytes", "size of a Parquet table")
-PARQUET_FOOTER_BYTES = Limit("parquet_footer_bytes", 16 * MiB, "bytes", "size of a Parquet file's metadata")
+PARQUET_FOOTER_BYTES = Limit("parquet_footer_bytes", 16 * MiB, "bytes", "size of a Parquet file's metadata",
+                             "read before its data")
 PARQUET_UNCOMPRESSED_BYTES = Limit("parquet_uncompressed_bytes", 4 * GiB, "bytes",
-                                   "a Parquet table's data once decompressed")
-TABLE_ROWS = Limit("table_rows", 25_000_000, "rows", "rows of one table")
-TABLE_COLUMNS = Limit("table_columns", 256, "columns", "columns of one table")
+                                   "a Parquet table's data once decompressed", "found from its metadata")
+TABLE_ROWS = Limit("table_rows", 25_000_000, "rows", "rows of one table",
+                   "a Parquet file's from its metadata; a CSV file's counted by the reader before any copy (its size "
+                   "bounds them first)")
+TABLE_COLUMNS = Limit("table_columns", 256, "columns", "columns of one table",
+                      "a CSV header, a Parquet schema, a sheet's last column used")
 XLSX_BYTES = Limit("xlsx_bytes", 64 * MiB, "bytes", "size of the quarter's XLSX workbook")
 XLSX_PARTS = Limit("xlsx_parts", 10_000, "parts", "files inside the XLSX workbook's zip")
-XLSX_PART_BYTES = Limit("xlsx_part_bytes", 256 * MiB, "bytes", "one part of the XLSX workbook once decompressed")
+XLSX_PART_BYTES = Limit("xlsx_part_bytes", 256 * MiB, "bytes", "one part of the XLSX workbook once decompressed",
+                        "as its zip declares, and Python's zip reader holds it to")
 XLSX_UNCOMPRESSED_BYTES = Limit("xlsx_uncompressed_bytes", 512 * MiB, "bytes",
                                 "the whole XLSX workbook once decompressed")
-XLSX_RATIO = Limit("xlsx_ratio", 100, "times", "how many times a part over 1 MiB may expand when decompressed")
+XLSX_RATIO = Limit("xlsx_ratio", 100, "times", "how many times a part over 1 MiB may expand when decompressed",
+                   "a zip bomb expands a thousand times")
 SHEET_CELLS = Limit("sheet_cells", 2_000_000, "cells",
-                    "cells in a sheet's used range (last row used × last column used)")
-YAML_BYTES = Limit("yaml_bytes", 1 * MiB, "bytes", "size of a YAML file")
+                    "cells in a sheet's used range (last row used × last column used)",
+                    "found by streaming its XML (a dense range of this size takes about 30 seconds to read); a stray "
+                    "cell at A1048576 in a sheet of two or more columns is over it, as the sheet's reader would fill "
+                    "every row of that range")
+YAML_BYTES = Limit("yaml_bytes", 1 * MiB, "bytes", "size of a YAML file",
+                   "quarter.yaml, the framework, a params file")
 YAML_DEPTH = Limit("yaml_depth", 32, "levels", "nesting of YAML mappings and lists, aliases expanded")
-YAML_NODES = Limit("yaml_nodes", 100_000, "values", "values in a YAML file once its aliases are expanded")
+YAML_NODES = Limit("yaml_nodes", 100_000, "values", "values in a YAML file once its aliases are expanded",
+                   "a few hundred bytes of aliases can stand for billions")
 COMMENTARY_BYTES = Limit("commentary_bytes", 1 * MiB, "bytes", "size of commentary.md")
 MARKDOWN_NESTING = Limit("markdown_nesting", 20, "levels",
-                         "nesting of quotes, lists, emphasis and links in commentary.md")
+                         "nesting of quotes, lists, emphasis, links and HTML tags in commentary.md")
 POPULATION = Limit("population", 100_000_000, "", "a population in quarter.yaml")
 
 LIMITS: tuple[Limit, ...] = (

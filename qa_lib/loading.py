@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, StringConstraints,
                       ValidationError)
 
-from qa_lib import limits
+from qa_lib import contract, limits
 from qa_lib.errors import DataError, ParameterError, Problem
 from qa_lib.limits import refuse
 from qa_lib.paths import display
@@ -40,11 +40,11 @@ ROW = "_row"  # spreadsheet row number kept beside each record
 
 @dataclass(frozen=True)
 class TableSpec:
-    """The columns of a table in the data contract."""
+    """What the readers need to know of a table: its columns, and how each is read and tidied."""
 
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
-    categorical: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()  # ids: trimmed, case-folded, spaces as _
     yes_no: tuple[str, ...] = ()
     required_table: bool = False
     few_values: tuple[str, ...] = ()  # dates, ages, team names: few distinct values, kept as categories
@@ -55,48 +55,23 @@ class TableSpec:
         """Columns held as categoricals: read as codes, tidied and checked per distinct value."""
         return self.categorical + self.yes_no + self.few_values
 
+    @classmethod
+    def of(cls, table: contract.Table) -> TableSpec:
+        """The readers' view of a table of the data contract."""
+        def kinds(*kinds: contract.Kind) -> tuple[str, ...]:
+            return tuple(c.name for c in table.columns if c.kind in kinds)
 
-TABLES: dict[str, TableSpec] = {
-    "case_audits": TableSpec(
-        required=("audit_id", "service", "case_ref", "case_type", "team", "team_type",
-                  "audit_date", "auditor_role", "grade"),
-        optional=("moderated_grade", "risk_of_harm", "agency"),
-        categorical=("service", "case_type", "team_type", "auditor_role", "grade", "moderated_grade"),
-        yes_no=("risk_of_harm",),
-        required_table=True,
-        few_values=("team", "audit_date"),
-        identifiers=("audit_id", "case_ref"),
-    ),
-    "practice_standards": TableSpec(
-        required=("audit_id", "standard_id", "result"),
-        categorical=("standard_id", "result"),
-    ),
-    "feedback_responses": TableSpec(
-        required=("response_id", "survey_id", "respondent_id", "respondent_type",
-                  "question_id", "answer"),
-        optional=("respondent_age",),
-        categorical=("survey_id", "respondent_type", "question_id", "answer"),
-        few_values=("respondent_age",),
-        identifiers=("response_id", "respondent_id"),
-    ),
-    "feedback_quotes": TableSpec(
-        required=("quote_id", "survey_id", "respondent_type", "theme", "kind", "text", "approved"),
-        optional=("age_band",),
-        categorical=("survey_id", "respondent_type", "age_band", "theme", "kind"),
-        yes_no=("approved",),
-        identifiers=("quote_id",),
-    ),
-    "engagement": TableSpec(
-        required=("activity_id", "activity_date", "activity_type", "participant_role",
-                  "location_type", "description"),
-        categorical=("activity_type", "participant_role", "location_type"),
-        few_values=("activity_date",),
-        identifiers=("activity_id",),
-    ),
-}
+        return cls(required=table.required_columns, optional=table.optional_columns,
+                   categorical=kinds(contract.Kind.CATEGORY), yes_no=kinds(contract.Kind.YES_NO),
+                   required_table=table.required, identifiers=table.identifiers,
+                   few_values=tuple(c.name for c in table.columns
+                                    if c.coded and c.kind not in (contract.Kind.CATEGORY, contract.Kind.YES_NO)))
 
-_YES = {"yes", "y", "true", "1"}
-_NO = {"no", "n", "false", "0"}
+
+TABLES: dict[str, TableSpec] = {name: TableSpec.of(table) for name, table in contract.TABLES.items()}
+
+_YES = set(contract.YES)
+_NO = set(contract.NO)
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """Check a quarter's tables against the data contract and the framework.
 
-The checks are pandera schemas built from the framework, so a service, grade,
-standard or answer added to the YAML is accepted without a code change. Every
-failure is collected (``lazy=True``) and reported with its rule, file, row,
-column and value.
+The checks are pandera schemas generated from the contract's declaration
+(:mod:`qa_lib.contract`) and the framework, so a service, grade, standard or answer
+added to the YAML is accepted without a code change, and a column declared there is
+checked as its kind says. Every failure is collected (``lazy=True``) and reported
+with its rule, file, row, column and value.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from qa_lib import contract
+from qa_lib.contract import MAX_AGE, Column, Kind, Table, Values, article
 from qa_lib.errors import DataError, Problem
 from qa_lib.framework import Framework
 from qa_lib.frames import joined, map_distinct, positions_in, take
-from qa_lib.loading import ROW, TABLES, QuarterData
+from qa_lib.loading import ROW, QuarterData
 from qa_lib.quarter import Quarter
 
 PAIR = "|"  # joins two ids into one value for checks that depend on both
@@ -74,11 +77,11 @@ def _per_value(test: Callable[[str], bool], name: str, error: str) -> pa.Check:
     return pa.Check(lambda series: map_distinct(series, test, bool), name=name, error=error)
 
 
-def _date_checks(quarter: Quarter) -> list[pa.Check]:
+def _date_checks(quarter: Quarter, blank: bool = False) -> list[pa.Check]:
     start, end = quarter.start_date, quarter.end_date
 
     def parses(text: str) -> bool:
-        return _iso_date(text) is not None
+        return (blank and text == "") or _iso_date(text) is not None
 
     def within(text: str) -> bool:
         parsed = _iso_date(text)
@@ -90,141 +93,114 @@ def _date_checks(quarter: Quarter) -> list[pa.Check]:
     ]
 
 
-def _age_ok(text: str) -> bool:
-    """Blank, or a whole number 0–25 in ASCII digits (not 12.0, 1e1, or other scripts' digits)."""
+def _age_ok(text: str, blank: bool = True) -> bool:
+    """Blank (where allowed), or a whole number 0–25 in ASCII digits (not 12.0, 1e1, or other scripts' digits)."""
     if text == "":
-        return True
-    return bool(re.fullmatch(r"[0-9]{1,3}", text)) and int(text) <= 25
+        return blank
+    return bool(re.fullmatch(r"[0-9]{1,3}", text)) and int(text) <= MAX_AGE
+
+
+# -- the schemas, generated from the data contract (qa_lib.contract) ------------------------
+
+FIRST_ROW = "_first_row"  # where each id that other tables refer to first appears in its own table
+
+
+def _joined_helper(column: Column) -> str | None:
+    """The helper column joining a value to the columns its list depends on (``_service_grade``)."""
+    values = column.allowed
+    if values is None or not values.within:
+        return None
+    return "_" + "_".join(part.removesuffix("_id") for part in (*values.within, column.name))
+
+
+def _reference_helper(column: Column) -> str:
+    """The helper column holding the row each reference points at (``_audit_row``), -1 for none."""
+    return f"_{column.name.removesuffix('_id')}_row"
+
+
+# Each table's column that refers to another table's ids, and the table and column referred to.
+_REFERENCES: dict[str, tuple[Column, Table, Column]] = {
+    table.name: (column, contract.TABLES[target], contract.TABLES[target].column(key))
+    for table, column in contract.columns() if column.references
+    for target, key in [column.references.split(".")]
+}
+# The tables whose ids other tables refer to, and their id column.
+_KEYS: dict[str, Column] = {target.name: key for _, target, key in _REFERENCES.values()}
+
+
+def _column_schema(table: Table, column: Column, framework: Framework, quarter: Quarter) -> dict[str, pa.Column]:
+    """The pandera columns that check one column of the contract (a helper column in place
+    of a value whose list depends on other columns)."""
+    name = column.name
+    filled = pa.Check.str_length(min_value=1, name="blank_value", error=column.blank_expected or f"a value in {name}")
+    if column.kind is Kind.ID:
+        if _KEYS.get(table.name) is column:
+            # Where each id first appears: a later row with it repeats it. (Not unique=True: the
+            # one hash of the ids also serves the references to them.)
+            return {name: pa.Column(str, filled),
+                    FIRST_ROW: pa.Column("int32", pa.Check(lambda first: first == np.arange(len(first)),
+                                                           name="duplicate_id",
+                                                           error="a value not used on an earlier row"))}
+        return {name: pa.Column(str, filled, unique=True, report_duplicates="exclude_first")}
+    if column.kind is Kind.REFERENCE:
+        # The row of each id in the table referred to, -1 where it has none: one hash lookup,
+        # shared with the columns carried from it (not Check.isin, which would copy every id
+        # into the schema).
+        target = _REFERENCES[table.name][1].name
+        return {_reference_helper(column): pa.Column("int32", pa.Check.ge(
+            0, name=f"unknown_{name}", error=f"{article(name)} {name} listed in {target}"))}
+    if column.kind is Kind.TEXT:
+        if column.blank:
+            return {name: pa.Column(str, required=column.required)}
+        if column.few_values:
+            return {name: _coded(_per_value(lambda v: v != "", "blank_value", filled.error), required=column.required)}
+        return {name: pa.Column(str, filled, required=column.required)}
+    if column.kind is Kind.DATE:
+        return {name: _coded(_date_checks(quarter, column.blank), required=column.required)}
+    if column.kind is Kind.AGE:
+        return {name: _coded(_per_value(lambda text: _age_ok(text, column.blank), "bad_age", column.words()),
+                             required=column.required)}
+    values = column.allowed  # a category, or yes/no
+    assert values is not None
+    blank = [""] if column.blank else []
+    if values.within:
+        assert values.lists is not None
+        allowed = {PAIR.join((*key, value)) for key, ids in values.lists(framework, quarter).items()
+                   for value in (*ids, *blank)}
+        return {_joined_helper(column): _coded(_isin(allowed, values.rule, column.expected(framework, quarter)),
+                                               required=column.required)}
+    allowed = [*values.all_ids(framework, quarter), *blank]
+    return {name: _coded(_isin(allowed, values.rule, column.expected(framework, quarter)), required=column.required)}
 
 
 def _schemas(framework: Framework, quarter: Quarter) -> dict[str, pa.DataFrameSchema]:
-    service_grades = set()
-    for service in framework.services:
-        scale = framework.scale_for(service.id, quarter)
-        service_grades.add(f"{service.id}{PAIR}")
-        for grade in scale.grade_ids if scale else []:
-            service_grades.add(f"{service.id}{PAIR}{grade}")
-    service_standards = {f"{s.id}{PAIR}{std}" for s in framework.services for std in s.standard_ids}
-    question_answers = {
-        f"{survey.id}{PAIR}{q.id}{PAIR}{a.id}"
-        for survey, q in framework.iter_questions() for a in framework.answers(q)
-    }
-    survey_questions = {f"{survey.id}{PAIR}{q.id}" for survey, q in framework.iter_questions()}
-    respondent_types = [r.id for r in framework.respondent_types]
-
-    def filled(column: str) -> pa.Check:
-        return pa.Check.str_length(min_value=1, name="blank_value", error=f"a value in {column}")
-
-    def nonblank(column: str) -> pa.Column:
-        return pa.Column(str, filled(column))
-
-    def nonblank_id(column: str) -> pa.Column:
-        return pa.Column(str, filled(column), unique=True, report_duplicates="exclude_first")
-
-    yes_no_blank = _isin(["yes", "no", ""], "bad_yes_no", "yes, no or blank")
-    grade_on_scale = f"a grade on that service's scale for {quarter}, or blank"
-    return {
-        "case_audits": pa.DataFrameSchema(
-            {
-                "audit_id": pa.Column(str, pa.Check.str_length(min_value=1, name="blank_value", error="an audit id")),
-                # Where each audit id first appears: a later row with it repeats it. (Not
-                # unique=True: the one hash of the audit ids also serves the standards.)
-                "_first_row": pa.Column("int32", pa.Check(lambda first: first == np.arange(len(first)),
-                                                          name="duplicate_id",
-                                                          error="a value not used on an earlier row")),
-                "service": _coded(_isin(framework.service_ids, "unknown_service",
-                                        "a service of the framework: " + ", ".join(framework.service_ids))),
-                "case_ref": nonblank("case_ref"),
-                "case_type": _coded(_isin([o.id for o in framework.case_types], "unknown_case_type",
-                                          "a case type of the framework")),
-                "team": _coded(_per_value(lambda v: v != "", "blank_value", "a value in team")),
-                "team_type": _coded(_isin([o.id for o in framework.team_types], "unknown_team_type",
-                                          "a team type of the framework")),
-                "audit_date": _coded(_date_checks(quarter)),
-                "auditor_role": _coded(_isin([o.id for o in framework.auditor_roles], "unknown_auditor_role",
-                                             "an auditor role of the framework")),
-                "_service_grade": _coded(_isin(service_grades, "grade_not_on_scale", grade_on_scale)),
-                "_service_moderated_grade": _coded(_isin(service_grades, "grade_not_on_scale", grade_on_scale),
-                                                   required=False),
-                "risk_of_harm": _coded(yes_no_blank, required=False),
-                "agency": pa.Column(str, required=False),
-            },
-            strict=False,
-        ),
-        "practice_standards": pa.DataFrameSchema(
-            {
-                # The row of each audit id in case_audits, -1 where it has none: one hash
-                # lookup, shared with the standard's service (not Check.isin, which would
-                # copy every audit id into the schema).
-                "_audit_row": pa.Column("int32", pa.Check.ge(0, name="unknown_audit_id",
-                                                             error="an audit_id listed in case_audits")),
-                "_service_standard": _coded(_isin(service_standards, "unknown_standard",
-                                                  "a practice standard of the audit's service")),
-                "result": _coded(_isin(["met", "not_met", "not_applicable"], "bad_result",
-                                       "met, not_met or not_applicable")),
-            },
-        ),
-        "feedback_responses": pa.DataFrameSchema(
-            {
-                "response_id": nonblank_id("response_id"),
-                "survey_id": _coded(_isin([s.id for s in framework.surveys], "unknown_survey",
-                                          "a survey of the framework")),
-                "respondent_id": nonblank("respondent_id"),
-                "respondent_type": _coded(_isin(respondent_types, "unknown_respondent_type",
-                                                "a respondent type of the framework")),
-                "respondent_age": _coded(_per_value(_age_ok, "bad_age", "a whole number from 0 to 25, or blank"),
-                                         required=False),
-                "_survey_question": _coded(_isin(survey_questions, "unknown_question", "a question of that survey")),
-                "_survey_question_answer": _coded(_isin(question_answers, "answer_not_in_set",
-                                                        "an answer in that question's answer set")),
-            },
-            unique=["survey_id", "respondent_id", "question_id"],
-            report_duplicates="exclude_first",
-        ),
-        "feedback_quotes": pa.DataFrameSchema(
-            {
-                "quote_id": nonblank_id("quote_id"),
-                "survey_id": _coded(_isin([s.id for s in framework.surveys], "unknown_survey",
-                                          "a survey of the framework")),
-                "respondent_type": _coded(_isin(respondent_types, "unknown_respondent_type",
-                                                "a respondent type of the framework")),
-                "age_band": _coded(_isin([b.id for b in framework.quote_age_bands] + [""],
-                                         "unknown_age_band", "an age band of the framework, or blank"),
-                                   required=False),
-                "theme": _coded(_isin([t.id for t in framework.quote_themes], "unknown_theme",
-                                      "a quote theme of the framework")),
-                "kind": _coded(_isin(["positive", "improvement"], "bad_kind", "positive or improvement")),
-                "text": nonblank("text"),
-                "approved": _coded(_isin(["yes", "no"], "bad_yes_no", "yes or no")),
-            }
-        ),
-        "engagement": pa.DataFrameSchema(
-            {
-                "activity_id": nonblank_id("activity_id"),
-                "activity_date": _coded(_date_checks(quarter)),
-                "activity_type": _coded(_isin([o.id for o in framework.engagement.activity_types],
-                                              "unknown_activity_type", "an activity type of the framework")),
-                "participant_role": _coded(_isin([o.id for o in framework.engagement.participant_roles],
-                                                 "unknown_participant_role", "a participant role of the framework")),
-                "location_type": _coded(_isin([o.id for o in framework.engagement.location_types],
-                                              "unknown_location_type", "a location type of the framework")),
-                "description": nonblank("description"),
-            }
-        ),
-    }
+    schemas = {}
+    for table in contract.TABLES.values():
+        checked: dict[str, pa.Column] = {}
+        for column in table.columns:
+            checked.update(_column_schema(table, column, framework, quarter))
+        unique = ({"unique": list(table.unique.columns), "report_duplicates": "exclude_first"}
+                  if table.unique else {})
+        schemas[table.name] = pa.DataFrameSchema(checked, strict=False, **unique)
+    return schemas
 
 
-# Helper columns join ids so one isin check covers a value that depends on
-# another column; problems are reported against the real column.
-_HELPERS = {
-    "_first_row": ("audit_id", ()),  # these two made in validate_quarter
-    "_audit_row": ("audit_id", ()),
-    "_service_grade": ("grade", ("service", "grade")),
-    "_service_moderated_grade": ("moderated_grade", ("service", "moderated_grade")),
-    "_service_standard": ("standard_id", ("service", "standard_id")),
-    "_survey_question": ("question_id", ("survey_id", "question_id")),
-    "_survey_question_answer": ("answer", ("survey_id", "question_id", "answer")),
-}
+# Helper columns join ids so one isin check covers a value that depends on another column,
+# or hold the row an id is found at; problems are reported against the real column.
+def _helpers() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Each helper column: the column it reports on, and the columns it joins (none for the
+    rows of ids, made in validate_quarter)."""
+    helpers: dict[str, tuple[str, tuple[str, ...]]] = {FIRST_ROW: (key.name, ()) for key in _KEYS.values()}
+    for _, column in contract.columns():
+        joined_name = _joined_helper(column)
+        if column.kind is Kind.REFERENCE:
+            helpers[_reference_helper(column)] = (column.name, ())
+        elif joined_name is not None and column.allowed is not None:
+            helpers[joined_name] = (column.name, (*column.allowed.within, column.name))
+    return helpers
+
+
+_HELPERS = _helpers()
 
 
 def _add_helpers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -233,35 +209,35 @@ def _add_helpers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**helpers)
 
 
-# Columns a validated table carries beside its own: each practice standard's audit's
-# service and team type, found while checking its audit id, so measures need not look again.
-_CARRIED = {"practice_standards": ("service", "team_type")}
+def _key_rows(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Where each id of a table other tables refer to (the audit ids of case_audits), and
+    each id of those references, first appears in that table, -1 for nowhere: one hash of
+    the ids serves the check that they are unique, the check of each reference and the
+    columns carried from the row it points at."""
+    found: dict[str, np.ndarray] = {}
+    for name, key in _KEYS.items():
+        keys = tables.get(name)
+        if keys is None or key.name not in keys:
+            continue
+        referring = [(table, column.name) for table, (column, target, _) in _REFERENCES.items()
+                     if target.name == name and table in tables and column.name in tables[table]]
+        own, *listed = positions_in(keys[key.name], *(tables[table][column] for table, column in referring))
+        found[name] = own
+        found.update({table: at for (table, _), at in zip(referring, listed)})
+    return found
 
 
-def _audit_rows(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
-    """Where each audit id of case_audits and of practice_standards first appears in
-    case_audits, -1 for nowhere: one hash of the audit ids serves the check that they
-    are unique, the check of each standard's audit, and the standard's service."""
-    audits = tables.get("case_audits")
-    if audits is None or "audit_id" not in audits:
-        return {}
-    standards = tables.get("practice_standards")
-    if standards is None or "audit_id" not in standards:
-        return {"case_audits": positions_in(audits["audit_id"])[0]}
-    own, listed = positions_in(audits["audit_id"], standards["audit_id"])
-    return {"case_audits": own, "practice_standards": listed}
-
-
-def _audit_columns(standards: pd.DataFrame, audits: pd.DataFrame, at: np.ndarray) -> dict[str, pd.Series]:
-    """``_audit_row`` (-1 for an unknown audit id) and the audit's service and team type."""
-    columns: dict[str, pd.Series] = {"_audit_row": pd.Series(at, index=standards.index)}
-    for column in ("service", "team_type"):
-        source = audits[column] if column in audits else pd.Series("", index=audits.index, dtype=str)
-        columns[column] = take(source, at, standards.index)
+def _reference_columns(frame: pd.DataFrame, reference: Column, target: pd.DataFrame,
+                       at: np.ndarray) -> dict[str, pd.Series]:
+    """The row each reference points at (-1 for an unknown id) and the columns carried from it."""
+    columns: dict[str, pd.Series] = {_reference_helper(reference): pd.Series(at, index=frame.index)}
+    for column in reference.carries:
+        source = target[column] if column in target else pd.Series("", index=target.index, dtype=str)
+        columns[column] = take(source, at, frame.index)
     return columns
 
 
-def _problems_from(errors: SchemaErrors, frame: pd.DataFrame, source: str,
+def _problems_from(errors: SchemaErrors, frame: pd.DataFrame, source: str, table: Table,
                    explain: dict[str, Callable[[pd.Series], str | None]]) -> list[Problem]:
     problems = []
     for case in errors.failure_cases.itertuples(index=False):
@@ -287,8 +263,8 @@ def _problems_from(errors: SchemaErrors, frame: pd.DataFrame, source: str,
             continue
         if rule.startswith("field_uniqueness") or rule == "unique":
             rule, expected = "duplicate_id", "a value not used on an earlier row"
-        elif rule.startswith("multiple_fields_uniqueness"):
-            rule, expected = "duplicate_answer", "one answer per respondent and question"
+        elif rule.startswith("multiple_fields_uniqueness") and table.unique is not None:
+            rule, expected = table.unique.rule, table.unique.expected
         else:
             rule = _rule_names.get(rule, rule)
         problems.append(Problem(rule, source, row, column, value, expected))
@@ -308,41 +284,23 @@ def _register(schemas: dict[str, pa.DataFrameSchema]) -> None:
 
 
 def _explainers(framework: Framework, quarter: Quarter) -> dict[str, Callable[[pd.Series], str | None]]:
-    """Per-row expectations for checks that depend on another column; ``None``
-    when the other column is itself wrong (reported once, there)."""
-    def grade(row: pd.Series) -> str | None:
-        if row["service"] not in framework.service_ids:
-            return None
-        scale = framework.scale_for(row["service"], quarter)
-        if scale is None:
-            return f"blank: service {row['service']} does not grade audits in {quarter}"
-        return f"one of {', '.join(scale.grade_ids)} (the {row['service']} scale in {quarter}), or blank"
+    """Per-row expectations for checks that depend on other columns: the row's own list, in
+    the contract's words; ``None`` when another column of the row is itself wrong (reported
+    once, there)."""
+    explain: dict[str, Callable[[pd.Series], str | None]] = {}
+    for _, column in contract.columns():
+        helper, values = _joined_helper(column), column.allowed
+        if helper is None or values is None or values.explain is None or values.lists is None:
+            continue
 
-    def standard(row: pd.Series) -> str | None:
-        service = row.get("service", "")
-        if service not in framework.service_ids:
-            return None
-        ids = framework.service(service).standard_ids
-        return (f"one of {', '.join(ids)} (standards of service {service})" if ids
-                else f"no practice standards: service {service} has none in the framework")
+        def expected(row: pd.Series, values: Values = values,
+                     lists: dict[tuple[str, ...], list[str]] = values.lists(framework, quarter)) -> str | None:
+            key = tuple(str(row.get(part, "")) for part in values.within)
+            ids = lists.get(key)
+            return None if ids is None else values.explain(key, ids, quarter)  # type: ignore[misc]
 
-    questions = {(s.id, q.id): q for s, q in framework.iter_questions()}
-    surveys = {s.id: s for s in framework.surveys}
-
-    def question(row: pd.Series) -> str | None:
-        survey = surveys.get(row["survey_id"])
-        if survey is None:
-            return None
-        return f"one of {', '.join(q.id for q in survey.questions)} (questions of survey {survey.id})"
-
-    def answer(row: pd.Series) -> str | None:
-        asked = questions.get((row["survey_id"], row["question_id"]))
-        if asked is None:
-            return None
-        return f"one of {', '.join(a.id for a in framework.answers(asked))}"
-
-    return {"_service_grade": grade, "_service_moderated_grade": grade, "_service_standard": standard,
-            "_survey_question": question, "_survey_question_answer": answer}
+        explain[helper] = expected
+    return explain
 
 
 def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
@@ -355,44 +313,44 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
     """
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    audits = data.tables.get("case_audits", pd.DataFrame(columns=[ROW]))
     schemas = _schemas(framework, data.quarter)
-    audit_rows = _audit_rows(data.tables)
-    audits_usable = all(c in audits for c in TABLES["case_audits"].required)
+    key_rows = _key_rows(data.tables)
     _register(schemas)
     typed: dict[str, pd.DataFrame] = {}
-    for name, spec in TABLES.items():
-        typed[name] = pd.DataFrame({c: pd.Series(dtype=str)
-                                    for c in (ROW, *spec.required, *spec.optional, *_CARRIED.get(name, ()))})
+    for name, table in contract.TABLES.items():
+        reference, target, _ = _REFERENCES.get(name, (None, None, None))
+        kept = [ROW, *table.names, *(reference.carries if reference else ())]
+        typed[name] = pd.DataFrame({c: pd.Series(dtype=str) for c in kept})
         if name not in data.tables:
             continue
         frame = data.tables[name]
         source = data.sources[name]
-        missing = [c for c in spec.required if c not in frame]
+        missing = [c for c in table.required_columns if c not in frame]
         for column in missing:
             problems.append(Problem("missing_column", source, 1, column, None, "this required column"))
-        extra = [c for c in frame.columns if c != ROW and c not in spec.required + spec.optional]
+        extra = [c for c in frame.columns if c != ROW and c not in table.names]
         for column in extra:
             warnings.append(Problem("extra_column", source, 1, column, None,
                                     "only the columns of the data contract (this one is ignored)", "warning"))
         if missing:
             continue
-        if name == "practice_standards" and not audits_usable:
-            continue  # each standard's audit cannot be looked up: one problem, in case_audits, not thousands
-        if name == "case_audits":
-            frame = frame.assign(_first_row=audit_rows["case_audits"])
-        if name == "practice_standards":
+        if reference is not None and target is not None:
+            referred = data.tables.get(target.name, pd.DataFrame(columns=[ROW]))
+            if not all(c in referred for c in target.required_columns):
+                continue  # each row's reference cannot be looked up: one problem, in that table, not thousands
             unknown = np.full(len(frame), -1, dtype=np.int32)
-            frame = frame.assign(**_audit_columns(frame, audits, audit_rows.get(name, unknown)))
+            frame = frame.assign(**_reference_columns(frame, reference, referred, key_rows.get(name, unknown)))
+        if name in _KEYS:
+            frame = frame.assign(**{FIRST_ROW: key_rows[name]})
         checked = _add_helpers(frame)
         try:
             schemas[name].validate(checked, lazy=True, inplace=True)  # a frame of our own: no copy
         except SchemaErrors as errors:
-            problems.extend(_problems_from(errors, frame, source, _explainers(framework, data.quarter)))
-        for column in spec.optional:
+            problems.extend(_problems_from(errors, frame, source, table, _explainers(framework, data.quarter)))
+        for column in table.optional_columns:
             if column not in frame:
                 frame = frame.assign(**{column: ""})
-        typed[name] = frame[[ROW, *spec.required, *spec.optional, *_CARRIED.get(name, ())]]
+        typed[name] = frame[kept]
     problems.extend(_population_problems(data, framework, typed))
     if problems:
         raise DataError(sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or "")))
@@ -440,11 +398,14 @@ def _population_problems(data: QuarterData, framework: Framework,
 def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Give validated text columns their types (dates and ages parsed once per distinct value)."""
     out = dict(tables)
-    out["case_audits"] = out["case_audits"].assign(
-        audit_date=map_distinct(out["case_audits"]["audit_date"], _iso_date, object))
-    responses = out["feedback_responses"]
-    out["feedback_responses"] = responses.assign(
-        respondent_age=pd.to_numeric(responses["respondent_age"].astype(str).replace("", None)))
-    out["engagement"] = out["engagement"].assign(
-        activity_date=map_distinct(out["engagement"]["activity_date"], _iso_date, object))
+    for name, table in contract.TABLES.items():
+        frame = out[name]
+        types = {}
+        for column in table.columns:
+            if column.kind is Kind.DATE:
+                types[column.name] = map_distinct(frame[column.name], _iso_date, object)
+            elif column.kind is Kind.AGE:
+                types[column.name] = pd.to_numeric(frame[column.name].astype(str).replace("", None))
+        if types:
+            out[name] = frame.assign(**types)
     return out
