@@ -187,9 +187,11 @@ def build_context(quarter: str | None = None, data_root: str | None = None, fram
     current = compute_quarter(data_root_path, this, fw)
     data_set = data_set_name(data_root_path)
     computed, invalid = earlier_quarters(data_root_path, this, fw, current)
-    for q, each in computed.items():
-        if q.previous in computed:
-            each.frame = compare(each.frame, computed[q.previous].frame, fw, q)
+    # The paper and figures.json give the changes of this quarter and of the previous one
+    # (its figures as published); earlier quarters appear only as levels in the trend.
+    for q in (this.previous, this):
+        if q in computed and q.previous in computed:
+            computed[q].frame = compare(computed[q].frame, computed[q.previous].frame, fw, q)
     published, ignored = published_history(outputs_path, this, data_set)
     previous = computed.get(this.previous)
     revisions = _revisions(published.get(this.previous), F.to_keys(previous.frame)) if previous else []

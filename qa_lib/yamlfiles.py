@@ -21,7 +21,7 @@ def read_yaml(path: Path, shown: str | None = None, within: Path | None = None) 
     """Read any YAML file the workbook takes, safely: a regular file of at most
     :data:`~qa_lib.limits.YAML_BYTES` (inside the folder ``within`` once links are resolved,
     if given), UTF-8 (or Windows-1252), whose nesting, aliases, repeated keys and numbers
-    pass :func:`~qa_lib.limits.check_yaml`, then ``yaml.safe_load``. ``shown`` is the name
+    pass :func:`~qa_lib.limits.check_yaml`, then loaded by YAML's safe loader. ``shown`` is the name
     problems give the file (default: the path as given).
 
     Raises
@@ -35,7 +35,7 @@ def read_yaml(path: Path, shown: str | None = None, within: Path | None = None) 
     text = limits.decode_text(raw, shown, "YAML")
     limits.check_yaml(text, shown)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=limits.SAFE_LOADER)
     except yaml.YAMLError as exc:
         refuse("malformed_yaml", shown, f"valid YAML ({exc})")
 
