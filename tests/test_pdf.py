@@ -422,3 +422,22 @@ def test_empty_deep_and_unusual_blocks_still_make_a_pdf(tmp_path):
                                                          "document_date": "2014-06-16"}), {}, target)
     text = " ".join(words("\n".join(band(chars, "body") for chars in pages_of(target))))
     assert "A level-4 heading under a level-2 one" in text and text.endswith("deep quoted")
+
+
+def test_characters_the_font_cannot_draw_show_as_a_replacement_mark_with_a_warning(tmp_path, caplog):
+    """A quotation in a script DejaVu Sans lacks, a control character or a byte order mark
+    would stop Typst (PDF/UA-1 wants every character drawn); the PDF shows each as U+FFFD
+    and the run says which, with no text around them."""
+    text = "你好 bell\x07 bom\ufeff zero\u200bwidth e\u0301 end"
+    blocks = [Heading(1, "Characters"), Paragraph([Span(text)]), Table("Cells", ["A", "B"], [[Cell("中", "label"),
+                                                                                             Cell("ok")]])]
+    target = tmp_path / "characters.pdf"
+    with caplog.at_level("WARNING"):
+        pdf.write(assemble([SectionOutput("c", blocks)], {"title": "Characters", "marking": "OFFICIAL",
+                                                          "status": "final", "document_date": "2014-06-16"}),
+                  {}, target)
+    body = " ".join(words("\n".join(band(chars, "body") for chars in pages_of(target))))
+    assert "\ufffd\ufffd bell\ufffd bom\ufffd zerowidth e\u0301 end" in body.replace("\u200b", "")
+    assert "Cells A B \ufffd ok" in body
+    (record,) = [r for r in caplog.records if r.name == "qa_lib.exporters.pdf"]
+    assert record.getMessage().startswith("the PDF shows U+0007, U+4E2D, U+4F60, U+597D, U+FEFF as \ufffd")

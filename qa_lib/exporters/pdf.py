@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import tempfile
+import unicodedata
 from datetime import date, datetime, time, timezone
 from functools import cache
 from pathlib import Path
@@ -27,6 +28,11 @@ PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATE = PACKAGE / "templates" / "typst" / "paper.typ"
 FONTS = PACKAGE / "fonts"
 META = ("title", "marking", "status", "document_date")  # what the layout uses of the paper's metadata
+# Fields that are not set as text on the page: left as they are when text is made displayable.
+NOT_SHOWN = ("kind", "role", "alt", "link", "image", "anchor", "status", "document_date")
+# Code points PDF/UA-1 forbids in a document's text, whatever the font (NUL, byte order marks).
+DISALLOWED = frozenset({0x0000, 0xFEFF, 0xFFFE})
+REPLACEMENT = "\ufffd"
 
 
 @cache
@@ -77,7 +83,37 @@ def paper_data(paper: Paper) -> tuple[dict[str, Any], dict[str, bytes]]:
             "blocks": each(paper.blocks)}, images
 
 
+@cache
+def drawable() -> frozenset[int]:
+    """The code points the shipped fonts have glyphs for, less those PDF/UA-1 forbids."""
+    from fontTools.ttLib import TTFont
+
+    found: set[int] = set()
+    for path in sorted(FONTS.glob("*.ttf")):
+        found |= set(TTFont(path, lazy=True)["cmap"].getBestCmap())
+    return frozenset(found - DISALLOWED)
+
+
+def displayable(value: Any, lacking: set[str], key: str = "") -> Any:
+    """``value`` (the template's data) with every character of its text that the fonts
+    cannot draw replaced by U+FFFD, each such character added to ``lacking``. Line breaks,
+    tabs and invisible format characters need no glyph and stay."""
+    if isinstance(value, dict):
+        return {k: displayable(v, lacking, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [displayable(v, lacking, key) for v in value]
+    if not isinstance(value, str) or key in NOT_SHOWN:
+        return value
+    missing = {c for c in set(value) - {"\t", "\n", "\r"} if ord(c) not in drawable()
+               and (unicodedata.category(c) != "Cf" or ord(c) in DISALLOWED)}
+    lacking |= missing
+    return "".join(REPLACEMENT if c in missing else c for c in value) if missing else value
+
+
 def write(paper: Paper, figures: dict[str, Any], target: Path) -> None:
+    """Write the paper's PDF. Typst refuses (PDF/UA-1) text its fonts cannot draw, such as
+    a quotation in a script DejaVu Sans lacks or a control character: the paper is then
+    typeset again with those characters shown as U+FFFD, and a warning names them."""
     import typst
 
     data, images = paper_data(paper)
@@ -87,9 +123,23 @@ def write(paper: Paper, figures: dict[str, Any], target: Path) -> None:
         shutil.copyfile(TEMPLATE, root / TEMPLATE.name)
         for name, png in images.items():
             (root / name).write_bytes(png)
-        pdf, warnings = typst.compile_with_warnings(
-            root / TEMPLATE.name, root=root, font_paths=fonts(), ignore_system_fonts=True,
-            sys_inputs={"paper": json.dumps(data, ensure_ascii=False)}, pdf_standards="ua-1", timestamp=created)
+
+        def typeset(content: dict[str, Any]) -> tuple[bytes, list[Any]]:
+            return typst.compile_with_warnings(
+                root / TEMPLATE.name, root=root, font_paths=fonts(), ignore_system_fonts=True,
+                sys_inputs={"paper": json.dumps(content, ensure_ascii=False)}, pdf_standards="ua-1",
+                timestamp=created)
+
+        try:
+            pdf, warnings = typeset(data)
+        except typst.TypstError:
+            lacking: set[str] = set()
+            shown = displayable(data, lacking)
+            if not lacking:
+                raise
+            log.warning("the PDF shows %s as %s: its font has no glyph for them (the HTML shows them as written)",
+                        ", ".join(f"U+{ord(c):04X}" for c in sorted(lacking)), REPLACEMENT)
+            pdf, warnings = typeset(shown)
     for warning in warnings:
         log.debug("typst: %s", warning.message)
     target.write_bytes(pdf)
