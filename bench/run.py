@@ -65,19 +65,32 @@ def p2(tmp: Path, repeats: int) -> dict:
             "floor": "papermill on a one-cell notebook", "ratio": measured / floor, "target": 1.0}
 
 
+# The paper's sections and metadata, read from an executed notebook into one JSON file.
+PAPER_JSON = """import json, sys, nbformat
+from qa_lib.pipeline import paper_of
+paper = paper_of(nbformat.read(sys.argv[1], as_version=4))
+json.dump({"sections": [s.to_json() for s in paper.sections], "meta": paper.meta}, open(sys.argv[2], "w"))"""
+# The PDF step alone: the paper from that file, laid out and written by the PDF exporter (Typst).
+PDF_STEP = """import json, sys
+from pathlib import Path
+from qa_lib.exporters import pdf
+from qa_lib.paper import SectionOutput, assemble
+data = json.load(open(sys.argv[1]))
+pdf.write(assemble([SectionOutput.from_json(s) for s in data["sections"]], data["meta"]), {}, Path(sys.argv[2]))"""
+
+
 def parts(tmp: Path, repeats: int) -> list[dict]:
-    """What no change to the workbook's own code can take off P1 and P2, against the same
-    floor: the kernel's imports of the workbook and its libraries, and WeasyPrint alone
-    (import, lay out, write) on the committee paper's HTML."""
+    """Two parts of P1 and P2 alone, each in a fresh process, against the same floor: the
+    kernel's imports of the workbook and its libraries, and the PDF step (import the
+    exporter and Typst, read the paper's data, lay it out and write the PDF)."""
     out = tmp / "parts"
     timed([PY, "-m", "qa_lib.cli", "run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(out)])
+    timed([PY, "-c", PAPER_JSON, str(out / QUARTER / "report.ipynb"), str(tmp / "paper.json")])
     imports = [PY, "-c", "import qa_lib.context, qa_lib.sections"]
-    weasyprint = [PY, "-c", "import sys; from weasyprint import HTML; "
-                  "HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3], pdf_variant='pdf/ua-1')",
-                  str(out / QUARTER / "report.html"), str(ROOT / "qa_lib" / "templates"), str(tmp / "alone.pdf")]
+    pdf_step = [PY, "-c", PDF_STEP, str(tmp / "paper.json"), str(tmp / "alone.pdf")]
     rows = []
     for name, command in (("P1 part: the kernel's imports (import qa_lib.context, qa_lib.sections)", imports),
-                          ("P1, P2 part: WeasyPrint alone on the paper's HTML", weasyprint)):
+                          ("P1, P2 part: the PDF step alone (Typst, from the paper's data)", pdf_step)):
         measured, floor = alternate(lambda c=command: timed(c), lambda: papermill_floor(tmp), repeats)
         rows.append({"name": name, "seconds": measured, "floor_seconds": floor,
                      "floor": "papermill on a one-cell notebook", "ratio": measured / floor, "target": None})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -20,12 +21,20 @@ matplotlib.use("Agg")  # the kernel has no display; must precede pyplot
 
 import afcharts.af_colours as af_colours  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 
 from qa_lib.formatting import fmt_pct  # noqa: E402
 
+# The paper's own typeface, shipped with the workbook (the PDF uses the same files): the
+# style's first choice, Arial, would make the charts differ between machines that have it
+# and machines that do not.
+FONT = "DejaVu Sans"
+for _path in sorted((Path(__file__).resolve().parent / "fonts").glob("DejaVuSans*.ttf")):
+    font_manager.fontManager.addfont(str(_path))
+
 # The Analysis Function style, with text sized to sit beside 11pt body text at A4 width.
-_STYLE: list[str | dict[str, Any]] = ["afcharts.afcharts", {"font.size": 11, "axes.labelsize": 11, "xtick.labelsize": 10,
-                                "ytick.labelsize": 10, "legend.fontsize": 10}]
+_STYLE: list[str | dict[str, Any]] = ["afcharts.afcharts", {"font.family": FONT, "font.size": 11, "axes.labelsize": 11,
+                                "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10}]
 _WIDTH_IN = 7.0  # fits A4 text width at 100%
 _DPI = 150
 _DARK = {"#12436D", "#801650", "#3D3D3D"}  # fills that need white labels for contrast

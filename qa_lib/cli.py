@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.INFO if args.verbose else logging.WARNING)
     log.setLevel(logging.INFO if args.verbose else logging.WARNING)
-    for noisy in ("weasyprint", "fontTools", "papermill"):
+    for noisy in ("fontTools", "papermill"):
         # Their progress and font-subsetting chatter hides the analyst's own warnings.
         logging.getLogger(noisy).setLevel(logging.ERROR)
     try:

@@ -86,7 +86,7 @@ def import_renderers() -> None:
     """Import the exporters' libraries while the kernel works (a thread of this process)."""
     try:
         import jinja2  # noqa: F401
-        import weasyprint  # noqa: F401
+        import typst  # noqa: F401
     except Exception:  # the exporter itself will raise it, where it is needed
         log.debug("importing the renderers ahead of use failed", exc_info=True)
 

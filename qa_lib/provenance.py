@@ -18,7 +18,7 @@ from qa_lib.quarter import Quarter
 
 # Packages whose versions can change a number or the rendering; named in the manifest and appendix.
 PACKAGES = ("pandas", "numpy", "pandera", "scipy", "statsmodels", "matplotlib", "afcharts", "papermill", "jinja2",
-            "weasyprint", "python-docx", "gptables", "markdown-it-py", "nh3")
+            "typst", "python-docx", "gptables", "markdown-it-py", "nh3")
 # Prefixes of input names in the record: where each lies is a parameter, not a machine path.
 DATA_ROOT, OUTPUT_DIR, PARAMS = "<data root>", "<output dir>", "<params>"
 

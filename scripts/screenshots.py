@@ -32,7 +32,7 @@ def main() -> int:
         page.screenshot(path=str(OUT / "report-html.png"))
         browser.close()
     pdf = pypdfium2.PdfDocument(str(REPORT / "report.pdf"))
-    for index in range(2):
+    for index in range(3):
         pdf[index].render(scale=1.2).to_pil().save(OUT / f"report-pdf-page-{index + 1}.png")
     print(f"screenshots written to {OUT.relative_to(ROOT)}")
     return 0

@@ -43,7 +43,7 @@ def test_manifest_records_inputs_versions_code_times_and_outputs(publication_run
         if name.startswith("<data root>/"):
             assert digest == sha(ROOT / "data" / "sample" / name.removeprefix("<data root>/")), name
     assert "<data root>/2013-14-Q3/case_audits.csv" in manifest["inputs"], "the comparison quarter is an input"
-    assert {"pandas", "scipy", "statsmodels", "matplotlib", "weasyprint", "jinja2"} <= set(manifest["packages"])
+    assert {"pandas", "scipy", "statsmodels", "matplotlib", "typst", "jinja2"} <= set(manifest["packages"])
     assert re.fullmatch(r"[0-9a-f]{40}", manifest["git"]["commit"]) and isinstance(manifest["git"]["dirty"], bool)
     assert manifest["started"] <= manifest["finished"]
     for name, digest in manifest["outputs"].items():

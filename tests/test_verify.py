@@ -128,10 +128,10 @@ def test_outputs_made_by_another_version_are_listed_and_figures_still_compared(c
 
 
 def test_outputs_rendered_with_other_packages_are_not_compared(copy, verified_run, capsys):
-    edit_manifest(copy, packages={"weasyprint": "0.1"})
+    edit_manifest(copy, packages={"typst": "0.1"})
     assert main(["verify", str(copy), "--data-root", str(verified_run[1])]) == 0
     out = capsys.readouterr().out
-    assert "it had weasyprint 0.1, this has " in out and "report.pdf: made by version" in out
+    assert "it had typst 0.1, this has " in out and "report.pdf: made by version" in out
 
 
 def test_a_moved_data_root_is_verified_and_the_outputs_naming_it_listed(copy, verified_run, tmp_path, capsys):
