@@ -106,9 +106,10 @@ def _rows(data: pd.DataFrame, counts: list[str], shares: list[str], hidden: set[
 
 def add_to_paper(context: Context, *, caption: str, data: pd.DataFrame, counts: list[str] | None = None,
                  shares: list[str] | None = None, figure: Any = None, alt: str = "", heading: str = "",
-                 notes: list[str] | None = None) -> SectionOutput:
-    """A section of the analyst's own: ``figure`` (a matplotlib figure) if given, and ``data``
-    (its first column labelling the rows) as a table beside it, under ``heading``.
+                 notes: list[str] | None = None, subtitle: str = "", source: str = "") -> SectionOutput:
+    """A section of the analyst's own: ``figure`` (a matplotlib figure) if given, with ``caption``
+    as its title (best stating what it shows), an optional ``subtitle`` and ``source``, and
+    ``data`` (its first column labelling the rows) as a table beside it, under ``heading``.
 
     Raises
     ------
@@ -125,9 +126,9 @@ def add_to_paper(context: Context, *, caption: str, data: pd.DataFrame, counts: 
         log.warning("the chart %r rests on counts that are suppressed in a publication paper: it is left out", caption)
         blocks.append(Paragraph(spans(say("analyst", "chart_withheld")), role="caution"))
     elif figure is not None:
-        from qa_lib.charts import png_of
+        from qa_lib.charts import svg_of
 
-        blocks.append(Figure(caption, alt, png_of(figure), chart=figure))
+        blocks.append(Figure(caption, alt, svg_of(figure), subtitle, source, chart=figure))
     blocks.append(tables.table(caption, [str(c) for c in data.columns], _rows(data, counts, shares, hidden),
                                list(notes or [])))
     return SectionOutput("analyst", [Box("section", blocks)], data)

@@ -1,15 +1,18 @@
 """Charts in the Analysis Function style: the shapes the paper draws, from plain data.
 
 Every function returns a :class:`Drawn` chart: the matplotlib figure (for the analyst
-to inspect or restyle in the notebook) and its PNG (fixed metadata, so the same data
-give the same bytes); the section that draws a chart gives it its title and a text
-alternative with its numbers. Values are labelled directly on the marks, so colour never
-carries meaning alone.
+to inspect or restyle in the notebook) and its SVG, a vector image that stays sharp when
+zoomed or printed, its text drawn as outlines of the paper's own typeface (so it looks the
+same wherever it is shown) and its identifiers and metadata fixed (the same data give the
+same bytes). The section that draws a chart gives it its title, subtitle, source and a
+text alternative with its numbers. Values are labelled directly on the marks, so colour
+never carries meaning alone.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +37,10 @@ for _path in sorted((Path(__file__).resolve().parent / "fonts").glob("DejaVuSans
 
 # The Analysis Function style, with text sized to sit beside 11pt body text at A4 width.
 _STYLE: list[str | dict[str, Any]] = ["afcharts.afcharts", {"font.family": FONT, "font.size": 11, "axes.labelsize": 11,
-                                "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10}]
+                                "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10,
+                                # room at the edges for the outlines of the outermost labels
+                                "figure.constrained_layout.w_pad": 0.12, "figure.constrained_layout.h_pad": 0.08}]
 _WIDTH_IN = 7.0  # fits A4 text width at 100%
-_DPI = 150
 _DARK = {"#12436D", "#801650", "#3D3D3D"}  # fills that need white labels for contrast
 
 
@@ -48,23 +52,24 @@ def _colours(n: int) -> list[str]:
 
 @dataclass(frozen=True)
 class Drawn:
-    """A drawn chart: its matplotlib figure and the PNG the paper carries."""
+    """A drawn chart: its matplotlib figure and the SVG the paper carries."""
 
     figure: Any
-    png: bytes
+    svg: str
 
 
-def png_of(fig: Any) -> bytes:
-    """A figure as PNG, the same bytes for the same figure (no date or software in it)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", metadata={"Software": None})
+def svg_of(fig: Any) -> str:
+    """A figure as SVG text: glyphs as paths, fixed ids, no date or software in it."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "qa-workbook"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 
 
 def _finish(fig: Any) -> Drawn:
-    png = png_of(fig)
+    svg = svg_of(fig)
     plt.close(fig)  # out of pyplot's list of open figures; the figure itself stays, to be shown
-    return Drawn(fig, png)
+    return Drawn(fig, svg)
 
 
 def stacked_bars(rows: list[tuple[str, list[tuple[str, float]]]], xlabel: str) -> Drawn:
@@ -73,7 +78,7 @@ def stacked_bars(rows: list[tuple[str, list[tuple[str, float]]]], xlabel: str) -
     names = [name for name, _ in rows[0][1]]
     colours = _colours(len(names))
     with plt.style.context(_STYLE):
-        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.9 + 0.75 * len(rows)))
+        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.9 + 0.75 * len(rows)), layout="constrained")
         for index, (_, parts) in enumerate(rows):
             left = 0.0
             for (name, share), colour in zip(parts, colours):
@@ -87,8 +92,19 @@ def stacked_bars(rows: list[tuple[str, list[tuple[str, float]]]], xlabel: str) -
         ax.set_xlim(0, 100)
         ax.set_xlabel(xlabel)
         ax.grid(axis="y", visible=False)
-        ax.legend(ncols=len(names), loc="lower left", bbox_to_anchor=(0, 1.0))
+        _legend_that_fits(fig, ax, len(names))
     return _finish(fig)
+
+
+def _legend_that_fits(fig: Any, ax: Any, entries: int) -> None:
+    """The legend above the chart in as few rows as fit its width (a long label takes a row
+    of fewer entries rather than running past the edge)."""
+    renderer = fig.canvas.get_renderer()
+    for columns in range(entries, 0, -1):
+        legend = fig.legend(*ax.get_legend_handles_labels(), loc="outside upper left", ncols=columns)
+        if legend.get_window_extent(renderer).width <= fig.bbox.width * 0.98 or columns == 1:
+            return
+        legend.remove()
 
 
 def share_bars(items: list[tuple[str, float]], xlabel: str, colour_of: int = 0, of_colours: int = 1) -> Drawn:
@@ -97,7 +113,7 @@ def share_bars(items: list[tuple[str, float]], xlabel: str, colour_of: int = 0, 
     colour = _colours(of_colours)[colour_of]
     label_colour = "white" if colour in _DARK else "black"
     with plt.style.context(_STYLE):
-        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.8 + 0.55 * len(items)))
+        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.8 + 0.55 * len(items)), layout="constrained")
         values = [v for _, v in items]
         ax.barh(range(len(items)), values, color=colour, height=0.6)
         for row, value in enumerate(values):
@@ -115,21 +131,54 @@ def share_bars(items: list[tuple[str, float]], xlabel: str, colour_of: int = 0, 
 def trend_lines(xs: list[int], ticks: list[str], series: list[tuple[str, list[float]]], breaks: list[int],
                 ylabel: str, break_label: str) -> Drawn:
     """A line per series over the quarters (NaN: a gap, never bridged), its last value
-    labelled, and a dashed line before each index in ``breaks``."""
+    labelled, and a dashed line before each index in ``breaks``.
+
+    Series that meet stay visible: each has its own marker shape and sits a little to the side
+    of the quarter (dodged), and the labels of last values are spaced so none overlaps another."""
     colours = _colours(len(series))
+    markers = ["o", "s", "^", "D", "v", "P"]
+    width = 0.5 if len(series) > 1 else 0.0  # of a quarter, shared out between the series
+    offsets = [width * (i / (len(series) - 1) - 0.5) if len(series) > 1 else 0.0 for i in range(len(series))]
     with plt.style.context(_STYLE):
-        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 3.8))
-        markers = ["o", "s", "^", "D", "v", "P"]
-        for (label, values), colour, marker in zip(series, colours, markers):
-            ax.plot(xs, values, color=colour, marker=marker, label=label)
-            last = max(i for i, v in enumerate(values) if v == v)  # NaN is not equal to itself
-            ax.annotate(fmt_pct(values[last]), (xs[last], values[last]), textcoords="offset points",
-                        xytext=(6, 0), va="center", color="black")
+        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 3.4 + 0.3 * len(series)), layout="constrained")
+        ends: list[tuple[float, float, str]] = []  # (x, y, colour) of each value in the latest quarter
+        for (label, values), colour, marker, offset in zip(series, colours, markers, offsets):
+            at = [x + offset for x in xs]
+            ax.plot(at, values, color=colour, marker=marker, markersize=7, markeredgecolor="white",
+                    markeredgewidth=0.8, label=label)
+            last = max(i for i, v in enumerate(values) if not math.isnan(v))
+            if last == len(values) - 1:
+                ends.append((at[last], values[last], colour))
+            else:  # a series that stopped earlier is labelled where it stops
+                ax.annotate(fmt_pct(values[last]), (at[last], values[last]), xytext=(7, 0),
+                            textcoords="offset points", va="center", color="black")
+        column = xs[-1] + width / 2 + 0.35  # the latest values' labels stand in one column at the right
+        for (x, y, colour), placed in zip(ends, _spread([y for _, y, _ in ends], 7.0)):
+            ax.annotate(fmt_pct(y), (x, y), xytext=(column, placed), textcoords="data", va="center",
+                        color="black", annotation_clip=False,
+                        arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.8, "linestyle": ":",
+                                    "shrinkA": 5, "shrinkB": 5})
         for index in breaks:
             ax.axvline(xs[index] - 0.5, color="#3D3D3D", linestyle="--", linewidth=1)
             ax.text(xs[index] - 0.45, 98, break_label, va="top", fontsize=9, color="#3D3D3D")
-        ax.set_xticks(xs, ticks)
+        ax.set_xticks(xs, [tick.replace(" ", "\n", 1) for tick in ticks])  # "Q4\n2013-14": never crowded
+        ax.set_xlim(xs[0] - 0.6, column + 0.9)
         ax.set_ylim(0, 100)
         ax.set_ylabel(ylabel)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=1)
+        fig.legend(loc="outside lower left", ncols=1, handles=ax.get_legend_handles_labels()[0],
+                   labels=[textwrap.fill(label, 80) for label in ax.get_legend_handles_labels()[1]])
     return _finish(fig)
+
+
+def _spread(values: list[float], gap: float) -> list[float]:
+    """Label positions as near ``values`` as can be with at least ``gap`` between any two (in
+    the values' units), kept within 0 to 100: each label that would crowd the one below
+    moves up, then the whole run moves down as far as it overshoots 100."""
+    order = sorted(range(len(values)), key=lambda i: (values[i], i))
+    placed = [0.0] * len(values)
+    floor = -math.inf
+    for i in order:
+        placed[i] = max(values[i], floor + gap)
+        floor = placed[i]
+    overshoot = max([placed[i] - 100 for i in order] + [0.0])
+    return [p - overshoot for p in placed]

@@ -85,6 +85,18 @@ class Context:
         return self.views.get(self.quarter.previous) or View(Figures(F.empty()), available=False,
                                                              unavailable_because=self.previous_missing)
 
+    def publication_views(self) -> tuple[View, View]:
+        """This quarter and the previous one as publication shows them, whatever the paper's
+        mode: what the key messages may say."""
+        if self.mode == "publication":
+            return self.view, self.previous_view
+        frames = {self.quarter: self.current.frame}
+        if self.previous is not None:
+            frames[self.quarter.previous] = self.previous.frame
+        views = _views(self.framework, "publication", frames, self.quarter, self.revisions)
+        before = views.get(self.quarter.previous)
+        return views[self.quarter], before if before is not None else self.previous_view
+
     @property
     def marking(self) -> str:
         return MARKINGS[self.mode]

@@ -25,7 +25,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from qa_lib.figures import FigureId, Figures, base_of, key_of
+from qa_lib.figures import FEEDBACK, FigureId, Figures, base_of, key_of
 from qa_lib.formatting import fmt_pct
 from qa_lib.paper import Cell
 
@@ -262,6 +262,36 @@ class View:
     def _flags(self, fid: FigureId, column: str) -> list[str]:
         return [self._symbol(REVISED)] if (fid, column) in self.revised else []
 
+    # -- in words: how a figure reads inside a sentence --------------------------------------
+
+    def count_words(self, fid: FigureId) -> str:
+        """A count as a sentence states it: the number, or "not shown, to protect confidentiality" for every count
+        withheld (primary or secondary alike, so the words tell no one which are small)."""
+        number = self.figures.count(fid)
+        if not self.available or number is None or fid in self.suppressed:
+            return words("hidden")
+        return f"{number:,}"
+
+    def pct_words(self, fid: FigureId, with_base: bool = False) -> str:
+        """A share as a sentence states it: ``82%``; on a base under the framework's minimum
+        ``77% (a small number of cases)``, or with ``with_base`` ``77% (of 13, a small number)``;
+        ``less than 1%`` for a share that rounds to 0 but is not 0; the words of a count withheld when
+        withheld. Never a symbol."""
+        value = self.figures.pct(fid)
+        if not self.available or value is None or self.hidden(fid):
+            return words("hidden")
+        text = fmt_pct(value)
+        if value > 0 and text == "0%":
+            text = words("below_half")
+        base = base_of(fid)
+        base_count = self.figures.count(base) if base is not None else None
+        if with_base and base_count is not None:
+            of = words("of_base", count=f"{base_count:,}")
+            return f"{text} " + (words("small", of=of) if self.low_base(fid) else f"({of})")
+        if self.low_base(fid):
+            return f"{text} " + words("small_people" if fid.section == FEEDBACK else "small_cases")
+        return text
+
     def share(self, fid: FigureId) -> float:
         """The exact percentage of a share the view shows (see :meth:`shows`)."""
         value = self.figures.pct(fid)
@@ -273,21 +303,36 @@ class View:
         return self.available and self.figures.pct(fid) is not None and not self.hidden(fid)
 
     def value(self, fid: FigureId, column: str) -> str:
-        """One value of a figure, as a commentary placeholder shows it."""
+        """One value of a figure as a commentary placeholder shows it: in words, as the
+        paper's sentences state figures (no symbols)."""
         raw = self.figures.value(fid, column)
+        hidden = words("hidden")
         if column == "pct" and base_of(fid) is None and fid.measure == "sample":
-            return self._symbol(SUPPRESSED) if fid in self.suppressed else fmt_pct(raw)
+            return hidden if fid in self.suppressed else fmt_pct(raw)
         if column == "pct":
-            return self.pct(fid)
+            return self.pct_words(fid)
         if column in ("ci_low", "ci_high") and fid.measure != "kappa":
-            return self._symbol(SUPPRESSED) if self.hidden(fid) else fmt_pct(raw)
+            return hidden if self.hidden(fid) else fmt_pct(raw)
         if fid.measure in ("age_min", "age_max"):
             respondents = fid._replace(measure="respondents")
-            return self._symbol(SUPPRESSED) if respondents in self.suppressed else str(int(raw))
+            return hidden if respondents in self.suppressed else str(int(raw))
         if column in ("p_value", "verdict"):
             if self.hidden(fid):
-                return self._symbol(SUPPRESSED)
-            return raw if isinstance(raw, str) else f"{raw:.2g}"
-        if column == "count" and fid in self.suppressed:
-            return self._symbol(SUPPRESSED)
+                return hidden
+            return verdict_words(raw) if column == "verdict" else f"{raw:.2g}"
+        if column == "count":
+            return self.count_words(fid)
         return f"{raw:,}" if isinstance(raw, int) else f"{raw:.2g}"
+
+
+def words(phrase: str, **values: Any) -> str:
+    """A phrase of ``templates/prose/words.j2``: how figures read in sentences."""
+    from qa_lib.prose import say
+
+    return say("words", phrase, **values)
+
+
+def verdict_words(verdict: str) -> str:
+    """The test's verdict as a sentence says it: "a real improvement", "a real decline" or
+    "within normal variation"."""
+    return words(verdict)

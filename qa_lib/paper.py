@@ -1,7 +1,7 @@
 """The committee paper as plain data: what each section says, before any format.
 
 A section is a list of blocks (headings, paragraphs of text spans, lists, quotes,
-tables with typed cells, figures with alt text, definition lists, boxes). A notebook
+tables with typed cells, charts as SVG with alt text, definition lists, boxes). A notebook
 cell displays its section as HTML for the analyst and as JSON in the section MIME
 type; ``render`` reads the JSON back and every format is made from it. Nothing here
 carries a number of its own: paragraphs, tables and figures are numbered, and the
@@ -45,6 +45,7 @@ class Heading(Block):
     level: int
     text: str
     anchor: str | None = None  # given by assemble() to each level-2 heading, for the contents
+    listed: bool = True  # False for a heading the contents leave out (the key messages, before them)
 
 
 @dataclass
@@ -107,6 +108,7 @@ class Table(Block):
     notes: list[str] = field(default_factory=list)
     role: str = ""
     number: int | None = None
+    caution: str = ""  # a warning that belongs with the table (too few cases): laid out with it, never apart
 
     def frame(self) -> Any:
         """The table as a typed pandas DataFrame: numbers as numbers, suppressed or
@@ -120,19 +122,22 @@ class Table(Block):
 
 @dataclass
 class Figure(Block):
-    """A chart: PNG bytes, a title for its caption and a text alternative with its numbers.
-    ``chart`` keeps the matplotlib figure it was drawn from, for the notebook only."""
+    """A chart as SVG, with its title (what it finds), subtitle (what it shows), source, and a
+    text alternative with its numbers. ``chart`` keeps the matplotlib figure it was drawn
+    from, for the notebook only."""
 
     kind: ClassVar[str] = "figure"
     title: str
     alt: str
-    png: bytes
+    svg: str
+    subtitle: str = ""
+    source: str = ""
     number: int | None = None
     chart: Any = field(default=None, compare=False, repr=False)
 
     @property
     def data_uri(self) -> str:
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
 
 
 @dataclass
@@ -189,9 +194,7 @@ def to_json(block: Block) -> dict[str, Any]:
     for name, value in vars(block).items():
         if name == "chart":
             continue  # a matplotlib figure, for the notebook only
-        if name == "png":
-            out[name] = base64.b64encode(value).decode("ascii")
-        elif name in ("blocks",):
+        if name in ("blocks",):
             out[name] = [to_json(b) for b in value]
         elif name == "items" and isinstance(block, ListBlock):
             out[name] = [[to_json(b) for b in item] for item in value]
@@ -210,8 +213,6 @@ def from_json(data: dict[str, Any]) -> Block:
     """A block back from its JSON."""
     cls = KINDS[data["kind"]]
     values = {k: v for k, v in data.items() if k != "kind"}
-    if cls is Figure:
-        values["png"] = base64.b64decode(values["png"])
     if "blocks" in values:
         values["blocks"] = [from_json(b) for b in values["blocks"]]
     if cls is ListBlock:
@@ -250,6 +251,12 @@ class Paper:
         return [b for section in self.sections for b in section.blocks]
 
     @property
+    def contents_after(self) -> str:
+        """The role of the box the contents follow: the key messages, else the front sheet."""
+        roles = {b.role for b in self.blocks if isinstance(b, Box)}
+        return next((role for role in CONTENTS_AFTER if role in roles), CONTENTS_AFTER[-1])
+
+    @property
     def tables(self) -> list[Table]:
         return [b for b in walk(self.blocks) if isinstance(b, Table)]
 
@@ -273,12 +280,13 @@ def assemble(sections: list[SectionOutput], meta: dict[str, Any]) -> Paper:
         elif isinstance(block, Figure):
             counters["figure"] += 1
             block.number = counters["figure"]
-        elif isinstance(block, Heading) and block.level == 2:
+        elif isinstance(block, Heading) and block.level == 2 and block.listed:
             block.anchor = f"section-{len(contents) + 1}"
             contents.append((block.anchor, block.text))
     return Paper(sections, contents, meta)
 
 
+CONTENTS_AFTER = ("key-messages", "front-sheet")  # the contents follow the first of these the paper has
 PAPER_TAG = "paper"  # the cells whose sections make up the committee paper
 
 

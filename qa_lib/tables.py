@@ -8,7 +8,7 @@ value for the spreadsheet and Word.
 
 from __future__ import annotations
 
-from qa_lib.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, SYMBOL_MEANINGS, View
+from qa_lib.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, SYMBOL_MEANINGS, View, words
 from qa_lib.figures import FigureId
 from qa_lib.formatting import fmt_p, fmt_pct
 from qa_lib.paper import Cell, Table
@@ -46,7 +46,7 @@ def change(now: View, before: View, fid: FigureId, earlier: FigureId | None) -> 
     if now.hidden(fid) or before.hidden(earlier):
         return symbol(SUPPRESSED, "verdict")
     p_value = float(now.figures.value(fid, "p_value"))
-    return Cell(f"{verdict} ({fmt_p(p_value)})", "verdict", [verdict, p_value])
+    return Cell(f"{words('table_verdict', verdict=verdict)} ({fmt_p(p_value)})", "verdict", [verdict, p_value])
 
 
 def table(caption: str, columns: list[str], rows: list[list[Cell]], notes: list[str] | None = None) -> Table:

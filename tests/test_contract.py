@@ -87,7 +87,7 @@ def test_the_notes_sheet_gives_every_column_its_declared_note(framework):
 
 
 def test_every_commentary_section_is_described_and_nothing_else(framework):
-    described = {"purpose": "p", "information": "i", "audit.<service>": "a", "audits_future": "f",
+    described = {"key_messages": "k", "purpose": "p", "information": "i", "audit.<service>": "a", "audits_future": "f",
                  "feedback.<topic>": "t", "engagement": "e", "summary": "s", "future_developments": "d",
                  "other_options": "o", "reasons": "r", "statutory_implications": "l", "recommendation": "c",
                  "constitutional_comments": "k", "financial_comments": "m", "background_papers": "b",

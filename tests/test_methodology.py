@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -165,18 +166,39 @@ def test_trend_marks_the_scale_change(sample_context):
 
 
 def test_methodology_is_generated_from_what_was_used(framework, sample_context):
-    html = section_html(section("methodology").build(sample_context("2013-14-Q4")))
-    assert f"{framework.name}, version {framework.version}" in html.replace("&#39;", "'")
-    assert f"from 1 to {framework.suppression_threshold} are shown as [c]" in html
+    html = section_html(section("methodology").build(sample_context("2013-14-Q4"))).replace("&#39;", "'")
+    assert f"{framework.name} (version {framework.version})" in html
+    assert f"numbers from 1 to {framework.suppression_threshold} are not shown" in html
     assert f"fewer than {framework.minimum_base} cases" in html
-    assert "p ≥ 0.05" in html and "Wilson" in html
+    assert "at the 0.05 level" in html and "Wilson" in html
     for service in framework.services:
-        for period in service.scales:
-            for old, new in period.band_map.items():
-                assert f"{old} → {new}" in html
+        for index, period in enumerate(service.scales):
+            new_scale = framework.grade_scales[period.scale] if period.scale else None
+            old = service.scales[index - 1].scale if index else None
+            old_scale = framework.grade_scales[old] if old else None
+            for was, new in period.band_map.items():
+                assert new_scale and old_scale
+                words = f"{new_scale.band(new).label.lower()} is compared with {old_scale.band(was).label.lower()}"
+                assert words in html.lower()
     for exemption in framework.suppression_exempt:
-        assert f"Counts of {exemption.label} are not about children" in html
+        assert f"Counts of {exemption.label} are not about individual children" in html
     assert "internal version" in section_html(section("methodology").build(sample_context("2013-14-Q4", mode="internal")))
+
+
+def test_methodology_reads_in_words_with_formulas_and_references_at_its_end(sample_context):
+    """A member reads the method in words; the formulas and references come after them, and no
+    code name (a function, a file, an identifier) appears anywhere in it."""
+    from qa_lib.paper import Definitions, Heading, walk
+
+    blocks = list(walk(section("methodology").build(sample_context("2014-15-Q1"))))
+    headings = [b.text for b in blocks if isinstance(b, Heading)]
+    assert headings[-1] == "Formulas and references"
+    words, formulas = [b for b in blocks if isinstance(b, Definitions)]
+    plain = " ".join(text for _, text in words.items)
+    assert "√" not in plain and "Wilson" not in plain and "Fisher" not in plain
+    assert "√" in " ".join(text for _, text in formulas.items)
+    everything = plain + " ".join(text for _, text in formulas.items)
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b|\w+\.(?:py|yaml|json)\b|\w+\(\)|→", everything), everything
 
 
 # -- properties -------------------------------------------------------------------------

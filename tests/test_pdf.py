@@ -27,6 +27,7 @@ MM = 72 / 25.4
 WIDTH, HEIGHT = 595.28, 841.89
 LEFT, RIGHT, TOP, BOTTOM = 18 * MM, WIDTH - 18 * MM, HEIGHT - 22 * MM, 20 * MM
 SLACK = 0.5  # points a glyph's ink may pass its advance (a rounding, not a layout)
+RULE = 2.5  # points a rule drawn along a margin may pass it: half the widest rule's width
 WATERMARK_SIZE = 50  # DRAFT is set at 110 pt; no text of the paper is anywhere near
 
 
@@ -79,7 +80,8 @@ def words(text: str) -> list[str]:
     """The words of extracted text. A line broken after a hyphen, a dash or a slash inside a
     word (Typst breaks there, hyphenation being off) is joined again; the word joiner Typst
     puts before a page number in the contents is not a word."""
-    text = re.sub(r"(?<=\S)([-–/])\r?\n", r"\1", text.replace("\u2060", ""))
+    # PDFium reports a hyphen that ends a line as U+FFFE, without the line break.
+    text = re.sub(r"(?<=\S)([-–/])\r?\n", r"\1", text.replace("\u2060", "").replace("\ufffe", "-"))
     return text.split()
 
 
@@ -221,18 +223,23 @@ def test_no_character_or_chart_lies_outside_the_text_area_or_over_another(sample
             assert body or c.bottom >= TOP or c.top <= BOTTOM, where
         assert not overlapping(chars), [(number, a.text, b.text, round(a.left), round(a.bottom))
                                         for a, b in overlapping(chars)][:5]
+    # Charts are vectors: every path (a chart's marks and labels, a table's rules) stands within
+    # the margins, less half the width of a rule drawn along them.
     document = pypdfium2.PdfDocument(str(target))
     try:
-        charts = 0
+        paths = 0
         for number, page in enumerate(document, start=1):
-            for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
-                left, bottom, right, top = image.get_bounds()
-                assert LEFT - SLACK <= left and right <= RIGHT + SLACK, f"a chart on page {number}"
-                assert BOTTOM - SLACK <= bottom and top <= TOP + SLACK, f"a chart on page {number}"
-                charts += 1
+            for shape in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+                left, bottom, right, top = shape.get_bounds()
+                if top <= BOTTOM or bottom >= TOP:
+                    continue  # the running header's and footer's rules
+                where = f"a shape on page {number} at ({left:.1f}, {bottom:.1f}, {right:.1f}, {top:.1f})"
+                assert LEFT - RULE <= left and right <= RIGHT + RULE, where
+                assert BOTTOM - RULE <= bottom and top <= TOP + RULE, where
+                paths += 1
     finally:
         document.close()
-    assert charts == len(sample_paper[0].figures) > 5
+    assert paths > 100 and len(sample_paper[0].figures) > 5
 
 
 def test_the_pdf_is_pdf_ua_with_language_title_and_the_htmls_alt_texts(sample_paper):
@@ -316,10 +323,10 @@ HOSTILE = ['#set page(header: [OFFICIAL])', '#read("/etc/passwd")', '#image("/et
            '#sys.inputs', '*not strong* _not emphasis_', '= not a heading', '// not a comment', '] ) } #{', '\\u{41}']
 
 
-def png() -> bytes:
+def svg() -> str:
     from qa_lib.charts import share_bars
 
-    return share_bars([("a", 50.0)], "x").png
+    return share_bars([("a", 50.0)], "x").svg
 
 
 def hostile_paper(marking: str) -> Paper:
@@ -334,7 +341,7 @@ def hostile_paper(marking: str) -> Paper:
             Heading(3, text), Heading(4, text),
             Paragraph([Span(text)], role="caution"),
             Table(text, [text, text], [[Cell(text, "label"), Cell(text)]], notes=[text]),
-            Figure(text, text, png()),
+            Figure(text, text, svg(), text, text),
             Definitions([(text, text)]),
             ListBlock([[Paragraph([Span(text)], role="inline")], [Paragraph([Span(text)])]], ordered=True),
             BlockQuote([Paragraph([Span(text)])]),
@@ -353,9 +360,9 @@ def test_text_that_looks_like_typst_markup_prints_as_written_everywhere(tmp_path
     body = " ".join(words("\n".join(band(chars, "body") for chars in pages)))
     text = " ".join(words(" ".join(HOSTILE)))
     # Three headings, five spans, the caution, the caption, two column headers, two cells, the note, the
-    # figure's caption, term and definition, two list items, the quotation, the quotes' heading, the quote and
-    # who said it; and the title in capitals, as the h1 is shown.
-    assert body.count(text) == 24, body[:600]
+    # figure's caption, subtitle and source, term and definition, two list items, the quotation, the quotes'
+    # heading, the quote and who said it; and the title in capitals, as the h1 is shown.
+    assert body.count(text) == 26, body[:600]
     assert body.count(text.upper()) == 1
     assert "root:" not in body
     for number, chars in enumerate(pages, start=1):

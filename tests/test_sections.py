@@ -55,7 +55,7 @@ def test_audit_sentences_carry_the_headline_and_worst_grade(framework):
     figures |= {f"{key}.grade.{g.id}.count": 1 for g in scale.grades}
     text = " ".join(audit_sentences(service, scale, view_of(figures), Q4))
     assert f"A total of 320 {service.audit_unit} were audited and graded in quarter 4." in text
-    assert f"82% were judged to be {band.label}, and 18% {worst.label.lower()}." in text
+    assert f"82% were judged {band.label} and 18% were judged {worst.label.lower()}." in text
 
 
 def test_no_audits_says_so(framework):
@@ -94,12 +94,15 @@ def test_survey_sentences(framework):
     figures = {f"{key}.respondents": 14, f"{key}.age.min": 6, f"{key}.age.max": 18,
                f"{key}.{q.id}.answered": 14, f"{key}.{q.id}.positive.pct": 100.0, f"{key}.{q.id}.positive.count": 14}
     text = " ".join(survey_sentences(survey, view_of(figures)))
-    assert f"14 {survey.respondent_noun} took part, aged from 6 to 18." in text
-    assert f"Of the 14 who answered, 100% [u] {q.positive_statement}." in text  # 14 is below the minimum base
+    assert f"14 {survey.respondent_noun} took part, aged 6 to 18." in text
+    # 14 is below the minimum base: said in words, never with a symbol.
+    assert f"Of the 14 who answered (a small number of people), 100% {q.positive_statement}." in text
+    assert "[u]" not in text
     assert survey_sentences(survey, view_of({})) == []
     hidden = view_of(figures, suppressed=(f"{key}.respondents", f"{key}.{q.id}.answered"))
     text = " ".join(survey_sentences(survey, hidden))
-    assert "[c]" in text and "aged from" not in text and "100%" not in text
+    assert f"The number of {survey.respondent_noun} who took part is not shown, to protect confidentiality." in text
+    assert "[c]" not in text and "aged" not in text and "100%" not in text
 
 
 # -- tables and charts ---------------------------------------------------------------------
@@ -138,16 +141,21 @@ def test_grade_table_marks_a_missing_previous_quarter_with_a_symbol(framework):
     assert list(frame.columns) == table.columns and frame.iloc[0, 1] == shares[0]
 
 
-def test_grade_chart_is_repeatable_and_its_alt_text_has_the_numbers(framework):
+def test_grade_chart_is_repeatable_vector_and_its_alt_text_has_the_numbers(framework):
     service, scale = _service_with_headline(framework)
     shares = [10] * (len(scale.grades) - 1)
     shares.append(100 - sum(shares))
     figures = _figures(service, scale, shares)
     first = grade_chart(service, scale, framework, Q4, view_of(figures), unavailable())
     second = grade_chart(service, scale, framework, Q4, view_of(figures), unavailable())
-    assert first.png == second.png and first.png.startswith(b"\x89PNG")
+    assert first.svg == second.svg and first.svg.lstrip().startswith("<?xml") and "<svg" in first.svg
+    assert "<image" not in first.svg and "<text" not in first.svg  # vectors only: text drawn as outlines
     assert f"{scale.grades[-1].label.lower()} {shares[-1]}%" in first.alt
     assert "Q4 2013-14" in first.alt and Q4.previous.short_label not in first.alt
+    # The title states the finding, the subtitle what is shown, the source where it comes from.
+    band = scale.band(scale.headline_band)
+    assert first.title.startswith(f"{service.name}: ") and band.label in first.title and "quarter 4" in first.title
+    assert first.subtitle.startswith("Share of graded audits in each grade") and first.source.startswith("Source: ")
 
 
 def test_trend_chart_leaves_a_gap_for_a_missing_quarter(framework):
@@ -158,11 +166,13 @@ def test_trend_chart_leaves_a_gap_for_a_missing_quarter(framework):
     q2, q3 = Q4.previous.previous, Q4.previous
     history = [(q2, view_of(figures, quarter=str(q2))), (q3, None), (Q4, view_of(figures))]
     series, breaks = trend_series(framework, history)
-    chart = trend_chart(history, series, breaks)
+    chart = trend_chart(history, series, breaks, None)
     described = re.search(rf"{re.escape(service.name)} \([^)]*\): ([^;]*)", chart.alt)[1]
     assert q2.short_label in described and Q4.short_label in described
     assert q3.short_label not in described
     assert "scale change" not in chart.alt and "dashed line" not in chart.alt
+    # Nothing was tested: the title claims no change, real or not.
+    assert "normal variation" not in chart.title and "rose" not in chart.title and "fell" not in chart.title
 
 
 def test_a_suppressed_grade_keeps_its_quarter_out_of_the_chart(framework):

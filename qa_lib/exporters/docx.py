@@ -37,12 +37,16 @@ def _table(document: Any, table: Table) -> None:
             grid.rows[r].cells[i].text = value.text
     for note in table.notes:
         document.add_paragraph(note, style="Caption")
+    if table.caution:
+        document.add_paragraph(table.caution).runs[0].bold = True
 
 
 def _figure(document: Any, figure: Figure) -> None:
     from docx.shared import Cm
 
-    document.add_picture(io.BytesIO(figure.png), width=Cm(_WIDTH_CM))
+    from qa_lib.exporters.raster import png_of_svg
+
+    document.add_picture(io.BytesIO(png_of_svg(figure.svg)), width=Cm(_WIDTH_CM))
     # The picture's description is what a screen reader says: the chart's text alternative.
     shape = document.inline_shapes[-1]
     shape._inline.docPr.set("descr", figure.alt)

@@ -29,7 +29,7 @@ def section_html(section: SectionOutput) -> str:
 
 def paper_html(paper: Paper, extra_meta: list[tuple[str, str]] | None = None) -> str:
     """The assembled paper as one HTML document, styles inline, no script."""
-    meta: dict[str, Any] = {**paper.meta, "contents": paper.contents}
+    meta: dict[str, Any] = {**paper.meta, "contents": paper.contents, "contents_after": paper.contents_after}
     return environment().get_template("html/paper.html.j2").render(
         meta=meta, sections=paper.sections, css=STYLESHEET.read_text(encoding="utf-8"), extra_meta=extra_meta or [])
 

@@ -3,7 +3,7 @@ sections the HTML is made from, not the HTML).
 
 The template (``templates/typst/paper.typ``) reads the paper as JSON from ``sys.inputs``:
 every text reaches Typst as a string, never as markup. It is compiled in a temporary
-folder holding only the template and the charts as PNG files, with the fonts shipped in
+folder holding only the template and the charts as SVG files, with the fonts shipped in
 ``qa_lib/fonts`` alone (no system or built-in font), and dated from the data, not the
 clock, so the same paper gives the same bytes on any machine.
 """
@@ -29,7 +29,7 @@ TEMPLATE = PACKAGE / "templates" / "typst" / "paper.typ"
 FONTS = PACKAGE / "fonts"
 META = ("title", "marking", "status", "document_date")  # what the layout uses of the paper's metadata
 # Fields that are not set as text on the page: left as they are when text is made displayable.
-NOT_SHOWN = ("kind", "role", "alt", "link", "image", "anchor", "status", "document_date")
+NOT_SHOWN = ("kind", "role", "alt", "link", "image", "anchor", "status", "document_date", "contents_after")
 # Code points PDF/UA-1 forbids in a document's text, whatever the font (NUL, byte order marks).
 DISALLOWED = frozenset({0x0000, 0xFEFF, 0xFFFE})
 REPLACEMENT = "\ufffd"
@@ -45,7 +45,7 @@ def fonts() -> Any:
 
 def paper_data(paper: Paper) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The paper as the template reads it: its metadata, contents and blocks as JSON-ready
-    data, each chart named by a PNG file; and those files' bytes by name.
+    data, each chart named by an SVG file; and those files' bytes by name.
 
     Each heading carries, besides the level it is shown at, the level the PDF's structure
     gives it (``tagged_level``): one below the heading before it at most, starting at 1, as
@@ -68,10 +68,10 @@ def paper_data(paper: Paper) -> tuple[dict[str, Any], dict[str, bytes]]:
             entry = {"entry": entries[block.anchor]} if block.anchor in entries else {}
             return {**to_json(block), "tagged_level": last_level, **entry}
         if isinstance(block, Figure):
-            name = f"figure-{len(images) + 1}.png"
-            images[name] = block.png
-            return {"kind": block.kind, "title": block.title, "alt": block.alt, "number": block.number,
-                    "image": name}
+            name = f"figure-{len(images) + 1}.svg"
+            images[name] = block.svg.encode("utf-8")
+            return {"kind": block.kind, "title": block.title, "subtitle": block.subtitle, "source": block.source,
+                    "alt": block.alt, "number": block.number, "image": name}
         if isinstance(block, (Box, BlockQuote)):
             role = {"role": block.role} if isinstance(block, Box) else {}
             return {"kind": block.kind, **role, "blocks": each(block.blocks)}
@@ -79,7 +79,8 @@ def paper_data(paper: Paper) -> tuple[dict[str, Any], dict[str, bytes]]:
             return {"kind": block.kind, "ordered": block.ordered, "items": [each(item) for item in block.items]}
         return to_json(block)
 
-    return {"meta": {key: paper.meta[key] for key in META}, "contents": list(entries),
+    return {"meta": {**{key: paper.meta[key] for key in META}, "contents_after": paper.contents_after},
+            "contents": list(entries),
             "blocks": each(paper.blocks)}, images
 
 
@@ -121,8 +122,8 @@ def write(paper: Paper, figures: dict[str, Any], target: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="qa-typst-") as folder:
         root = Path(folder)
         shutil.copyfile(TEMPLATE, root / TEMPLATE.name)
-        for name, png in images.items():
-            (root / name).write_bytes(png)
+        for name, image in images.items():
+            (root / name).write_bytes(image)
 
         def typeset(content: dict[str, Any]) -> tuple[bytes, list[Any]]:
             return typst.compile_with_warnings(

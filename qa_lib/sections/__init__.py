@@ -6,11 +6,13 @@ Adding a section is one module here, one line in :data:`REGISTRY` and one notebo
 from __future__ import annotations
 
 from qa_lib.framework import Framework
-from qa_lib.sections import audits, committee, engagement, feedback, front_sheet, methodology, provenance
+from qa_lib.sections import (audits, committee, engagement, feedback, front_sheet, key_messages, methodology,
+                             provenance)
 from qa_lib.sections.base import Section
 
 REGISTRY: list[Section] = [
     front_sheet.SECTION,
+    key_messages.SECTION,
     committee.OPENING_SECTION,
     audits.SECTION,
     feedback.SECTION,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,9 +13,9 @@ import pandas as pd
 
 from qa_lib import tables
 from qa_lib import figures as F
-from qa_lib.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, Group, View, group
+from qa_lib.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, Group, View, group, verdict_words
 from qa_lib.figures import FigureId, Figures
-from qa_lib.formatting import fmt_p, fmt_pct, join_words, lower_first, whole_percent
+from qa_lib.formatting import fmt_pct, join_words, lower_first, whole_percent
 from qa_lib.frames import counts as counts_by
 from qa_lib.measures import earlier_figure
 from qa_lib.framework import Framework, GradeScale, Service
@@ -170,102 +171,138 @@ def commentary_ids(framework: Framework) -> list[str]:
 # -- words ---------------------------------------------------------------------------------
 
 def audit_sentences(service: Service, scale: GradeScale | None, view: View, quarter: Quarter) -> list[str]:
-    """What the quarter's audits of one service found, as far as the view may show."""
+    """What the quarter's audits of one service found, in words, as far as the view may show."""
     sid, figures = service.id, view.figures
     count = figures.count(F.audit(sid, "audited")) or 0
     if not count:
         return [_say("none_audited", unit=service.audit_unit, service=service.name, quarter=quarter.name)]
     graded = figures.count(F.audit(sid, "graded")) or 0
-    shown_count, shown_graded = view.count(F.audit(sid, "audited")), view.count(F.audit(sid, "graded"))
+    shown_count = view.count_words(F.audit(sid, "audited"))
     if scale is None:
         sentences = [_say("total_ungraded_service", count=shown_count, unit=service.audit_unit,
                           quarter=quarter.name, service=service.name)]
     elif graded == count and not view.hidden(F.audit(sid, "graded")):
         sentences = [_say("total_all_graded", count=shown_count, unit=service.audit_unit, quarter=quarter.name)]
+    elif view.hidden(F.audit(sid, "graded")):
+        sentences = [_say("total_graded_hidden", count=shown_count, unit=service.audit_unit, quarter=quarter.name)]
     else:
         sentences = [_say("total_some_graded", count=shown_count, unit=service.audit_unit, quarter=quarter.name,
-                          graded=shown_graded)]
+                          graded=view.count_words(F.audit(sid, "graded")))]
     if scale is not None and graded:
-        sentences.append(_headline(service, scale, view, _say("headline_opening", unit=service.audit_unit)))
-        grades = [F.audit(sid, "grade", g.id) for g in scale.grades]
-        if all(view.hidden(g) for g in grades):
-            sentences.append(_say("grades_hidden"))
-        else:
-            by_grade = [f"{view.count(fid)} {lower_first(g.label)}" for fid, g in zip(grades, scale.grades)]
-            sentences.append(_say("by_grade", counts=join_words(by_grade)))
+        sentences += _grade_sentences(service, scale, view)
     risk = figures.count(F.audit(sid, "risk_of_harm"))
     if risk is not None:
-        sentences.append(_say("no_risk") if risk == 0 else _say("risk", count=view.count(F.audit(sid, "risk_of_harm"))))
+        sentences.append(_say("no_risk") if risk == 0 else
+                         _say("risk", count=view.count_words(F.audit(sid, "risk_of_harm"))))
     if F.audit(sid, "sample") in figures and service.population_label:
         sentences.append(_say("sample", unit=service.audit_unit, pct=view.value(F.audit(sid, "sample"), "pct"),
                               population=service.population_label))
     return sentences
 
 
-def _headline(service: Service, scale: GradeScale, view: View, opening: str) -> str:
-    worst = scale.worst_grade
-    worst_share = F.audit(service.id, "grade", worst.id)
+def _grade_sentences(service: Service, scale: GradeScale, view: View) -> list[str]:
+    """The headline shares, then the number in each grade; what may not be shown is said once."""
+    grades = [(g, F.audit(service.id, "grade", g.id)) for g in scale.grades]
+    headline = _headline(service, scale, view)
+    shown = [f"{view.count_words(fid)} {lower_first(g.label)}" for g, fid in grades if not view.hidden(fid)]
+    hidden = [lower_first(g.label) for g, fid in grades if view.hidden(fid)]
+    if not headline and not shown:
+        return [_say("grades_hidden")]
+    sentences = [_say("headline", unit=service.audit_unit, parts=join_words(headline))] if headline else []
+    if shown:
+        sentences.append(_say("by_grade", counts=join_words(shown), hidden=join_words(hidden)))
+    else:
+        sentences.append(_say("counts_hidden"))
+    return sentences
+
+
+def _headline(service: Service, scale: GradeScale, view: View) -> list[str]:
+    """The headline band's share and the worst grade's, as far as they may be shown."""
     parts = []
     if scale.headline_band and view.shows(F.audit(service.id, "band", scale.headline_band)):
         band = scale.band(scale.headline_band)
-        parts.append(_say("headline_band", pct=view.pct(F.audit(service.id, "band", band.id)), band=band.label))
-    if view.shows(worst_share):
-        grade = lower_first(worst.label)
-        parts.append(_say("headline_worst_after", pct=view.pct(worst_share), grade=grade) if parts else
-                     _say("headline_worst_alone", pct=view.pct(worst_share), grade=grade))
-    if not parts:
-        return f"{opening} {_say('headline_hidden')}"
-    return f"{opening} {', '.join(parts)}."
+        parts.append(_say("share_judged", pct=view.pct_words(F.audit(service.id, "band", band.id)), label=band.label))
+    worst = F.audit(service.id, "grade", scale.worst_grade.id)
+    if view.shows(worst):
+        parts.append(_say("share_judged", pct=view.pct_words(worst), label=lower_first(scale.worst_grade.label)))
+    return parts
 
 
-def audit_comparison(service: Service, framework: Framework, now: View, before_view: View,
-                     quarter: Quarter) -> list[str]:
-    """The previous quarter's headline and the tested verdict on each change, or why there
-    is nothing to compare with."""
+@dataclass(frozen=True)
+class Change:
+    """One compared share's change since the previous quarter, as the paper may state it."""
+
+    fid: FigureId
+    label: str  # "judged inadequate"
+    old: str  # across a change of scale, the old band it is compared with; else ""
+    before: str  # the share then and now, in words
+    after: str
+    verdict: str  # comparable, improvement or decline, as the test decided
+    rose: bool
+
+    def words(self, template: str) -> str:
+        return _say(template, label=self.label, old=self.old, before=self.before, after=self.after,
+                    verdict=verdict_words(self.verdict), rose=self.rose)
+
+
+def changes(service: Service, framework: Framework, now: View, before_view: View, quarter: Quarter) -> list[Change]:
+    """The tested changes of a service's compared shares that both quarters may show."""
     scale = framework.scale_for(service.id, quarter)
-    if scale is None:
+    if scale is None or not before_view.available or not before_view.figures.count(F.audit(service.id, "graded")):
         return []
-    before = quarter.previous
-    if not before_view.available:
-        why = before_view.unavailable_because or _say("no_previous_data", quarter=before.long_name)
-        return [_say("no_comparison", why=why)]
-    if not before_view.figures.count(F.audit(service.id, "graded")):
-        return [_say("none_graded_before", unit=service.audit_unit, quarter=before.name)]
-    same = framework.same_scale(service.id, quarter, before)
-    sentences = ([_headline(service, scale, before_view, _say("previous_opening", quarter=before.name))] if same else
-                 [_say("scale_changed", quarter=quarter.name, previous=before.name)])
-    clauses = []
-    for fid, label in _compared_shares(service, scale, framework, quarter, same):
+    found = []
+    same = framework.same_scale(service.id, quarter, quarter.previous)
+    for fid, label, old in _compared_shares(service, scale, framework, quarter, same):
         verdict = now.figures.value(fid, "verdict")
         earlier = earlier_figure(fid, framework, quarter)
         if verdict is None or earlier is None or not now.shows(fid) or not before_view.shows(earlier):
             continue
-        clauses.append(_say("verdict_clause", label=label, before=before_view.pct(earlier), after=now.pct(fid),
-                            verdict=verdict, p=fmt_p(float(now.figures.value(fid, "p_value")))))
-    if clauses:
-        sentences.append(_say("compared", quarter=before.name, clauses="; ".join(clauses)))
+        found.append(Change(fid, label, old, before_view.pct_words(earlier), now.pct_words(fid), str(verdict),
+                            now.share(fid) > before_view.share(earlier)))
+    return found
+
+
+def audit_comparison(service: Service, framework: Framework, now: View, before_view: View,
+                     quarter: Quarter) -> list[str]:
+    """The change since the previous quarter of each compared share, in the words of the
+    test's verdict, or why this service has nothing to compare with."""
+    if framework.scale_for(service.id, quarter) is None:
+        return []
+    before = quarter.previous
+    if not before_view.available:
+        return []  # said once for every service, under the section's heading
+    if not before_view.figures.count(F.audit(service.id, "graded")):
+        return [_say("none_graded_before", unit=service.audit_unit, quarter=before.name)]
+    same = framework.same_scale(service.id, quarter, before)
+    sentences = [] if same else [_say("scale_changed", quarter=quarter.name, previous=before.name)]
+    found = changes(service, framework, now, before_view, quarter)
+    real = [c.words("real_change") for c in found if c.verdict != "comparable"]
+    steady = [c.words("steady_item") for c in found if c.verdict == "comparable"]
+    if found:
+        sentences.append(_say("compared", quarter=before.name, real=join_words(real), steady=steady))
     elif not same:
         sentences.append(_say("no_like_for_like"))
     return sentences
 
 
 def _compared_shares(service: Service, scale: GradeScale, framework: Framework, quarter: Quarter,
-                     same: bool) -> list[tuple[FigureId, str]]:
-    """The shares whose change is stated, with their words: on the same scale the headline
-    band and the worst grade; across a change of scale each band mapped from the old one."""
+                     same: bool) -> list[tuple[FigureId, str, str]]:
+    """The shares whose change is stated, with their words and, across a change of scale, the
+    words of the old band each is compared with: on the same scale the headline band and the
+    worst grade; across a change of scale each band mapped from the old one."""
     if same:
         shares = [(F.audit(service.id, "band", scale.headline_band),
-                   _say("judged", label=scale.band(scale.headline_band).label))] if scale.headline_band else []
+                   _say("judged", label=scale.band(scale.headline_band).label), "")] if scale.headline_band else []
         return shares + [(F.audit(service.id, "grade", scale.worst_grade.id),
-                          _say("judged", label=lower_first(scale.worst_grade.label)))]
+                          _say("judged", label=lower_first(scale.worst_grade.label)), "")]
     before = quarter.previous
     old_scale = framework.scale_for(service.id, before)
     shares = []
     for band in scale.bands:
         earlier = framework.earlier_band(service.id, quarter, before, band.id)
         if earlier and old_scale:
-            shares.append((F.audit(service.id, "band", band.id),
-                           _say("judged_across", band=band.label, old_band=old_scale.band(earlier).label)))
+            shares.append((F.audit(service.id, "band", band.id), _say("judged", label=band.label),
+                           _say("old_band", band=old_scale.band(earlier).label)))
     return shares
 
 
@@ -276,7 +313,7 @@ def standards_sentences(service: Service, framework: Framework, view: View) -> l
     if not met:
         return []
     _, best = max(met, key=lambda item: item[0])
-    sentences = [_say("best_standard", label=best.label, pct=view.pct(F.standard(service.id, best.id, "met")))]
+    sentences = [_say("best_standard", label=best.label, pct=view.pct_words(F.standard(service.id, best.id, "met")))]
     concerns = []
     for std in service.standards:
         teams = []
@@ -284,7 +321,7 @@ def standards_sentences(service: Service, framework: Framework, view: View) -> l
             fid = F.standard(service.id, std.id, "not_met", team.id)
             value = view.figures.pct(fid)
             if value is not None and value > framework.standards_attention_pct and view.shows(fid):
-                teams.append(_say("team_concern", pct=view.pct(fid), team=team.label))
+                teams.append(_say("team_concern", pct=view.pct_words(fid), team=team.label))
         if teams:
             concerns.append(_say("standard_concern", label=std.label, teams=join_words(teams)))
     if concerns:
@@ -294,25 +331,20 @@ def standards_sentences(service: Service, framework: Framework, view: View) -> l
 
 
 def moderation_sentences(service: Service, view: View) -> list[str]:
-    """How far moderators agreed with auditors' grades."""
+    """How far moderators agreed with auditors' grades (the kappa statistic is in the table)."""
     if F.moderation(service.id, "moderated") not in view.figures:
         return []
-    sentences = [_say("moderated", count=view.count(F.moderation(service.id, "moderated")), unit=service.audit_unit,
-                      pct=view.pct(F.moderation(service.id, "agreement")))]
-    kappa = view.figures.get(F.moderation(service.id, "kappa"))
-    if kappa is not None and kappa["ci_low"] is not None:
-        sentences.append(_say("kappa", kappa=f"{kappa['value']:.2f}", low=f"{kappa['ci_low']:.2f}",
-                              high=f"{kappa['ci_high']:.2f}"))
-    return sentences
+    return [_say("moderated", count=view.count_words(F.moderation(service.id, "moderated")), unit=service.audit_unit,
+                 pct=view.pct_words(F.moderation(service.id, "agreement")))]
 
 
-def small_base_caution(view: View, base: FigureId, minimum: int) -> list[Block]:
-    """A warning where a base is too small to support a percentage."""
+def small_base_caution(view: View, base: FigureId, minimum: int) -> str:
+    """A warning for a table whose base is too small to support its percentages, or ""."""
     value = view.figures.count(base)
     if value is None or not 0 < value < minimum:
-        return []
+        return ""
     shown = "fewer than" if view.hidden(base) else _say("small_base_count", count=f"{value:,}")
-    return [Paragraph(spans(_say("small_base", shown=shown, minimum=minimum)), role="caution")]
+    return _say("small_base", shown=shown, minimum=minimum)
 
 
 # -- tables --------------------------------------------------------------------------------
@@ -393,7 +425,8 @@ def standards_table(service: Service, framework: Framework, quarter: Quarter, vi
 def grade_chart(service: Service, scale: GradeScale, framework: Framework, quarter: Quarter, now: View,
                 before: View) -> Figure | None:
     """Share of graded audits in each grade, this quarter and (on the same scale) the previous
-    one; a quarter whose grades cannot all be shown is left out."""
+    one; a quarter whose grades cannot all be shown is left out. The title states the
+    headline share, and a change only when the test found it real."""
     periods = []
     if before.available and framework.same_scale(service.id, quarter, quarter.previous):
         periods.append((quarter.previous, before))
@@ -408,13 +441,20 @@ def grade_chart(service: Service, scale: GradeScale, framework: Framework, quart
     drawn = charts.stacked_bars([(p.short_label, shares[p]) for p, _ in periods], _say("grade_chart_axis"))
     described = "; ".join(f"{p.short_label}: {join_words([f'{lower_first(name)} {fmt_pct(v)}' for name, v in shares[p]])}"
                           for p, _ in reversed(periods))
-    return Figure(_say("grade_chart_title", service=service.name),
-                  _say("grade_chart_alt", service=service.name, periods=described), drawn.png,
+    headline = F.audit(service.id, "band", scale.headline_band) if scale.headline_band else None
+    real = [c.words("chart_change") for c in changes(service, framework, now, before, quarter) if c.verdict != "comparable"]
+    title = _say("grade_chart_title", service=service.name, unit=service.audit_unit, quarter=quarter.name,
+                 pct=now.pct_words(headline) if headline and now.shows(headline) else "",
+                 band=scale.band(scale.headline_band).label if headline else "", real=real)
+    return Figure(title, _say("grade_chart_alt", service=service.name, periods=described), drawn.svg,
+                  _say("grade_chart_subtitle", periods=join_words([p.short_label for p, _ in periods])),
+                  _say("chart_source", what=service.name, quarters=periods[0][0].short_label
+                       if len(periods) == 1 else f"{periods[0][0].short_label} and {periods[-1][0].short_label}"),
                   chart=drawn.figure)
 
 
 def standards_chart(service: Service, view: View, quarter: Quarter) -> Figure | None:
-    """Share of applicable cases meeting each practice standard."""
+    """Share of applicable cases meeting each practice standard; the title states the range."""
     items = [(s.label, view.share(F.standard(service.id, s.id, "met"))) for s in service.standards
              if view.shows(F.standard(service.id, s.id, "met"))]
     if not items:
@@ -422,10 +462,12 @@ def standards_chart(service: Service, view: View, quarter: Quarter) -> Figure | 
     from qa_lib import charts  # matplotlib: loaded when a chart is drawn, not to compute figures
 
     drawn = charts.share_bars(items, _say("standards_chart_axis"))
-    return Figure(_say("standards_chart_title", service=service.name, quarter=quarter.short_label),
+    low, high = fmt_pct(min(v for _, v in items)), fmt_pct(max(v for _, v in items))
+    return Figure(_say("standards_chart_title", service=service.name, low=low, high=high, quarter=quarter.name),
                   _say("standards_chart_alt", service=service.name, quarter=quarter.short_label,
-                       items="; ".join(f"{label} {fmt_pct(v)}" for label, v in items)), drawn.png,
-                  chart=drawn.figure)
+                       items="; ".join(f"{label} {fmt_pct(v)}" for label, v in items)), drawn.svg,
+                  _say("standards_chart_subtitle", quarter=quarter.short_label),
+                  _say("chart_source", what=service.name, quarters=quarter.short_label), chart=drawn.figure)
 
 
 def trend_series(framework: Framework, history: list[tuple[Quarter, View | None]]
@@ -456,8 +498,10 @@ def trend_series(framework: Framework, history: list[tuple[Quarter, View | None]
 
 
 def trend_chart(history: list[tuple[Quarter, View | None]], series: list[tuple[Service, str, list[float]]],
-                breaks: list[int]) -> Figure:
-    """The headline bands over time, a dashed line at each change of grading scale, gaps never bridged."""
+                breaks: list[int], real: list[str] | None) -> Figure:
+    """The headline bands over time, a dashed line at each change of grading scale, gaps never
+    bridged. The title names the services whose headline share changed this quarter by more
+    than normal variation (``real``: their words), or says none did."""
     quarters = [q for q, _ in history]
     from qa_lib import charts  # matplotlib: loaded when a chart is drawn, not to compute figures
 
@@ -468,8 +512,29 @@ def trend_chart(history: list[tuple[Quarter, View | None]], series: list[tuple[S
         f"{service.name} ({band}): " + ", ".join(f"{q.short_label} {whole_percent(v)}%"
                                                   for q, v in zip(quarters, values) if not math.isnan(v))
         for service, band, values in series)
-    return Figure(_say("trend_chart_title"), _say("trend_chart_alt", series=described, breaks=bool(breaks)), drawn.png,
-                  chart=drawn.figure)
+    return Figure(_say("trend_chart_title", real=real, quarter=quarters[-1].name, tested=real is not None,
+                       first=quarters[0].short_label, last=quarters[-1].short_label),
+                  _say("trend_chart_alt", series=described, breaks=bool(breaks)), drawn.svg,
+                  _say("trend_chart_subtitle"),
+                  _say("chart_source", what=_say("trend_chart_what"),
+                       quarters=f"{quarters[0].short_label} to {quarters[-1].short_label}"), chart=drawn.figure)
+
+
+def headline_changes(ctx: Context) -> list[str] | None:
+    """The services whose headline share changed since the previous quarter by more than normal
+    variation, in the words of a chart's title; ``None`` when no headline share was tested."""
+    found, tested = [], False
+    for service in ctx.framework.services:
+        scale = ctx.framework.scale_for(service.id, ctx.quarter)
+        if scale is None or not scale.headline_band:
+            continue
+        headline = F.audit(service.id, "band", scale.headline_band)
+        for c in changes(service, ctx.framework, ctx.view, ctx.previous_view, ctx.quarter):
+            if c.fid == headline:
+                tested = True
+                if c.verdict != "comparable":
+                    found.append(_say("trend_change", service=service.name, change=c.words("chart_change")))
+    return found if tested else None
 
 
 def trend_table(framework: Framework, history: list[tuple[Quarter, View | None]],
@@ -507,6 +572,9 @@ def build(ctx: Context) -> list[Block]:
     standards and the service's commentary; then the trend and future developments."""
     fw, quarter, view, before = ctx.framework, ctx.quarter, ctx.view, ctx.previous_view
     parts: list[Block] = [Heading(2, _say("heading"))]
+    if not before.available:
+        why = before.unavailable_because or _say("no_previous_data", quarter=quarter.previous.long_name)
+        parts.append(Paragraph(spans(_say("no_comparison", why=why)), True))
     for service in fw.services:
         scale = fw.scale_for(service.id, quarter)
         body: list[Block] = [Heading(3, service.name),
@@ -517,8 +585,9 @@ def build(ctx: Context) -> list[Block]:
         if scale is not None and view.figures.count(F.audit(service.id, "graded")):
             chart = grade_chart(service, scale, fw, quarter, view, before)
             body += [chart] if chart else []
-            body.append(grade_table(service, fw, quarter, view, before))
-            body += small_base_caution(view, F.audit(service.id, "graded"), fw.minimum_base)
+            table = grade_table(service, fw, quarter, view, before)
+            table.caution = small_base_caution(view, F.audit(service.id, "graded"), fw.minimum_base)
+            body.append(table)
         moderation = moderation_table(service, fw, quarter, view)
         if moderation:
             body.append(Paragraph(spans(" ".join(moderation_sentences(service, view))), True))
@@ -534,7 +603,8 @@ def build(ctx: Context) -> list[Block]:
     if len(ctx.history) >= 2:
         series, breaks = trend_series(fw, ctx.history)
         if series:
-            parts.append(Box("section", [Heading(3, _say("trend_heading")), trend_chart(ctx.history, series, breaks),
+            parts.append(Box("section", [Heading(3, _say("trend_heading")),
+                                         trend_chart(ctx.history, series, breaks, headline_changes(ctx)),
                                          trend_table(fw, ctx.history, series, breaks)]))
     future = ctx.commentary_blocks("audits_future")
     if future:

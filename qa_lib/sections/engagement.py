@@ -54,11 +54,12 @@ def engagement_sentences(framework: Framework, view: View, quarter: Quarter) -> 
         return []
     if total == 0:
         return [_say("none_recorded", quarter=quarter.name)]
-    roles = [_say("by_role", count=f"{figures.count(F.engagement('role', r.id)):,}", role=r.label)
+    roles = [_say("by_role", count=view.count_words(F.engagement("role", r.id)), role=r.label)
              for r in framework.engagement.participant_roles if figures.count(F.engagement("role", r.id))]
-    places = [f"{figures.count(F.engagement('location_type', loc.id)):,} {lower_first(loc.label)}"
+    places = [f"{view.count_words(F.engagement('location_type', loc.id))} {lower_first(loc.label)}"
               for loc in framework.engagement.location_types if figures.count(F.engagement("location_type", loc.id))]
-    return [_say("recorded", total=f"{total:,}", quarter=quarter.name, roles=join_words(roles)),
+    return [_say("recorded", total=view.count_words(F.engagement("activities")), quarter=quarter.name,
+                  roles=join_words(roles)),
             _say("by_setting", places=join_words(places))]
 
 
@@ -67,10 +68,8 @@ def engagement_table(framework: Framework, quarter: Quarter, now: View, before: 
     rows = []
     for activity in [*framework.engagement.activity_types, None]:
         fid = F.engagement("type", activity.id) if activity else F.engagement("activities")
-        count = now.figures.count(fid)
-        then = before.figures.count(fid)
-        rows.append([tables.label(activity.label if activity else _say("table_total")), tables.number(count or 0),
-                     tables.number(then) if then is not None else tables.symbol(NOT_AVAILABLE, "count")])
+        then = before.count_cell(fid) if before.figures.count(fid) is not None else tables.symbol(NOT_AVAILABLE, "count")
+        rows.append([tables.label(activity.label if activity else _say("table_total")), now.count_cell(fid), then])
     return tables.table(_say("table_caption", quarter=quarter.short_label, previous=quarter.previous.short_label),
                         [_say("table_first_column"), _say("table_number", quarter=quarter.short_label),
                          _say("table_number", quarter=quarter.previous.short_label)], rows)

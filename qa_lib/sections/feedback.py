@@ -11,7 +11,7 @@ from qa_lib import tables
 from qa_lib import figures as F
 from qa_lib.disclosure import Group, View, group
 from qa_lib.figures import Figures
-from qa_lib.formatting import fmt_pct
+from qa_lib.formatting import fmt_pct, join_words
 from qa_lib.framework import Framework, Survey
 from qa_lib.paper import Block, Box, Figure, Heading, Paragraph, Quote, Table, spans
 from qa_lib.prose import say
@@ -93,24 +93,37 @@ def age_band_counts(responses: pd.DataFrame, framework: Framework, survey_id: st
 # -- words, tables, charts -----------------------------------------------------------------
 
 def survey_sentences(survey: Survey, view: View) -> list[str]:
-    """Who took part in a survey and what share answered each question positively."""
+    """Who took part in a survey and what share answered each question positively, in words."""
     figures = view.figures
     respondents = F.survey(survey.id, "respondents")
     if not figures.count(respondents):
         return []
-    first = _say("took_part", count=view.count(respondents), noun=survey.respondent_noun)
-    if F.survey(survey.id, "age_min") in figures and not view.hidden(respondents):
-        first += _say("aged", low=int(figures.value(F.survey(survey.id, "age_min"), "value")),
-                      high=int(figures.value(F.survey(survey.id, "age_max"), "value")))
+    if view.hidden(respondents):
+        first = _say("took_part_hidden", noun=survey.respondent_noun)
+    else:
+        first = _say("took_part", count=view.count_words(respondents), noun=survey.respondent_noun)
+        if F.survey(survey.id, "age_min") in figures:
+            first += _say("aged", low=int(figures.value(F.survey(survey.id, "age_min"), "value")),
+                          high=int(figures.value(F.survey(survey.id, "age_max"), "value")))
     if F.survey(survey.id, "sample") in figures and survey.population_label:
         first += _say("sample", pct=view.value(F.survey(survey.id, "sample"), "pct"),
                       population=survey.population_label)
     sentences = [first + "."]
-    for question in survey.questions:
-        positive = F.survey(survey.id, "positive", question.id)
-        if view.shows(positive):
-            sentences.append(_say("answered", count=view.count(F.survey(survey.id, "answered", question.id)),
-                                  pct=view.pct(positive), statement=question.positive_statement))
+    shown = [(question, positive) for question in survey.questions
+             if view.shows(positive := F.survey(survey.id, "positive", question.id))]
+    answered = {F.survey(survey.id, "answered", question.id) for question, _ in shown}
+    bases = {figures.count(fid) for fid in answered}
+    if shown and len(bases) == 1 and not any(view.hidden(fid) for fid in answered):
+        # One base for every question: said once, with its caution, rather than after each share.
+        fid = next(iter(answered))
+        answers = [_say("answer", pct=fmt_pct(view.share(positive)), statement=question.positive_statement)
+                   for question, positive in shown]
+        sentences.append(_say("answered_of", count=view.count_words(fid), small=view.low_base(shown[0][1]),
+                              answers=join_words(answers)))
+    elif shown:
+        answers = [_say("answer", pct=view.pct_words(positive, with_base=True), statement=question.positive_statement)
+                   for question, positive in shown]
+        sentences.append(_say("answered", answers=join_words(answers)))
     return sentences
 
 
@@ -128,7 +141,8 @@ def survey_table(survey: Survey, framework: Framework, quarter: Quarter, view: V
 
 
 def survey_chart(survey: Survey, view: View, quarter: Quarter) -> Figure | None:
-    """Share of those answering each question who gave a positive answer."""
+    """Share of those answering each question who gave a positive answer; the title states
+    the range of the shares."""
     items = [(q.positive_statement, view.share(F.survey(survey.id, "positive", q.id))) for q in survey.questions
              if view.shows(F.survey(survey.id, "positive", q.id))]
     if not items:
@@ -136,10 +150,13 @@ def survey_chart(survey: Survey, view: View, quarter: Quarter) -> Figure | None:
     from qa_lib import charts  # matplotlib: loaded when a chart is drawn, not to compute figures
 
     drawn = charts.share_bars(items, _say("chart_axis"), colour_of=1, of_colours=2)
-    return Figure(_say("chart_title", survey=survey.label, quarter=quarter.short_label),
+    values = [v for _, v in items]
+    return Figure(_say("chart_title", survey=survey.label, low=fmt_pct(min(values)), high=fmt_pct(max(values)),
+                       statement=items[0][0] if len(items) == 1 else ""),
                   _say("chart_alt", survey=survey.label, quarter=quarter.short_label,
-                       items="; ".join(f"{label} {fmt_pct(v)}" for label, v in items)), drawn.png,
-                  chart=drawn.figure)
+                       items="; ".join(f"{label} {fmt_pct(v)}" for label, v in items)), drawn.svg,
+                  _say("chart_subtitle", quarter=quarter.short_label),
+                  _say("chart_source", survey=survey.label, quarter=quarter.short_label), chart=drawn.figure)
 
 
 def quotes(ctx: Context, survey_id: str) -> list[Block]:
@@ -182,8 +199,9 @@ def build(ctx: Context) -> list[Block]:
             body.append(Paragraph(spans(" ".join(sentences)), True))
             chart = survey_chart(survey, view, quarter)
             body += [chart] if chart else []
-            body.append(survey_table(survey, fw, quarter, view))
-            body += small_base_caution(view, F.survey(survey.id, "respondents"), fw.minimum_base)
+            table = survey_table(survey, fw, quarter, view)
+            table.caution = small_base_caution(view, F.survey(survey.id, "respondents"), fw.minimum_base)
+            body.append(table)
             body += quotes(ctx, survey.id)
         body += ctx.commentary_blocks(f"feedback.{topic.id}")
         if body:
