@@ -85,9 +85,9 @@ def test_every_withheld_count_reads_the_same_primary_or_secondary(sample_context
     commentary placeholders they read alike."""
     ctx = sample_context("2013-14-Q4")
     view = ctx.view
-    caf = next(s for s in framework.services if all(view.hidden(F.audit(s.id, "grade", g))
-                                                     for g in framework.scale_for(s.id, ctx.quarter).grade_ids)
-               if framework.scale_for(s.id, ctx.quarter))
+    graded = [s for s in framework.services if framework.scale_for(s.id, ctx.quarter)]
+    caf = next(s for s in graded if all(view.hidden(F.audit(s.id, "grade", g))
+                                        for g in framework.scale_for(s.id, ctx.quarter).grade_ids))
     grades = [F.audit(caf.id, "grade", g) for g in framework.scale_for(caf.id, ctx.quarter).grade_ids]
     counts = {fid: view.figures.count(fid) for fid in grades}
     primary = [fid for fid, n in counts.items() if n and 1 <= n <= framework.suppression_threshold]

@@ -274,7 +274,7 @@ def audit_comparison(service: Service, framework: Framework, now: View, before_v
     if not before_view.figures.count(F.audit(service.id, "graded")):
         return [_say("none_graded_before", unit=service.audit_unit, quarter=before.name)]
     same = framework.same_scale(service.id, quarter, before)
-    sentences = [] if same else [_say("scale_changed", quarter=quarter.name, previous=before.name)]
+    sentences = [] if same else [_say("scale_changed", service=service.name, quarter=quarter.name, previous=before.name)]
     found = changes(service, framework, now, before_view, quarter)
     real = [c.words("real_change") for c in found if c.verdict != "comparable"]
     steady = [c.words("steady_item") for c in found if c.verdict == "comparable"]
