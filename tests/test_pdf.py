@@ -448,3 +448,76 @@ def test_characters_the_font_cannot_draw_show_as_a_replacement_mark_with_a_warni
     assert "Cells A B \ufffd ok" in body
     (record,) = [r for r in caplog.records if r.name == "qa_lib.exporters.pdf"]
     assert record.getMessage().startswith("the PDF shows U+0007, U+4E2D, U+4F60, U+597D, U+FEFF as \ufffd")
+
+
+# -- Print that holds together -------------------------------------------------------------------
+
+def lines_of(path: Path) -> list[list[str]]:
+    """Each page's lines of text, as PDFium reads them (a hyphen ending a line as "-")."""
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return [page.get_textpage().get_text_range().replace("\ufffe", "-").split("\r\n") for page in document]
+    finally:
+        document.close()
+
+
+def test_no_line_breaks_inside_a_quarter_a_year_or_a_range(tmp_path):
+    """Sentences of every length put a token at every place along a line: none is broken."""
+    tokens = "Q4 2013-14, (2013-14), 18–27%, [12–15]; and 9.5%–12.5%."
+    blocks: list[Block] = [Paragraph([Span("x" * n + " " + " then ".join([tokens] * 6))]) for n in range(1, 60)]
+    target = tmp_path / "tokens.pdf"
+    pdf.write(assemble([SectionOutput("t", [Box("section", [Heading(2, "Tokens"), *blocks])])],
+                       {"title": "Tokens", "marking": "OFFICIAL", "status": "final", "document_date": "2014-06-16"}),
+              {}, target)
+    ends = 0
+    for lines in lines_of(target):
+        for line, following in zip(lines, lines[1:]):
+            ends += 1
+            assert not re.search(r"(?:\d[-–]|\bQ[1-4])$", line.rstrip()), (line, following)
+            assert not re.match(r"[)\].,;:%]", following), (line, following)
+    assert ends > 200
+
+
+def test_a_caution_stays_on_the_page_of_its_table(tmp_path):
+    """Tables with a caution under them, after text of every length, so that some end near the
+    foot of a page: each caution is on the page of its table's caption and last row."""
+    from qa_lib.tables import label, table
+
+    blocks: list[Block] = []
+    for n in range(24):
+        blocks.append(Paragraph([Span("Filler words for the page. " * (3 + 7 * n % 40))]))
+        rows = [[label(f"Grade {i}"), label(f"last{n:02d}" if i == 5 else str(i))] for i in range(6)]
+        grid = table(f"Table {n:02d} caption", ["Grade", "Number"], rows)
+        grid.caution = f"Caution{n:02d}: a small number of cases."
+        blocks.append(grid)
+    target = tmp_path / "cautions.pdf"
+    pdf.write(assemble([SectionOutput("c", [Box("section", [Heading(2, "Cautions"), *blocks])])],
+                       {"title": "Cautions", "marking": "OFFICIAL", "status": "final", "document_date": "2014-06-16"}),
+              {}, target)
+    pages = ["\n".join(lines) for lines in lines_of(target)]
+    assert len(pages) >= 4
+    for n in range(24):
+        where = {marker: [i for i, text in enumerate(pages) if marker in text]
+                 for marker in (f"Table {n:02d} caption", f"last{n:02d}", f"Caution{n:02d}:")}
+        assert len({tuple(v) for v in where.values()}) == 1 and len(where[f"Caution{n:02d}:"]) == 1, (n, where)
+
+
+def test_every_page_is_inked_only_inside_its_margins(sample_paper):
+    """Every page rendered to an image, as a printer would: outside the text area only the
+    running header, the footer and the watermark of a draft leave ink."""
+    _, _, target = sample_paper
+    document = pypdfium2.PdfDocument(str(target))
+    scale = 1  # one pixel a point
+    try:
+        for number, page in enumerate(document, start=1):
+            image = page.render(scale=scale, draw_annots=False, may_draw_forms=False,
+                                fill_color=(255, 255, 255, 255)).to_pil().convert("L")
+            width, height = image.size
+            band_top, band_bottom = round(HEIGHT - TOP - RULE), round(HEIGHT - BOTTOM + RULE)
+            for box in [(0, band_top, round(LEFT - RULE), band_bottom),
+                        (round(RIGHT + RULE) + 1, band_top, width, band_bottom)]:
+                inked = [(x, y) for x in range(box[0], box[2]) for y in range(box[1], box[3])
+                         if image.getpixel((x, y)) < 200]
+                assert not inked, f"page {number}: ink in the side margin at {inked[:3]}"
+    finally:
+        document.close()
