@@ -78,7 +78,7 @@ def stacked_bars(rows: list[tuple[str, list[tuple[str, float]]]], xlabel: str) -
     names = [name for name, _ in rows[0][1]]
     colours = _colours(len(names))
     with plt.style.context(_STYLE):
-        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.9 + 0.75 * len(rows)), layout="constrained")
+        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.85 + 0.5 * len(rows)), layout="constrained")
         for index, (_, parts) in enumerate(rows):
             left = 0.0
             for (name, share), colour in zip(parts, colours):
@@ -113,7 +113,7 @@ def share_bars(items: list[tuple[str, float]], xlabel: str, colour_of: int = 0, 
     colour = _colours(of_colours)[colour_of]
     label_colour = "white" if colour in _DARK else "black"
     with plt.style.context(_STYLE):
-        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.8 + 0.55 * len(items)), layout="constrained")
+        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.7 + 0.42 * len(items)), layout="constrained")
         values = [v for _, v in items]
         ax.barh(range(len(items)), values, color=colour, height=0.6)
         for row, value in enumerate(values):
@@ -140,7 +140,7 @@ def trend_lines(xs: list[int], ticks: list[str], series: list[tuple[str, list[fl
     width = 0.5 if len(series) > 1 else 0.0  # of a quarter, shared out between the series
     offsets = [width * (i / (len(series) - 1) - 0.5) if len(series) > 1 else 0.0 for i in range(len(series))]
     with plt.style.context(_STYLE):
-        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 3.4 + 0.3 * len(series)), layout="constrained")
+        fig, ax = plt.subplots(figsize=(_WIDTH_IN, 2.9 + 0.3 * len(series)), layout="constrained")
         ends: list[tuple[float, float, str]] = []  # (x, y, colour) of each value in the latest quarter
         for (label, values), colour, marker, offset in zip(series, colours, markers, offsets):
             at = [x + offset for x in xs]
