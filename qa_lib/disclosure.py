@@ -287,9 +287,11 @@ class View:
         base_count = self.figures.count(base) if base is not None else None
         if with_base and base_count is not None:
             of = words("of_base", count=f"{base_count:,}")
-            return f"{text} " + (words("small", of=of) if self.low_base(fid) else f"({of})")
+            return words("share_with", pct=text,
+                         note=words("small", of=of) if self.low_base(fid) else words("of_base_note", of=of))
         if self.low_base(fid):
-            return f"{text} " + words("small_people" if fid.section == FEEDBACK else "small_cases")
+            return words("share_with", pct=text, note=words("small_people" if fid.section == FEEDBACK
+                                                               else "small_cases"))
         return text
 
     def share(self, fid: FigureId) -> float:

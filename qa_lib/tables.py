@@ -46,7 +46,7 @@ def change(now: View, before: View, fid: FigureId, earlier: FigureId | None) -> 
     if now.hidden(fid) or before.hidden(earlier):
         return symbol(SUPPRESSED, "verdict")
     p_value = float(now.figures.value(fid, "p_value"))
-    return Cell(f"{words('table_verdict', verdict=verdict)} ({fmt_p(p_value)})", "verdict", [verdict, p_value])
+    return Cell(words("table_verdict_p", verdict=verdict, p=fmt_p(p_value)), "verdict", [verdict, p_value])
 
 
 def table(caption: str, columns: list[str], rows: list[list[Cell]], notes: list[str] | None = None) -> Table:

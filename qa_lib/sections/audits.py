@@ -13,7 +13,7 @@ import pandas as pd
 
 from qa_lib import tables
 from qa_lib import figures as F
-from qa_lib.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, Group, View, group, verdict_words
+from qa_lib.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, Group, View, group, verdict_words, words
 from qa_lib.figures import FigureId, Figures
 from qa_lib.formatting import fmt_pct, join_words, lower_first, whole_percent
 from qa_lib.frames import counts as counts_by
@@ -204,7 +204,8 @@ def _grade_sentences(service: Service, scale: GradeScale, view: View) -> list[st
     """The headline shares, then the number in each grade; what may not be shown is said once."""
     grades = [(g, F.audit(service.id, "grade", g.id)) for g in scale.grades]
     headline = _headline(service, scale, view)
-    shown = [f"{view.count_words(fid)} {lower_first(g.label)}" for g, fid in grades if not view.hidden(fid)]
+    shown = [words("count_of", count=view.count_words(fid), label=lower_first(g.label))
+             for g, fid in grades if not view.hidden(fid)]
     hidden = [lower_first(g.label) for g, fid in grades if view.hidden(fid)]
     if not headline and not shown:
         return [_say("grades_hidden")]
@@ -439,8 +440,8 @@ def grade_chart(service: Service, scale: GradeScale, framework: Framework, quart
     from qa_lib import charts  # matplotlib: loaded when a chart is drawn, not to compute figures
 
     drawn = charts.stacked_bars([(p.short_label, shares[p]) for p, _ in periods], _say("grade_chart_axis"))
-    described = "; ".join(f"{p.short_label}: {join_words([f'{lower_first(name)} {fmt_pct(v)}' for name, v in shares[p]])}"
-                          for p, _ in reversed(periods))
+    described = [(p.short_label, [_say("grade_share", grade=lower_first(name), pct=fmt_pct(v)) for name, v in shares[p]])
+                 for p, _ in reversed(periods)]
     headline = F.audit(service.id, "band", scale.headline_band) if scale.headline_band else None
     real = [c.words("chart_change") for c in changes(service, framework, now, before, quarter) if c.verdict != "comparable"]
     title = _say("grade_chart_title", service=service.name, unit=service.audit_unit, quarter=quarter.name,
@@ -448,8 +449,8 @@ def grade_chart(service: Service, scale: GradeScale, framework: Framework, quart
                  band=scale.band(scale.headline_band).label if headline else "", real=real)
     return Figure(title, _say("grade_chart_alt", service=service.name, periods=described), drawn.svg,
                   _say("grade_chart_subtitle", periods=join_words([p.short_label for p, _ in periods])),
-                  _say("chart_source", what=service.name, quarters=periods[0][0].short_label
-                       if len(periods) == 1 else f"{periods[0][0].short_label} and {periods[-1][0].short_label}"),
+                  _say("chart_source", what=service.name,
+                       quarters=join_words(list(dict.fromkeys([periods[0][0].short_label, periods[-1][0].short_label])))),
                   chart=drawn.figure)
 
 
@@ -465,7 +466,7 @@ def standards_chart(service: Service, view: View, quarter: Quarter) -> Figure | 
     low, high = fmt_pct(min(v for _, v in items)), fmt_pct(max(v for _, v in items))
     return Figure(_say("standards_chart_title", service=service.name, low=low, high=high, quarter=quarter.name),
                   _say("standards_chart_alt", service=service.name, quarter=quarter.short_label,
-                       items="; ".join(f"{label} {fmt_pct(v)}" for label, v in items)), drawn.svg,
+                       items=words("chart_values", items=[(label, fmt_pct(v)) for label, v in items])), drawn.svg,
                   _say("standards_chart_subtitle", quarter=quarter.short_label),
                   _say("chart_source", what=service.name, quarters=quarter.short_label), chart=drawn.figure)
 
@@ -517,7 +518,8 @@ def trend_chart(history: list[tuple[Quarter, View | None]], series: list[tuple[S
                   _say("trend_chart_alt", series=described, breaks=bool(breaks)), drawn.svg,
                   _say("trend_chart_subtitle"),
                   _say("chart_source", what=_say("trend_chart_what"),
-                       quarters=f"{quarters[0].short_label} to {quarters[-1].short_label}"), chart=drawn.figure)
+                       quarters=words("quarter_range", first=quarters[0].short_label, last=quarters[-1].short_label)),
+                  chart=drawn.figure)
 
 
 def headline_changes(ctx: Context) -> list[str] | None:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from qa_lib import tables
 from qa_lib import figures as F
-from qa_lib.disclosure import NOT_AVAILABLE, View
+from qa_lib.disclosure import NOT_AVAILABLE, View, words
 from qa_lib.formatting import join_words, lower_first
 from qa_lib.framework import Framework
 from qa_lib.paper import Block, Box, Heading, Paragraph, Table, spans
@@ -56,7 +56,8 @@ def engagement_sentences(framework: Framework, view: View, quarter: Quarter) -> 
         return [_say("none_recorded", quarter=quarter.name)]
     roles = [_say("by_role", count=view.count_words(F.engagement("role", r.id)), role=r.label)
              for r in framework.engagement.participant_roles if figures.count(F.engagement("role", r.id))]
-    places = [f"{view.count_words(F.engagement('location_type', loc.id))} {lower_first(loc.label)}"
+    places = [words("count_of", count=view.count_words(F.engagement("location_type", loc.id)),
+                    label=lower_first(loc.label))
               for loc in framework.engagement.location_types if figures.count(F.engagement("location_type", loc.id))]
     return [_say("recorded", total=view.count_words(F.engagement("activities")), quarter=quarter.name,
                   roles=join_words(roles)),

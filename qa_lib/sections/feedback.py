@@ -9,7 +9,7 @@ import pandas as pd
 
 from qa_lib import tables
 from qa_lib import figures as F
-from qa_lib.disclosure import Group, View, group
+from qa_lib.disclosure import Group, View, group, words
 from qa_lib.figures import Figures
 from qa_lib.formatting import fmt_pct, join_words
 from qa_lib.framework import Framework, Survey
@@ -154,7 +154,7 @@ def survey_chart(survey: Survey, view: View, quarter: Quarter) -> Figure | None:
     return Figure(_say("chart_title", survey=survey.label, low=fmt_pct(min(values)), high=fmt_pct(max(values)),
                        statement=items[0][0] if len(items) == 1 else ""),
                   _say("chart_alt", survey=survey.label, quarter=quarter.short_label,
-                       items="; ".join(f"{label} {fmt_pct(v)}" for label, v in items)), drawn.svg,
+                       items=words("chart_values", items=[(label, fmt_pct(v)) for label, v in items])), drawn.svg,
                   _say("chart_subtitle", quarter=quarter.short_label),
                   _say("chart_source", survey=survey.label, quarter=quarter.short_label), chart=drawn.figure)
 

@@ -53,10 +53,10 @@ def _period(fw: Framework, periods: list[ScalePeriod], index: int) -> dict[str, 
     old = periods[index - 1].scale if index else None
     new_scale = fw.grade_scales[period.scale] if period.scale else None
     old_scale = fw.grade_scales[old] if old else None
-    mapped = [f"{lower_first(new_scale.band(new).label)} is compared with {lower_first(old_scale.band(was).label)}"
+    mapped = [(lower_first(new_scale.band(new).label), lower_first(old_scale.band(was).label))
               for was, new in period.band_map.items()] if new_scale and old_scale else []
     return {"from_quarter": Quarter.parse(period.from_quarter).long_name,
-            "scale": new_scale.label if new_scale else "not graded", "mapped": "; ".join(mapped)}
+            "scale": new_scale.label if new_scale else "not graded", "mapped": mapped}
 
 
 SECTION = Section("methodology", build)
