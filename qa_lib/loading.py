@@ -493,7 +493,7 @@ def _tidy(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
             columns[column] = values.fillna("").astype(str).str.strip()
     tidy = pd.DataFrame({ROW: range(2, len(frame) + 2), **columns}, index=frame.index, copy=False)
     if columns:
-        blank = tidy[list(columns)].eq("").all(axis=1)
+        blank = (tidy[list(columns)] == "").all(axis=1)
         if blank.any():
             tidy = tidy[~blank]
     return tidy.reset_index(drop=True)

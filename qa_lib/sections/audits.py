@@ -442,11 +442,13 @@ def grade_chart(service: Service, scale: GradeScale, framework: Framework, quart
     drawn = charts.stacked_bars([(p.short_label, shares[p]) for p, _ in periods], _say("grade_chart_axis"))
     described = [(p.short_label, [_say("grade_share", grade=lower_first(name), pct=fmt_pct(v)) for name, v in shares[p]])
                  for p, _ in reversed(periods)]
-    headline = F.audit(service.id, "band", scale.headline_band) if scale.headline_band else None
-    real = [c.words("chart_change") for c in changes(service, framework, now, before, quarter) if c.verdict != "comparable"]
+    band = scale.band(scale.headline_band) if scale.headline_band else None
+    headline = F.audit(service.id, "band", band.id) if band else None
+    found = changes(service, framework, now, before, quarter)
+    real = [c.words("chart_change") for c in found if c.verdict != "comparable"]
     title = _say("grade_chart_title", service=service.name, unit=service.audit_unit, quarter=quarter.name,
                  pct=now.pct_words(headline) if headline and now.shows(headline) else "",
-                 band=scale.band(scale.headline_band).label if headline else "", real=real)
+                 band=band.label if band else "", real=real)
     return Figure(title, _say("grade_chart_alt", service=service.name, periods=described), drawn.svg,
                   _say("grade_chart_subtitle", periods=join_words([p.short_label for p, _ in periods])),
                   _say("chart_source", what=service.name,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa_lib.formatting import join_words, lower_first
 from qa_lib.framework import Framework, ScalePeriod
@@ -46,7 +46,7 @@ def build(ctx: Context) -> list[Block]:
     return [Box("methodology", blocks)]
 
 
-def _period(fw: Framework, periods: list[ScalePeriod], index: int) -> dict[str, str]:
+def _period(fw: Framework, periods: list[ScalePeriod], index: int) -> dict[str, Any]:
     """A service's grading period in words: from when, on which scale, and which old bands
     its bands are compared with."""
     period = periods[index]
