@@ -52,7 +52,7 @@ def resolve_parameters(args: argparse.Namespace) -> RunParameters:
     if "output_dir" in from_file and not Path(values["output_dir"]).resolve().is_relative_to(root):
         raise ParameterError(f"params file {args.params_file}: output_dir {from_file['output_dir']!r} lies outside the "
                              f"project; name a folder inside it, or give --output-dir on the command line")
-    for name in ("data_root", "framework", "output_dir", "mode", "status"):
+    for name in ("data_root", "framework", "output_dir", "reference_docx", "mode", "status"):
         value = getattr(args, name, None)
         if value is not None:
             values[name] = str(Path(value).absolute()) if name in PATHS else value
@@ -130,7 +130,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with outputs.locked(), outputs.crashes_recorded():
         log.info("executing the notebook for %s", params.quarter)
         try:
-            result = pipeline.run_quarter(params.notebook(), outputs, root, params.formats)
+            result = pipeline.run_quarter(params.notebook(), outputs, root, params.formats,
+                                          Path(params.reference_docx))
         except RenderError as exc:
             if isinstance(exc.__cause__, NotebookInputError):
                 _explain_input_error(params, outputs)
@@ -278,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "run":
             _option(cmd, "formats")
             _option(cmd, "output_dir")
+            _option(cmd, "reference_docx")
         else:
             cmd.add_argument("--json", help="also write every problem to this JSON file")
         cmd.set_defaults(func=func)
