@@ -72,8 +72,8 @@ def _clear_body(document: Any) -> None:
 def _ensure_styles(document: Any) -> set[str]:
     """Add the paper's styles the reference lacks; return the names added."""
     from docx.enum.style import WD_STYLE_TYPE
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
+    from docx.oxml import OxmlElement, parse_xml
+    from docx.oxml.ns import nsdecls, qn
     from docx.shared import Pt
 
     styles = document.styles
@@ -96,14 +96,9 @@ def _ensure_styles(document: Any) -> set[str]:
         added.add(name)
     if TABLE_STYLE not in names:
         style = styles.add_style(TABLE_STYLE, WD_STYLE_TYPE.TABLE)
-        table_properties = style.element.get_or_add_tblPr()
-        borders = OxmlElement("w:tblBorders")
-        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-            line = OxmlElement(f"w:{edge}")
-            for key, value in (("val", "single"), ("sz", "4"), ("space", "0"), ("color", "auto")):
-                line.set(qn(f"w:{key}"), value)
-            borders.append(line)
-        table_properties.append(borders)
+        edges = "".join(f'<w:{edge} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
+                        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"))
+        style.element.append(parse_xml(f'<w:tblPr {nsdecls("w")}><w:tblBorders>{edges}</w:tblBorders></w:tblPr>'))
         added.add(TABLE_STYLE)
     return added
 
