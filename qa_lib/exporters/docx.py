@@ -124,11 +124,24 @@ def _field(paragraph: Any, instruction: str) -> None:
     paragraph.add_run()._r.append(char("end"))
 
 
-def _watermark(paragraph: Any, text: str) -> None:
-    """A pale diagonal watermark behind every page of the section (Word's own VML shape)."""
+# Word's own definition of the WordArt shape its watermarks use (shape type 136, text on a path).
+_TEXT_SHAPE = ('<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+               'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas><v:f eqn="sum #0 0 10800"/><v:f eqn="prod #0 2 1"/>'
+               '<v:f eqn="sum 21600 0 @1"/><v:f eqn="sum 0 0 @2"/><v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/>'
+               '<v:f eqn="if @0 21600 @1"/><v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/><v:f eqn="mid @5 @6"/>'
+               '<v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/><v:f eqn="mid @6 @7"/><v:f eqn="sum @6 0 @5"/></v:formulas>'
+               '<v:path textpathok="t" o:connecttype="custom" o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" '
+               'o:connectangles="270,180,90,0"/><v:textpath on="t" fitshape="t"/><v:handles>'
+               '<v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>'
+               '<o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>')
+
+
+def _watermark(paragraph: Any, text: str, number: int) -> None:
+    """A pale diagonal watermark behind every page that uses this header, as Word writes one."""
     from docx.oxml import parse_xml
 
-    shape = (f'<w:r {_VML}><w:pict><v:shape id="QAWatermark" o:spid="_x0000_s2049" type="#_x0000_t136" '
+    shape = (f'<w:r {_VML}><w:pict>{_TEXT_SHAPE}<v:shape id="PowerPlusWaterMarkObject{number}" '
+             f'o:spid="_x0000_s{2049 + number}" type="#_x0000_t136" '
              'style="position:absolute;margin-left:0;margin-top:0;width:415pt;height:138pt;rotation:315;'
              "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
              'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
@@ -151,7 +164,7 @@ def _mark_pages(document: Any, marking: str, draft: bool, draft_word: str, page_
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     for index, section in enumerate(document.sections):
-        for part, is_footer in _marking_parts(section):
+        for number, (part, is_footer) in enumerate(_marking_parts(section), start=1 + 6 * index):
             if index == 0:
                 part.is_linked_to_previous = False
             elif part.is_linked_to_previous:
@@ -165,7 +178,7 @@ def _mark_pages(document: Any, marking: str, draft: bool, draft_word: str, page_
             if draft:
                 first.add_run(f" — {draft_word}").bold = True
                 if not is_footer:
-                    _watermark(first, draft_word)
+                    _watermark(first, draft_word, number)
             if is_footer:
                 pages = part.add_paragraph()
                 pages.alignment = WD_ALIGN_PARAGRAPH.CENTER
