@@ -168,3 +168,16 @@ def test_a_damaged_reference_stops_the_run_with_exit_2_and_the_outputs_survive(t
     assert code == 2
     assert "broken.docx" in capsys.readouterr().err
     assert not (tmp_path / "out" / "2013-14-Q4").exists()
+
+
+@pytest.mark.slow  # runs the notebook
+def test_the_sample_paper_s_word_file_is_marked_numbered_drafted_and_a4(publication_run):
+    path = publication_run / "report.docx"
+    document = docx.Document(str(path))
+    for name, text in parts_text(document).items():
+        assert "OFFICIAL" in text and "DRAFT" in text, name
+    footers = [body for name, body in part_xml(path).items() if "footer" in name]
+    assert footers and all(" PAGE " in body and " NUMPAGES " in body for body in footers)
+    section = document.sections[0]
+    assert (section.page_width, section.page_height) == (docx.shared.Twips(A4[0]), docx.shared.Twips(A4[1]))
+    assert {t.style.name for t in document.tables} == {"Table Grid"}

@@ -194,3 +194,23 @@ def test_an_invalid_next_update_is_refused_with_exit_2_naming_file_and_value(val
     (problem,) = json.loads(report.read_text(encoding="utf-8"))["errors"]
     assert (problem["file"], problem["column"], problem["value"]) == (f"{QUARTER}/quarter.yaml", "next_update", value)
     assert value in capsys.readouterr().err
+
+
+@pytest.mark.slow  # runs the notebook
+def test_the_sample_annex_holds_numbers_symbols_alone_and_shorthand_beside(publication_run):
+    book = openpyxl.load_workbook(publication_run / "report.xlsx")
+    numbers = symbols = flagged = 0
+    for sheet in book.worksheets[3:]:
+        header, rows = table_rows(sheet)
+        for row in rows:
+            for name, cell in zip(header[1:], row[1:], strict=True):
+                value = cell.value
+                if isinstance(value, (int, float)):
+                    numbers += 1
+                    assert cell.number_format != "General", (sheet.title, cell.coordinate)
+                elif isinstance(value, str) and "[" in value and not name.endswith(", shorthand"):
+                    assert value in ("[c]", "[x]", "[z]"), (sheet.title, cell.coordinate, value)
+                    symbols += 1
+            flagged += sum(1 for n, c in zip(header, row) if n.endswith(", shorthand") and c.value == "[u]")
+        assert not any(" interval" in str(h) and "bound" not in str(h) for h in header), sheet.title
+    assert numbers > 100 and symbols > 10 and flagged > 0
