@@ -201,7 +201,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         quarters.append(quarters[-1].next)
     options = [part for flag, value in (("--data-root", args.data_root), ("--output-dir", args.output_dir),
                                         ("--framework", args.framework), ("--mode", args.mode),
-                                        ("--status", args.status), ("--formats", args.formats))
+                                        ("--status", args.status), ("--formats", args.formats),
+                                        ("--reference-docx", args.reference_docx))
                if value for part in (flag, value)]
     results = pipeline.batch(quarters, options, _cli_path(args.output_dir, "output_dir"), args.jobs,
                              lambda line: print(line, file=sys.stderr, flush=True))
@@ -303,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--from", dest="start", required=True, help="first quarter, e.g. 2013-14-Q1")
     batch.add_argument("--to", dest="end", required=True, help="last quarter, e.g. 2014-15-Q1")
     batch.add_argument("--jobs", type=int, help="worker processes (default: the number of cores)")
-    for flag in ("--data-root", "--output-dir", "--framework", "--formats"):
+    for flag in ("--data-root", "--output-dir", "--framework", "--formats", "--reference-docx"):
         batch.add_argument(flag, dest=flag[2:].replace("-", "_"))
     batch.add_argument("--mode", choices=["publication", "internal"])
     batch.add_argument("--status", choices=["draft", "final"])
