@@ -52,7 +52,7 @@ def resolve_parameters(args: argparse.Namespace) -> RunParameters:
     if "output_dir" in from_file and not Path(values["output_dir"]).resolve().is_relative_to(root):
         raise ParameterError(f"params file {args.params_file}: output_dir {from_file['output_dir']!r} lies outside the "
                              f"project; name a folder inside it, or give --output-dir on the command line")
-    for name in ("data_root", "framework", "output_dir", "mode", "status"):
+    for name in ("data_root", "framework", "output_dir", "reference_docx", "mode", "status"):
         value = getattr(args, name, None)
         if value is not None:
             values[name] = str(Path(value).absolute()) if name in PATHS else value
@@ -130,7 +130,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with outputs.locked(), outputs.crashes_recorded():
         log.info("executing the notebook for %s", params.quarter)
         try:
-            result = pipeline.run_quarter(params.notebook(), outputs, root, params.formats)
+            result = pipeline.run_quarter(params.notebook(), outputs, root, params.formats,
+                                          Path(params.reference_docx))
         except RenderError as exc:
             if isinstance(exc.__cause__, NotebookInputError):
                 _explain_input_error(params, outputs)
@@ -200,7 +201,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         quarters.append(quarters[-1].next)
     options = [part for flag, value in (("--data-root", args.data_root), ("--output-dir", args.output_dir),
                                         ("--framework", args.framework), ("--mode", args.mode),
-                                        ("--status", args.status), ("--formats", args.formats))
+                                        ("--status", args.status), ("--formats", args.formats),
+                                        ("--reference-docx", args.reference_docx))
                if value for part in (flag, value)]
     results = pipeline.batch(quarters, options, _cli_path(args.output_dir, "output_dir"), args.jobs,
                              lambda line: print(line, file=sys.stderr, flush=True))
@@ -278,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "run":
             _option(cmd, "formats")
             _option(cmd, "output_dir")
+            _option(cmd, "reference_docx")
         else:
             cmd.add_argument("--json", help="also write every problem to this JSON file")
         cmd.set_defaults(func=func)
@@ -301,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--from", dest="start", required=True, help="first quarter, e.g. 2013-14-Q1")
     batch.add_argument("--to", dest="end", required=True, help="last quarter, e.g. 2014-15-Q1")
     batch.add_argument("--jobs", type=int, help="worker processes (default: the number of cores)")
-    for flag in ("--data-root", "--output-dir", "--framework", "--formats"):
+    for flag in ("--data-root", "--output-dir", "--framework", "--formats", "--reference-docx"):
         batch.add_argument(flag, dest=flag[2:].replace("-", "_"))
     batch.add_argument("--mode", choices=["publication", "internal"])
     batch.add_argument("--status", choices=["draft", "final"])

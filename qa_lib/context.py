@@ -131,6 +131,7 @@ class Context:
         return FiguresOutput(self.figures_document(), {
             "title": self.title, "marking": self.marking, "status": self.status, "mode": self.mode,
             "quarter": str(self.quarter), "document_date": self.document_date(),
+            "next_update": self.current.data.next_update,
             "contact": self.meeting.get("contact") or {}}, self.provenance, self._warnings_for_output())
 
     def _warnings_for_output(self) -> list[dict[str, Any]]:

@@ -94,3 +94,7 @@ def validation_report(quarter: str, errors: list[Problem], warnings: list[Proble
 
     return json.dumps({"quarter": quarter, "valid": not errors, "errors": [as_dict(p) for p in errors],
                        "warnings": [as_dict(p) for p in warnings]}, indent=2, ensure_ascii=False) + "\n"
+
+
+class ReferenceDocumentError(InputError):
+    """The Word reference document (``reference_docx``) is missing or is not a Word file."""

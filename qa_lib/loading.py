@@ -84,6 +84,7 @@ class QuarterData:
     sources: dict[str, str]
     meeting: dict[str, Any] = field(default_factory=dict)
     populations: dict[str, dict[str, int]] = field(default_factory=dict)
+    next_update: str | None = None  # ISO date of the next publication, from quarter.yaml
     commentary: str | None = None
     commentary_source: str | None = None
     warnings: list[Problem] = field(default_factory=list)
@@ -579,7 +580,7 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
                 del sources[name]
             continue
         tables[name] = frame
-    meeting, populations = _read_quarter_yaml(folder, shown, problems)
+    meeting, populations, next_update = _read_quarter_yaml(folder, shown, problems, quarter)
     commentary, commentary_source = _read_commentary(folder, shown, problems)
     if problems:
         raise DataError(problems)
@@ -590,6 +591,7 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
         sources=sources,
         meeting=meeting,
         populations=populations,
+        next_update=next_update,
         commentary=commentary,
         commentary_source=commentary_source,
         warnings=warnings,
@@ -675,10 +677,14 @@ class QuarterFile(_Strict):
 
     meeting: _Meeting | None = None
     populations: _Populations | None = None
+    next_update: _MeetingDate | None = None
 
 
-def _read_quarter_yaml(folder: Path, shown_folder: str, problems: list[Problem]) -> tuple[dict, dict]:
-    empty: tuple[dict, dict] = ({}, {"audits": {}, "feedback": {}})
+def _read_quarter_yaml(folder: Path, shown_folder: str, problems: list[Problem],
+                       quarter: Quarter | None = None) -> tuple[dict, dict, str | None]:
+    """The meeting, the populations and the date of the next update (ISO), as given; a next
+    update on or before the quarter's end is refused."""
+    empty: tuple[dict, dict, str | None] = ({}, {"audits": {}, "feedback": {}}, None)
     path = folder / "quarter.yaml"
     if not os.path.lexists(path):
         return empty
@@ -703,7 +709,13 @@ def _read_quarter_yaml(folder: Path, shown_folder: str, problems: list[Problem])
     for kind in populations:
         for key, value in (getattr(parsed.populations, kind, None) or {}).items():
             populations[kind][normalise_id(key)] = value
-    return meeting, populations
+    next_update = parsed.next_update
+    if next_update is not None and quarter is not None and next_update <= quarter.end_date:
+        problems.append(Problem("bad_value", shown, None, "next_update", next_update.isoformat(),
+                                f"a date after the quarter's end ({quarter.end_date.isoformat()}): the date the "
+                                f"next figures are published"))
+        return empty
+    return meeting, populations, next_update.isoformat() if next_update else None
 
 
 def _quarter_yaml_problem(shown: str, err: Any) -> Problem:
@@ -717,7 +729,7 @@ def _quarter_yaml_problem(shown: str, err: Any) -> Problem:
     if err["loc"][0] == "populations" and len(err["loc"]) == 3:
         return Problem("bad_population", shown, None, path, value_text,
                        f"a whole number from 0 to {limits.POPULATION.value:,}, written in digits")
-    if err["loc"][-1] == "date":
+    if err["loc"][-1] in ("date", "next_update"):
         expected = "a date written YYYY-MM-DD"
     elif err["type"] in ("model_type", "model_attributes_type", "dict_type"):
         expected = "a mapping of names to values"

@@ -20,7 +20,7 @@ Status = Literal["draft", "final"]
 Format = Literal["html", "pdf", "docx", "xlsx"]
 
 # Paths: relative to the project root in a params file, the notebook and the defaults.
-PATHS = ("data_root", "framework", "output_dir")
+PATHS = ("data_root", "framework", "output_dir", "reference_docx")
 # The notebook's parameters cell: these names, with the notebook's defaults.
 NOTEBOOK = ("quarter", "data_root", "framework", "mode", "status", "output_dir", "params_file")
 
@@ -51,6 +51,8 @@ class RunParameters(BaseModel):
     params_file: str | None = Field(None, description="YAML params file, e.g. params/2013-14-Q4.yaml",
                                     json_schema_extra=_notebook(None, "recorded with its hash in the provenance"))
     formats: tuple[Format, ...] = Field(("html", "pdf"), description="formats to write")
+    reference_docx: str = Field("params/reference.docx",
+                                description="Word document whose styles, margins and headers report.docx is built on")
 
     @field_validator("quarter")
     @classmethod

@@ -52,13 +52,14 @@ def paper_of(nb: nbformat.NotebookNode) -> Paper:
 
 def render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...], started: datetime,
                 run_log: RunLog, listed: tuple[str, ...] | None = None,
-                notebook: dict[str, str] | None = None) -> None:
+                notebook: dict[str, str] | None = None, reference_docx: Path | None = None) -> None:
     """Write every output of an executed notebook into ``work``: figures, the chosen
     formats, then the manifest that hashes them and lists ``listed`` (the formats the
-    folder holds, some perhaps carried over; by default those written)."""
+    folder holds, some perhaps carried over; by default those written). ``reference_docx``
+    is the Word document ``report.docx`` is built on (by default the project's)."""
     payload = payload_from(nb)
     write_json(work / "figures.json", payload["figures"])
-    exporters.write(paper_of(nb), payload["figures"], work, formats)
+    exporters.write(paper_of(nb), payload["figures"], work, formats, reference_docx)
     log.info("outputs written: %s", ", ".join(sorted(p.name for p in work.iterdir())))
     run_log.close()
     run_log.check()
@@ -82,7 +83,7 @@ def _result(outputs: QuarterOutputs, formats: tuple[str, ...], warnings: list[Pr
 
 
 def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
-                formats: tuple[str, ...] = exporters.DEFAULT_FORMATS) -> RunResult:
+                formats: tuple[str, ...] = exporters.DEFAULT_FORMATS, reference_docx: Path | None = None) -> RunResult:
     """Execute and render one quarter and publish it; the caller holds the lock.
 
     Raises
@@ -93,9 +94,14 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
     RenderError
         When execution or rendering fails otherwise: the previous outputs stay as they
         were; the partly executed notebook and the traceback are kept in ``failed/``.
+    ReferenceDocumentError
+        When Word is to be written and its reference document is missing or damaged:
+        refused before anything runs.
     """
     # Every format the published outputs had is made again from this execution: none is lost.
     formats = in_order(set(formats) | set(outputs.published_formats()))
+    if "docx" in formats:
+        exporters.check_reference_docx(reference_docx)
     work = outputs.new_run()
     started = datetime.now(timezone.utc)
     run_log: RunLog | None = None
@@ -113,7 +119,8 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
         for problem in warnings:
             log.info("warning [%s] in %s%s", problem.rule, problem.file,
                      "" if problem.row is None else f", row {problem.row}")
-        render_into(work, nb, formats, started, run_log, notebook=_notebook_record(notebook, root))
+        render_into(work, nb, formats, started, run_log, notebook=_notebook_record(notebook, root),
+                    reference_docx=reference_docx)
         _refuse_identifiers(work, read_identifiers(identifiers))
         outputs.publish(work)
     except IdentifiersInOutputs as exc:
@@ -174,6 +181,8 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
     asked = formats or had or exporters.DEFAULT_FORMATS
     # The formats not asked for are carried over unchanged: they come from the same executed notebook.
     carried = [f for f in had if f not in asked]
+    if "docx" in asked:
+        exporters.check_reference_docx(None)
     threading.Thread(target=import_renderers, name="import-renderers", daemon=True).start()
     work = outputs.new_run()
     started = datetime.now(timezone.utc)

@@ -46,6 +46,7 @@ class ValidQuarter:
     commentary: str | None
     commentary_source: str | None
     folder: str = ""
+    next_update: str | None = None
     sources: dict[str, str] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -359,6 +360,7 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
         tables=_typed(typed),
         present=set(data.tables),
         meeting=data.meeting,
+        next_update=data.next_update,
         populations=data.populations,
         commentary=data.commentary,
         commentary_source=data.commentary_source,

@@ -122,7 +122,7 @@ def test_spreadsheet_annex_follows_the_analysis_function_layout(publication_run,
                and "grades" in str(s["A1"].value))
     assert "[c]" in [c.value for row in caf.iter_rows() for c in row]
     notes = " ".join(str(c.value) for row in book["Notes"].iter_rows() for c in row if c.value)
-    assert "[c] means confidential" in notes
+    assert "[c] confidential" in notes
 
 
 def test_unknown_format_is_refused(tmp_path, capsys):

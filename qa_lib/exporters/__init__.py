@@ -16,12 +16,25 @@ FORMATS = tuple(WRITERS)
 DEFAULT_FORMATS = ("html", "pdf")
 
 
-def write(paper: Paper, figures: dict[str, Any], folder: Path, formats: tuple[str, ...]) -> list[Path]:
-    """Write ``report.<format>`` into ``folder`` for each format; return the files written."""
+def write(paper: Paper, figures: dict[str, Any], folder: Path, formats: tuple[str, ...],
+          reference_docx: Path | None = None) -> list[Path]:
+    """Write ``report.<format>`` into ``folder`` for each format; return the files written.
+    Word is built on ``reference_docx`` (by default the project's ``params/reference.docx``)."""
     written = []
     for name in formats:
         module = importlib.import_module(f"qa_lib.exporters.{WRITERS[name]}")
         target = folder / f"report.{name}"
-        module.write(paper, figures, target)
+        if name == "docx":
+            module.write(paper, figures, target, reference=reference_docx)
+        else:
+            module.write(paper, figures, target)
         written.append(target)
     return written
+
+
+def check_reference_docx(path: Path | None) -> None:
+    """Refuse a missing or damaged Word reference document before anything runs
+    (:class:`~qa_lib.errors.ReferenceDocumentError`, naming the file)."""
+    from qa_lib.exporters.docx import open_reference
+
+    open_reference(path)
