@@ -342,7 +342,7 @@ def later_quarter(w: Writer) -> None:
 
 MEETING_DATES = {"2013-14-Q1": date(2013, 9, 16), "2013-14-Q2": date(2013, 12, 9),
                  "2013-14-Q3": date(2014, 3, 17), "2013-14-Q4": date(2014, 6, 16),
-                 "2014-15-Q1": date(2014, 9, 15)}
+                 "2014-15-Q1": date(2014, 9, 15), "2014-15-Q2": date(2014, 12, 8)}
 
 
 def quarter_yaml(q: Quarter, populations: dict) -> dict:
@@ -360,6 +360,8 @@ def quarter_yaml(q: Quarter, populations: dict) -> dict:
                         "telephone": "01632 960 123", "email": "sam.taylor@example.org"},
         },
         "populations": populations,
+        # The next quarter's paper goes to the committee's next meeting.
+        "next_update": MEETING_DATES[str(q.next)].isoformat(),
     }
 
 
