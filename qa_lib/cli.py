@@ -403,11 +403,17 @@ def _one_quarter(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
     args.quarter = option or given
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, read; usage errors exit 2 with argparse's message."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "new-quarter":
         _one_quarter(parser, args)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     # The console shows warnings (progress too with -v); run.log records progress regardless.
     for handler in logging.getLogger().handlers:
