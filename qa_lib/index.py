@@ -109,9 +109,14 @@ def _headlines(fw: Framework, quarter: Quarter, view: View) -> list[Headline | N
         if scale is None or not scale.headline_band:
             rows.append(None)
             continue
-        rows.append(Headline(service.name, scale.band(scale.headline_band).label,
-                             view.pct(F.audit(service.id, "band", scale.headline_band)),
-                             view.count(F.audit(service.id, "audited"))))
+        rows.append(
+            Headline(
+                service.name,
+                scale.band(scale.headline_band).label,
+                view.pct(F.audit(service.id, "band", scale.headline_band)),
+                view.count(F.audit(service.id, "audited")),
+            )
+        )
     return rows
 
 
@@ -145,12 +150,18 @@ def index_page(output_dir: Path, data_root: Path, framework: Path, root: Path) -
     # Publication's suppression, whatever mode each quarter was run in: figures.json holds the
     # figures before suppression, so they are never shown as they are.
     latest = quarters[-1].quarter
-    views = _views(fw, "publication", {p.quarter: F.from_keys(p.figures, str(p.quarter)) for p in quarters},
-                   latest, [])
-    listed = [Listed(p.quarter, str(p.manifest["parameters"].get("status", "")),
-                     str(p.manifest["parameters"].get("mode", "")), str(p.manifest.get("finished", ""))[:10],
-                     _paper_link(output_dir, p), _headlines(fw, p.quarter, views[p.quarter]))
-              for p in reversed(quarters)]
+    views = _views(fw, "publication", {p.quarter: F.from_keys(p.figures, str(p.quarter)) for p in quarters}, latest, [])
+    listed = [
+        Listed(
+            p.quarter,
+            str(p.manifest["parameters"].get("status", "")),
+            str(p.manifest["parameters"].get("mode", "")),
+            str(p.manifest.get("finished", ""))[:10],
+            _paper_link(output_dir, p),
+            _headlines(fw, p.quarter, views[p.quarter]),
+        )
+        for p in reversed(quarters)
+    ]
     # Services with a headline in no listed quarter have no column.
     shown = [i for i, service in enumerate(fw.services) if any(q.headlines[i] for q in listed)]
     listed = [replace(q, headlines=[q.headlines[i] for i in shown]) for q in listed]
@@ -166,11 +177,20 @@ def index_page(output_dir: Path, data_root: Path, framework: Path, root: Path) -
         symbols.add(NOT_APPLICABLE)
     from qa_lib.exporters.html import STYLESHEET, environment
 
-    return environment().get_template("html/index.html.j2").render(
-        title=fw.name, data_set=data_set or display(data_root, root), marking=marking_of([q.mode for q in listed]),
-        quarters=listed, services=[fw.services[i].name for i in shown], trend=blocks,
-        symbols=[(symbol, SYMBOL_MEANINGS[symbol]) for symbol in sorted(symbols) if symbol in SYMBOL_MEANINGS],
-        css=STYLESHEET.read_text(encoding="utf-8"))
+    return (
+        environment()
+        .get_template("html/index.html.j2")
+        .render(
+            title=fw.name,
+            data_set=data_set or display(data_root, root),
+            marking=marking_of([q.mode for q in listed]),
+            quarters=listed,
+            services=[fw.services[i].name for i in shown],
+            trend=blocks,
+            symbols=[(symbol, SYMBOL_MEANINGS[symbol]) for symbol in sorted(symbols) if symbol in SYMBOL_MEANINGS],
+            css=STYLESHEET.read_text(encoding="utf-8"),
+        )
+    )
 
 
 def write_index(output_dir: Path, data_root: Path, framework: Path, root: Path) -> Path | None:
@@ -187,8 +207,9 @@ def write_index(output_dir: Path, data_root: Path, framework: Path, root: Path) 
     try:
         lock.acquire(timeout=LOCK_WAIT_SECONDS)
     except Timeout:
-        raise LockedError(f"{target} is being written by another run (lock {lock.lock_file}); "
-                          f"run again when it has finished") from None
+        raise LockedError(
+            f"{target} is being written by another run (lock {lock.lock_file}); run again when it has finished"
+        ) from None
     try:
         page = index_page(output_dir, data_root, framework, root)
         if page is None:

@@ -46,8 +46,13 @@ class Progress:
         this line while it runs and cleared when done; ``False`` where nothing is shown."""
         if not self.shown:
             return False
-        return {"file": self.stream, "desc": "executing the notebook", "leave": False, "mininterval": 0,
-                "bar_format": _CLEAR + "{desc}: cell {n_fmt}/{total_fmt} ({elapsed})"}
+        return {
+            "file": self.stream,
+            "desc": "executing the notebook",
+            "leave": False,
+            "mininterval": 0,
+            "bar_format": _CLEAR + "{desc}: cell {n_fmt}/{total_fmt} ({elapsed})",
+        }
 
     def done(self) -> None:
         """Clear the line, for the summary that follows."""

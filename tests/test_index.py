@@ -22,18 +22,32 @@ FRAMEWORK = ROOT / "params" / "framework.yaml"
 Q3, Q4 = "2013-14-Q3", "2013-14-Q4"
 
 
-def publish(out: Path, sample_context, quarter: str, data_set: str | None, mode: str = "publication",
-            status: str = "draft", data_root: str = "data/sample") -> Path:
+def publish(
+    out: Path,
+    sample_context,
+    quarter: str,
+    data_set: str | None,
+    mode: str = "publication",
+    status: str = "draft",
+    data_root: str = "data/sample",
+) -> Path:
     """A quarter's output folder as a run leaves it, for the index to read: its figures.json (the
     figures before suppression, as every run writes them), manifest and paper."""
     folder = out / quarter
     folder.mkdir(parents=True)
     document = sample_context(quarter).figures_document()
     (folder / "figures.json").write_text(json.dumps(document), encoding="utf-8")
-    (folder / "manifest.json").write_text(json.dumps({
-        "data_set": data_set, "formats": ["html"], "finished": "2014-05-01T10:00:00+00:00",
-        "parameters": {"quarter": quarter, "data_root": data_root, "mode": mode, "status": status}}),
-        encoding="utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "data_set": data_set,
+                "formats": ["html"],
+                "finished": "2014-05-01T10:00:00+00:00",
+                "parameters": {"quarter": quarter, "data_root": data_root, "mode": mode, "status": status},
+            }
+        ),
+        encoding="utf-8",
+    )
     (folder / "report.html").write_text("<p>paper</p>", encoding="utf-8")
     return folder
 
@@ -76,9 +90,14 @@ def test_lists_every_published_quarter_latest_first_with_status_date_and_link(tm
     assert len(soup.find_all("table")) == 2
 
 
-@pytest.mark.parametrize("modes, marking", [(("publication", "publication"), "OFFICIAL"),
-                                            (("publication", "internal"), "OFFICIAL-SENSITIVE"),
-                                            (("internal", "publication"), "OFFICIAL-SENSITIVE")])
+@pytest.mark.parametrize(
+    "modes, marking",
+    [
+        (("publication", "publication"), "OFFICIAL"),
+        (("publication", "internal"), "OFFICIAL-SENSITIVE"),
+        (("internal", "publication"), "OFFICIAL-SENSITIVE"),
+    ],
+)
 def test_carries_the_highest_marking_among_the_quarters_listed(tmp_path, sample_context, modes, marking):
     out = tmp_path / "outputs"
     for quarter, mode in zip((Q3, Q4), modes):
@@ -103,8 +122,9 @@ def test_shows_only_figures_as_publication_shows_them(tmp_path, sample_context, 
     soup = write(out)
     published, internal = sample_context(Q4).view, sample_context(Q4, mode="internal").view
     cells = [td.get_text() for td in soup.find("table").tbody.find_all("td", class_="headline")]
-    services = [s for s in framework.services if (sc := framework.scale_for(s.id, Quarter.parse(Q4)))
-                and sc.headline_band]
+    services = [
+        s for s in framework.services if (sc := framework.scale_for(s.id, Quarter.parse(Q4))) and sc.headline_band
+    ]
     assert len(cells) == len(services)
     suppressed = 0
     for service, cell in zip(services, cells):
@@ -120,7 +140,7 @@ def test_shows_only_figures_as_publication_shows_them(tmp_path, sample_context, 
 def test_is_self_contained_with_no_script(tmp_path, sample_context):
     out = tmp_path / "outputs"
     publish(out, sample_context, Q4, "synthetic-sample")
-    text = (write(out) and (out / "index.html").read_text(encoding="utf-8"))
+    text = write(out) and (out / "index.html").read_text(encoding="utf-8")
     soup = BeautifulSoup(text, "html.parser")
     assert not soup.find_all(["script", "link", "iframe"])
     assert all(img["src"].startswith("data:") for img in soup.find_all("img"))
@@ -185,8 +205,10 @@ def test_batch_writes_the_index_once_at_its_end(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(pipeline, "batch", fake_batch)
     monkeypatch.setattr(cli, "_write_index", lambda *args: seen["index"].append(args) or out / "index.html")
-    assert cli.main(["batch", "--from", "2013-14-Q1", "--to", Q4, "--data-root", "data/sample",
-                     "--output-dir", str(out)]) == 0
+    assert (
+        cli.main(["batch", "--from", "2013-14-Q1", "--to", Q4, "--data-root", "data/sample", "--output-dir", str(out)])
+        == 0
+    )
     assert "--no-index" in seen["options"]
     assert len(seen["index"]) == 1 and seen["index"][0][0] == out
     assert "index.html" in capsys.readouterr().out

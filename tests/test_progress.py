@@ -22,8 +22,9 @@ class Terminal(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize("stream, quiet, shown", [(Terminal(), False, True), (Terminal(), True, False),
-                                                  (io.StringIO(), False, False)])
+@pytest.mark.parametrize(
+    "stream, quiet, shown", [(Terminal(), False, True), (Terminal(), True, False), (io.StringIO(), False, False)]
+)
 def test_progress_is_shown_only_on_a_terminal_and_not_when_quiet(stream, quiet, shown):
     progress = Progress(stream, quiet=quiet)
     progress.stage("rendering HTML")
@@ -47,14 +48,23 @@ def test_the_cell_counter_reads_cell_n_of_total():
 
 def _fake_run(monkeypatch, tmp_path):
     """run_quarter as far as progress goes: the stages it shows, and the files it returns."""
+
     def fake(parameters, outputs, root, formats, progress):
         progress.stage("executing the notebook")
         progress.stage("rendering HTML")
         return pipeline.RunResult(outputs.final, [outputs.final / "report.html"])
 
     monkeypatch.setattr(pipeline, "run_quarter", fake)
-    return ["run", "--quarter", QUARTER, "--data-root", str(ROOT / "data" / "sample"), "--output-dir",
-            str(tmp_path / "out"), "--no-index"]
+    return [
+        "run",
+        "--quarter",
+        QUARTER,
+        "--data-root",
+        str(ROOT / "data" / "sample"),
+        "--output-dir",
+        str(tmp_path / "out"),
+        "--no-index",
+    ]
 
 
 def test_run_shows_progress_on_a_terminal_then_the_summary(monkeypatch, tmp_path, capsys):
@@ -91,8 +101,7 @@ def _fake_batch(monkeypatch):
     monkeypatch.setattr(cli, "_write_index", lambda *args: None)
 
 
-@pytest.mark.parametrize("terminal, quiet, shown", [(True, [], True), (True, ["--quiet"], False),
-                                                    (False, [], False)])
+@pytest.mark.parametrize("terminal, quiet, shown", [(True, [], True), (True, ["--quiet"], False), (False, [], False)])
 def test_batch_shows_quarters_done_only_on_a_terminal(monkeypatch, tmp_path, capsys, terminal, quiet, shown):
     _fake_batch(monkeypatch)
     if terminal:
@@ -108,14 +117,34 @@ def test_batch_shows_quarters_done_only_on_a_terminal(monkeypatch, tmp_path, cap
 @pytest.mark.slow
 def test_a_real_run_on_a_terminal_counts_the_notebooks_cells(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    assert cli.main(["run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(tmp_path),
-                     "--formats", "html,pdf"]) == 0
+    assert (
+        cli.main(
+            [
+                "run",
+                "--quarter",
+                QUARTER,
+                "--data-root",
+                "data/sample",
+                "--output-dir",
+                str(tmp_path),
+                "--formats",
+                "html,pdf",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
-    counts = [(int(n), int(total)) for n, total in re.findall(r"executing the notebook: cell (\d+)/(\d+)",
-                                                              captured.err)]
+    counts = [
+        (int(n), int(total)) for n, total in re.findall(r"executing the notebook: cell (\d+)/(\d+)", captured.err)
+    ]
     assert counts and counts[-1][0] == counts[-1][1] > 10, counts[-3:]
-    for stage in ("starting the notebook's kernel", "rendering HTML", "rendering PDF", "publishing",
-                  "writing the index of quarters"):
+    for stage in (
+        "starting the notebook's kernel",
+        "rendering HTML",
+        "rendering PDF",
+        "publishing",
+        "writing the index of quarters",
+    ):
         assert stage in captured.err, stage
     assert "\r" not in captured.out and captured.out.startswith(f"Report for {QUARTER} written:")
     assert "index.html" in captured.out
