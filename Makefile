@@ -91,4 +91,4 @@ screenshots: report $(TEST_STAMP)
 	$(BIN)/python scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) outputs/[0-9]* outputs/.runs outputs/.*.lock
+	rm -rf $(VENV) outputs/[0-9]* outputs/.runs outputs/.*.lock outputs/index.html
