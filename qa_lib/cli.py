@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -130,6 +131,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = resolve_parameters(args)
     root = project_root()
     outputs = QuarterOutputs(Path(params.output_dir), Quarter.parse(params.quarter))
+    if not args.no_index:
+        # The index's libraries load while the kernel works (another process), not after it.
+        threading.Thread(target=_import_index, name="import-index", daemon=True).start()
     try:
         with outputs.locked(), outputs.crashes_recorded():
             log.info("executing the notebook for %s", params.quarter)
@@ -152,6 +156,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     for path in result.files:
         print(f"  {shown(path)}")
     return 0
+
+
+def _import_index() -> None:
+    try:
+        import qa_lib.index  # noqa: F401
+        import qa_lib.sections.audits  # noqa: F401
+    except Exception:  # raised again where it is needed
+        log.debug("importing the index's libraries ahead of use failed", exc_info=True)
 
 
 def _write_index(output_dir: Path, data_root: Path, framework: Path) -> Path | None:
