@@ -126,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     first would do it twice. Only when the notebook stops on bad input does this
     process validate, to report every problem as ``validate`` does.
     """
-    progress = Progress(sys.stderr, quiet=args.quiet)
+    progress = Progress(sys.stderr, quiet=args.quiet or args.verbose)  # -v logs each step instead
     progress.stage("validating the parameters")
     params = resolve_parameters(args)
     root = project_root()
@@ -239,7 +239,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
                                         ("--framework", args.framework), ("--mode", args.mode),
                                         ("--status", args.status), ("--formats", args.formats))
                if value for part in (flag, value)]
-    progress = Progress(sys.stderr, quiet=args.quiet)
+    progress = Progress(sys.stderr, quiet=args.quiet or args.verbose)  # -v logs each step instead
     progress.stage(f"running {len(quarters)} quarters")
     output_dir = _cli_path(args.output_dir, "output_dir")
     try:
@@ -315,7 +315,8 @@ def _option(parser: argparse.ArgumentParser, name: str) -> None:
     default = "" if field.default in (None, PydanticUndefined) else \
         f" (default {','.join(field.default) if isinstance(field.default, tuple) else field.default})"
     if name == "formats":
-        parser.add_argument(flag, dest=name, help=f"{field.description}: comma-separated, of {', '.join(FORMATS)}{default}")
+        parser.add_argument(flag, dest=name,
+                            help=f"{field.description}: comma-separated, of {', '.join(FORMATS)}{default}")
         return
     choices = get_args(field.annotation) if get_origin(field.annotation) is Literal else None
     parser.add_argument(flag, dest=name, required=name == "quarter", choices=choices,
