@@ -6,6 +6,7 @@ summary the command prints at its end is the whole of its output."""
 from __future__ import annotations
 
 import io
+import shutil
 from typing import Any, TextIO
 
 # Back to the start of the line and clear it: the next stage overwrites the last.
@@ -51,6 +52,9 @@ class Progress:
             "desc": "executing the notebook",
             "leave": False,
             "mininterval": 0,
+            # The terminal's size, or 80 by 24 where it reports none (tqdm would hide the line at 0 rows).
+            "ncols": shutil.get_terminal_size().columns,
+            "nrows": shutil.get_terminal_size().lines,
             "bar_format": _CLEAR + "{desc}: cell {n_fmt}/{total_fmt} ({elapsed})",
         }
 
