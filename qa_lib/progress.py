@@ -6,6 +6,7 @@ summary the command prints at its end is the whole of its output."""
 from __future__ import annotations
 
 import io
+import logging
 import shutil
 from typing import Any, TextIO
 
@@ -35,6 +36,22 @@ class Progress:
     def __init__(self, stream: TextIO, quiet: bool = False):
         self.stream = stream
         self.shown = not quiet and is_terminal(stream)
+        # A warning logged to the same terminal starts on a cleared line, not after the stage
+        # (until :meth:`done`).
+        self._handlers = [
+            h
+            for h in logging.getLogger().handlers
+            if self.shown and isinstance(h, logging.StreamHandler) and h.stream is stream
+        ]
+        for handler in self._handlers:
+            handler.addFilter(self._clear_line)
+
+    def _clear_line(self, record: logging.LogRecord) -> bool:
+        try:
+            self.stream.write(_CLEAR)
+        except (OSError, ValueError):  # the terminal is gone: the record is written, or fails, as it would
+            pass
+        return True
 
     def stage(self, text: str) -> None:
         """Show the stage the command has reached, in place of the last."""
@@ -60,6 +77,9 @@ class Progress:
 
     def done(self) -> None:
         """Clear the line, for the summary that follows."""
+        for handler in self._handlers:
+            handler.removeFilter(self._clear_line)
+        self._handlers = []
         if self.shown:
             self.stream.write(_CLEAR)
             self.stream.flush()

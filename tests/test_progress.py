@@ -148,3 +148,20 @@ def test_a_real_run_on_a_terminal_counts_the_notebooks_cells(monkeypatch, tmp_pa
         assert stage in captured.err, stage
     assert "\r" not in captured.out and captured.out.startswith(f"Report for {QUARTER} written:")
     assert "index.html" in captured.out
+
+
+def test_a_warning_on_the_terminal_starts_on_a_cleared_line():
+    import logging
+
+    stream = Terminal()
+    handler = logging.StreamHandler(stream)
+    logging.getLogger().addHandler(handler)
+    try:
+        progress = Progress(stream)
+        progress.stage("rendering PDF")
+        logging.getLogger("qa_lib.test").warning("a font lacks a character")
+        assert stream.getvalue().endswith("rendering PDF…\r\x1b[Ka font lacks a character\n")
+        progress.done()
+        assert not handler.filters, "the terminal's handler is left as it was"
+    finally:
+        logging.getLogger().removeHandler(handler)
