@@ -212,3 +212,15 @@ def test_batch_writes_the_index_once_at_its_end(tmp_path, monkeypatch, capsys):
     assert "--no-index" in seen["options"]
     assert len(seen["index"]) == 1 and seen["index"][0][0] == out
     assert "index.html" in capsys.readouterr().out
+
+
+def test_a_root_naming_no_data_set_lists_only_its_own_quarters(tmp_path, sample_context):
+    """Without data_set.yaml a data root is a data set of its own: quarters of other unnamed roots,
+    and of named data sets, are left out."""
+    out = tmp_path / "outputs"
+    root = tmp_path / "council"
+    root.mkdir()
+    publish(out, sample_context, "2013-14-Q2", None, data_root="council")
+    publish(out, sample_context, Q3, None, data_root="another")
+    publish(out, sample_context, Q4, "synthetic-sample")
+    assert quarters_listed(write(out, root)) == [Quarter.parse("2013-14-Q2").short_label]
