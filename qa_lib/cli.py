@@ -1,8 +1,8 @@
-"""``qa-report``: run or check a quarter from the command line.
+"""qa-report: run or check a quarter from the command line.
 
 Exit codes: 0 success (warnings allowed); 2 invalid parameters or data, or outputs
 that cannot be written where asked; 3 the quarter is locked by another run; 1 a
-crash (one line naming the file that holds the traceback), or for ``verify`` a run
+crash (one line naming the file that holds the traceback), or for verify a run
 that is not reproduced.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -24,6 +25,7 @@ from qa_lib.exporters import FORMATS
 from qa_lib.filesystem import refusals_as_errors, save_traceback, shown
 from qa_lib.parameters import PATHS, RunParameters, parameters, read_params_file
 from qa_lib.paths import project_root, resolve
+from qa_lib.progress import Progress
 from qa_lib.publishing import QuarterOutputs
 from qa_lib.quarter import Quarter
 
@@ -124,23 +126,58 @@ def cmd_run(args: argparse.Namespace) -> int:
     first would do it twice. Only when the notebook stops on bad input does this
     process validate, to report every problem as ``validate`` does.
     """
+    progress = Progress(sys.stderr, quiet=args.quiet or args.verbose)  # -v logs each step instead
+    progress.stage("validating the parameters")
     params = resolve_parameters(args)
     root = project_root()
     outputs = QuarterOutputs(Path(params.output_dir), Quarter.parse(params.quarter))
-    with outputs.locked(), outputs.crashes_recorded():
-        log.info("executing the notebook for %s", params.quarter)
-        try:
-            result = pipeline.run_quarter(params.notebook(), outputs, root, params.formats,
-                                          Path(params.reference_docx))
-        except RenderError as exc:
-            if isinstance(exc.__cause__, NotebookInputError):
-                _explain_input_error(params, outputs)
-            raise
+    if not args.no_index:
+        # The index's libraries load while the kernel works (another process), not after it.
+        threading.Thread(target=_import_index, name="import-index", daemon=True).start()
+    try:
+        with outputs.locked(), outputs.crashes_recorded():
+            log.info("executing the notebook for %s", params.quarter)
+            try:
+                result = pipeline.run_quarter(params.notebook(), outputs, root, params.formats,
+                                              Path(params.reference_docx), progress)
+            except RenderError as exc:
+                if isinstance(exc.__cause__, NotebookInputError):
+                    progress.done()
+                    _explain_input_error(params, outputs)
+                raise
+        if not args.no_index:
+            progress.stage("writing the index of quarters")
+            index = _write_index(Path(params.output_dir), Path(params.data_root), Path(params.framework))
+            if index is not None:
+                result.files.append(index)
+    finally:
+        progress.done()
     _summarise(params, [], result.warnings, None)
     print(f"Report for {params.quarter} written:")
     for path in result.files:
         print(f"  {shown(path)}")
     return 0
+
+
+def _import_index() -> None:
+    try:
+        import qa_lib.index  # noqa: F401
+        import qa_lib.sections.audits  # noqa: F401
+    except Exception:  # raised again where it is needed
+        log.debug("importing the index's libraries ahead of use failed", exc_info=True)
+
+
+def _write_index(output_dir: Path, data_root: Path, framework: Path) -> Path | None:
+    """Write the index of published quarters; a failure leaves the previous index and is a
+    warning: the quarter itself is published."""
+    from qa_lib.index import write_index
+
+    try:
+        return write_index(output_dir, data_root, framework, project_root())
+    except Exception as exc:  # the quarter is published: the index is not worth failing it for
+        log.warning("the index of quarters (%s) was not updated: %s; the previous one is unchanged",
+                    shown(output_dir / "index.html"), str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -204,13 +241,33 @@ def cmd_batch(args: argparse.Namespace) -> int:
                                         ("--status", args.status), ("--formats", args.formats),
                                         ("--reference-docx", args.reference_docx))
                if value for part in (flag, value)]
-    results = pipeline.batch(quarters, options, _cli_path(args.output_dir, "output_dir"), args.jobs,
-                             lambda line: print(line, file=sys.stderr, flush=True))
-    width = max(len(r.state) for r in results)
-    print(f"{'quarter':<11}  {'status':<{width}}  {'seconds':>7}  output folder")
-    for r in results:
-        print(f"{r.quarter:<11}  {r.state:<{width}}  {r.seconds:7.1f}  {r.folder}")
+    progress = Progress(sys.stderr, quiet=args.quiet or args.verbose)  # -v logs each step instead
+    progress.stage(f"running {len(quarters)} quarters")
+    output_dir = _cli_path(args.output_dir, "output_dir")
+    try:
+        results = pipeline.batch(quarters, [*options, "--no-index"], output_dir, args.jobs,
+                                 lambda done, running: progress.stage(
+                                     f"quarters done {done}/{len(quarters)}; running {', '.join(running) or 'none'}"))
+        progress.stage("writing the index of quarters")
+        index = _write_index(output_dir, _cli_path(args.data_root, "data_root"), _cli_path(args.framework, "framework"))
+    finally:
+        progress.done()
+    print(batch_table(results))
+    if index is not None:
+        print(f"Index of quarters written: {shown(index)}")
     return 0 if all(r.state == "ok" for r in results) else 1
+
+
+def batch_table(results: list[pipeline.BatchResult]) -> str:
+    """The batch's summary: a row for each quarter, its columns aligned."""
+    header = ("quarter", "status", "seconds", "result")
+    rows = [(r.quarter, r.state, f"{r.seconds:.1f}", r.reason or f"{shown(r.folder)}/") for r in results]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]), row[3]]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
 
 
 def cmd_new_quarter(args: argparse.Namespace) -> int:
@@ -260,68 +317,119 @@ def _option(parser: argparse.ArgumentParser, name: str) -> None:
     default = "" if field.default in (None, PydanticUndefined) else \
         f" (default {','.join(field.default) if isinstance(field.default, tuple) else field.default})"
     if name == "formats":
-        parser.add_argument(flag, dest=name, help=f"{field.description}: comma-separated, of {', '.join(FORMATS)}{default}")
+        parser.add_argument(flag, dest=name,
+                            help=f"{field.description}: comma-separated, of {', '.join(FORMATS)}{default}")
         return
     choices = get_args(field.annotation) if get_origin(field.annotation) is Literal else None
     parser.add_argument(flag, dest=name, required=name == "quarter", choices=choices,
                         help=f"{field.description}{default}")
 
 
+# What --mode and --status mean to validate, which writes nothing.
+VALIDATE_HELP = {
+    "mode": "check as for this mode: publication also warns of details in the commentary that could identify "
+            "someone (default publication)",
+    "status": "check as for this status: final as a paper for the committee, draft as a working copy "
+              "(default draft)",
+}
+
+
+def _quiet(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("-q", "--quiet", action="store_true",
+                     help="show no progress, only the summary at the end (progress is shown only on a terminal)")
+
+
+def _command(sub: Any, name: str, helptext: str, func: Any) -> argparse.ArgumentParser:
+    cmd = sub.add_parser(name, help=helptext, description=helptext[:1].upper() + helptext[1:] + ".")
+    cmd.set_defaults(func=func)
+    return cmd
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qa-report", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="qa-report", description=__doc__.splitlines()[0].removeprefix("qa-report: "),
+                                     epilog="Run qa-report <command> --help for a command's options.")
     parser.add_argument("--version", action="version", version=f"qa-report {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress as well as warnings")
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, helptext, func in (("run", "validate, execute the notebook and write the outputs", cmd_run),
-                                 ("validate", "check a quarter's parameters and data without running", cmd_validate)):
-        cmd = sub.add_parser(name, help=helptext)
-        for option in ("quarter", "data_root", "params_file", "framework", "status", "mode"):
-            _option(cmd, option)
-        if name == "run":
-            _option(cmd, "formats")
-            _option(cmd, "output_dir")
-            _option(cmd, "reference_docx")
-        else:
-            cmd.add_argument("--json", help="also write every problem to this JSON file")
-        cmd.set_defaults(func=func)
-    template = sub.add_parser("template", help="write an XLSX data-entry workbook for a quarter")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each step as well as warnings")
+    sub = parser.add_subparsers(dest="command", required=True, title="commands", metavar="<command>")
+    run = _command(sub, "run", "validate, execute the notebook and write the outputs", cmd_run)
+    for option in ("quarter", "data_root", "params_file", "framework", "status", "mode", "formats", "output_dir",
+                   "reference_docx"):
+        _option(run, option)
+    _quiet(run)
+    run.add_argument("--no-index", dest="no_index", action="store_true",
+                     help="leave <output dir>/index.html, the page of every quarter, as it is (batch writes it "
+                          "once at its end)")
+    validate = _command(sub, "validate", "check a quarter's parameters and data without running", cmd_validate)
+    for option in ("quarter", "data_root", "params_file", "framework"):
+        _option(validate, option)
+    for option, choices in (("status", ["draft", "final"]), ("mode", ["publication", "internal"])):
+        validate.add_argument(f"--{option}", choices=choices, help=VALIDATE_HELP[option])
+    validate.add_argument("--json", help="also write every problem to this JSON file")
+    template = _command(sub, "template", "write an XLSX data-entry workbook for a quarter", cmd_template)
     template.add_argument("--quarter", required=True, help="financial-year quarter, e.g. 2014-15-Q2")
-    template.add_argument("--data-root", dest="data_root", help=f"default {DEFAULTS['data_root']}")
+    template.add_argument("--data-root", dest="data_root", help=f"folder of quarter folders (default "
+                                                                f"{DEFAULTS['data_root']})")
     template.add_argument("--framework", help=f"framework YAML (default {DEFAULTS['framework']})")
     template.add_argument("--output", help="file to write (default <data root>/<quarter>/template.xlsx)")
-    template.set_defaults(func=cmd_template)
-    render = sub.add_parser("render", help="render an executed report again without executing it")
+    render = _command(sub, "render", "render an executed report again without executing it", cmd_render)
     render.add_argument("folder", help="an output folder, e.g. outputs/2013-14-Q4")
     render.add_argument("--formats", help="comma-separated (default: the formats of the run)")
-    render.set_defaults(func=cmd_render)
-    verify = sub.add_parser("verify", help="re-check a run's inputs, re-execute it and compare (exit 1 if it differs)")
+    verify = _command(sub, "verify", "re-check a run's inputs, re-execute it and compare (exit 1 if it differs)",
+                      cmd_verify)
     verify.add_argument("folder", help="an output folder, e.g. outputs/2013-14-Q4")
     verify.add_argument("--params", help="where the run's params file is now (default params/<its name>)")
     verify.add_argument("--data-root", dest="data_root",
                         help="where the run's data root is now, if it lies outside the project")
-    verify.set_defaults(func=cmd_verify)
-    batch = sub.add_parser("batch", help="run every quarter in a range in parallel")
+    batch = _command(sub, "batch", "run every quarter in a range in parallel", cmd_batch)
     batch.add_argument("--from", dest="start", required=True, help="first quarter, e.g. 2013-14-Q1")
     batch.add_argument("--to", dest="end", required=True, help="last quarter, e.g. 2014-15-Q1")
     batch.add_argument("--jobs", type=int, help="worker processes (default: the number of cores)")
-    for flag in ("--data-root", "--output-dir", "--framework", "--formats", "--reference-docx"):
-        batch.add_argument(flag, dest=flag[2:].replace("-", "_"))
-    batch.add_argument("--mode", choices=["publication", "internal"])
-    batch.add_argument("--status", choices=["draft", "final"])
-    batch.set_defaults(func=cmd_batch)
-    new = sub.add_parser("new-quarter", help="create a quarter's params file and data folder with its workbook")
-    new.add_argument("quarter", help="e.g. 2014-15-Q2")
-    new.add_argument("--data-root", dest="data_root", help=f"default {DEFAULTS['data_root']}")
-    new.add_argument("--framework", help=f"default {DEFAULTS['framework']}")
+    for option in ("data_root", "framework", "status", "mode", "formats", "output_dir", "reference_docx"):
+        _option(batch, option)
+    _quiet(batch)
+    new = _command(sub, "new-quarter", "create a quarter's params file and data folder with its workbook",
+                   cmd_new_quarter)
+    new.add_argument("quarter", nargs="?", help="the quarter, as an alternative to --quarter, e.g. 2014-15-Q2")
+    new.add_argument("--quarter", dest="quarter_option", metavar="QUARTER",
+                     help="financial-year quarter, e.g. 2014-15-Q2")
+    new.add_argument("--data-root", dest="data_root", help=f"folder of quarter folders (default "
+                                                           f"{DEFAULTS['data_root']})")
+    new.add_argument("--framework", help=f"framework YAML (default {DEFAULTS['framework']})")
     new.add_argument("--data-set", dest="data_set",
                      help="name of the data set, written to <data root>/data_set.yaml if the root has none "
                           "(default: the data root's folder name)")
-    new.set_defaults(func=cmd_new_quarter)
     return parser
 
 
+def _quarter_or_text(text: str) -> Quarter | str:
+    try:
+        return Quarter.parse(text)
+    except QAError:  # refused, with its message, when the command reads it
+        return text
+
+
+def _one_quarter(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """new-quarter takes the quarter as --quarter or, as before, on its own: one of them, or
+    both the same."""
+    given, option = getattr(args, "quarter", None), getattr(args, "quarter_option", None)
+    if given and option and _quarter_or_text(given) != _quarter_or_text(option):
+        parser.error(f"new-quarter: the quarter is given twice, as {given} and as --quarter {option}; give it once")
+    if not (given or option):
+        parser.error("new-quarter: the following arguments are required: --quarter")
+    args.quarter = option or given
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, read; usage errors exit 2 with argparse's message."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "new-quarter":
+        _one_quarter(parser, args)
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     # The console shows warnings (progress too with -v); run.log records progress regardless.
     for handler in logging.getLogger().handlers:

@@ -100,8 +100,10 @@ def _input_error_names(cls: type = InputError) -> set[str]:
 
 
 def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], root: Path,
-                     timeout: int = 600, env: dict[str, str] | None = None) -> nbformat.NotebookNode:
-    """Run the parameterised notebook with papermill in this environment's kernel.
+                     timeout: int = 600, env: dict[str, str] | None = None,
+                     progress_bar: dict[str, Any] | bool = False) -> nbformat.NotebookNode:
+    """Run the parameterised notebook with papermill in this environment's kernel;
+    ``progress_bar`` is papermill's (a counter of cells, see :meth:`qa_lib.progress.Progress.cells`).
 
     The kernel starts first and imports the workbook while this process imports
     papermill, then the exporters' libraries for the rendering to come.
@@ -121,7 +123,7 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], r
 
         return pm.execute_notebook(
             str(notebook), str(output), parameters=parameters, cwd=str(root), km=km, kernel_name="python3",
-            progress_bar=False, log_output=False, execution_timeout=timeout, start_timeout=120,
+            progress_bar=progress_bar, log_output=False, execution_timeout=timeout, start_timeout=120,
             request_save_on_cell_execute=False,  # written once, at the end or at a failure
         )
     except PapermillExecutionError as exc:

@@ -32,6 +32,7 @@ from qa_lib.paper import Paper, assemble, sections_from
 from qa_lib.parameters import RunParameters
 from qa_lib.paths import display, resolve
 from qa_lib.privacy import IDENTIFIERS_ENV, read_identifiers, scan
+from qa_lib.progress import QUIET, Progress
 from qa_lib.publishing import QuarterOutputs, RunLog, in_order, manifest
 from qa_lib.quarter import Quarter
 
@@ -52,14 +53,16 @@ def paper_of(nb: nbformat.NotebookNode) -> Paper:
 
 def render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...], started: datetime,
                 run_log: RunLog, listed: tuple[str, ...] | None = None,
-                notebook: dict[str, str] | None = None, reference_docx: Path | None = None) -> None:
+                notebook: dict[str, str] | None = None, reference_docx: Path | None = None,
+                progress: Progress = QUIET) -> None:
     """Write every output of an executed notebook into ``work``: figures, the chosen
     formats, then the manifest that hashes them and lists ``listed`` (the formats the
     folder holds, some perhaps carried over; by default those written). ``reference_docx``
     is the Word document ``report.docx`` is built on (by default the project's)."""
     payload = payload_from(nb)
     write_json(work / "figures.json", payload["figures"])
-    exporters.write(paper_of(nb), payload["figures"], work, formats, reference_docx)
+    exporters.write(paper_of(nb), payload["figures"], work, formats, reference_docx,
+                    lambda name: progress.stage(f"rendering {name.upper()}"))
     log.info("outputs written: %s", ", ".join(sorted(p.name for p in work.iterdir())))
     run_log.close()
     run_log.check()
@@ -83,8 +86,9 @@ def _result(outputs: QuarterOutputs, formats: tuple[str, ...], warnings: list[Pr
 
 
 def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
-                formats: tuple[str, ...] = exporters.DEFAULT_FORMATS, reference_docx: Path | None = None) -> RunResult:
-    """Execute and render one quarter and publish it; the caller holds the lock.
+                formats: tuple[str, ...] = exporters.DEFAULT_FORMATS, reference_docx: Path | None = None,
+                progress: Progress = QUIET) -> RunResult:
+    """Execute and render one quarter and publish it, showing ``progress``; the caller holds the lock.
 
     Raises
     ------
@@ -112,16 +116,19 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
         run_log = RunLog(work / "run.log")
         log.info("run of %s started with %s", parameters.get("quarter"), portable_parameters(parameters, root))
         notebook = root / NOTEBOOK
+        progress.stage("starting the notebook's kernel")
         nb = execute_notebook(notebook, work / "report.ipynb", parameters, root,
-                              env={IDENTIFIERS_ENV: str(identifiers)})
+                              env={IDENTIFIERS_ENV: str(identifiers)}, progress_bar=progress.cells())
         make_portable(nb, work / "report.ipynb", root)
         warnings = warnings_from(nb)
         for problem in warnings:
             log.info("warning [%s] in %s%s", problem.rule, problem.file,
                      "" if problem.row is None else f", row {problem.row}")
         render_into(work, nb, formats, started, run_log, notebook=_notebook_record(notebook, root),
-                    reference_docx=reference_docx)
+                    reference_docx=reference_docx, progress=progress)
+        progress.stage("checking the outputs for identifiers")
         _refuse_identifiers(work, read_identifiers(identifiers))
+        progress.stage("publishing")
         outputs.publish(work)
     except IdentifiersInOutputs as exc:
         if run_log is not None:
@@ -463,9 +470,10 @@ def verify(folder: Path, data_root_given: str | None, params_given: str | None, 
 @dataclass(frozen=True)
 class BatchResult:
     quarter: str
-    state: str  # "ok", or "failed (exit N): <its own reason, in one line>"
+    state: str  # "ok", or "failed (exit N)"
     seconds: float
     folder: Path
+    reason: str = ""  # a failure's own reason, in one line
 
 
 def _reason(stderr: str) -> str:
@@ -475,27 +483,30 @@ def _reason(stderr: str) -> str:
 
 
 def batch(quarters: list[Quarter], options: list[str], output_dir: Path, jobs: int | None = None,
-          progress: Callable[[str], None] = lambda line: None) -> list[BatchResult]:
+          progress: Callable[[int, list[str]], None] = lambda done, running: None) -> list[BatchResult]:
     """Run every quarter with ``qa-report run <options>``, each in its own process (so one
-    quarter's failure or crash cannot touch another's), ``jobs`` at a time."""
+    quarter's failure or crash cannot touch another's), ``jobs`` at a time; ``progress`` is
+    told the number of quarters done and those running, as each starts and ends."""
     running: set[str] = set()
+    done: list[str] = []
     lock = threading.Lock()
 
     def one(quarter: Quarter) -> BatchResult:
         command = [sys.executable, "-m", "qa_lib.cli", "run", "--quarter", str(quarter), *options]
         with lock:
             running.add(str(quarter))
-            progress(f"started {quarter}; running: {', '.join(sorted(running))}")
+            progress(len(done), sorted(running))
         began = time.monotonic()
-        done = subprocess.run(command, capture_output=True, text=True)
+        finished = subprocess.run(command, capture_output=True, text=True)
         seconds = time.monotonic() - began
+        state = "ok" if finished.returncode == 0 else f"failed (exit {finished.returncode})"
         with lock:
             running.discard(str(quarter))
-            state = "ok" if done.returncode == 0 else f"failed (exit {done.returncode})"
-            progress(f"finished {quarter}: {state}; running: {', '.join(sorted(running)) or 'none'}")
-        if done.returncode:
-            state = f"{state}: {_reason(done.stderr)}"
-        return BatchResult(str(quarter), state, seconds, output_dir / str(quarter))
+            done.append(str(quarter))
+            progress(len(done), sorted(running))
+            log.info("batch: %s %s", quarter, state)
+        return BatchResult(str(quarter), state, seconds, output_dir / str(quarter),
+                           _reason(finished.stderr) if finished.returncode else "")
 
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         return list(pool.map(one, quarters))

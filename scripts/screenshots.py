@@ -1,4 +1,5 @@
-"""Regenerate docs/screenshots/ from the sample quarter's outputs (make screenshots).
+"""Regenerate docs/screenshots/ from the sample quarter's outputs and the index of quarters
+(make screenshots).
 
 The HTML is captured in headless Chromium (Debian's package, driven by
 Playwright); the PDF's first pages are rendered with pypdfium2.
@@ -14,6 +15,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "outputs" / "2013-14-Q4"
+INDEX = ROOT / "outputs" / "index.html"
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 
@@ -30,6 +32,9 @@ def main() -> int:
         page = browser.new_page(viewport={"width": 1000, "height": 1400})
         page.goto((REPORT / "report.html").resolve().as_uri())
         page.screenshot(path=str(OUT / "report-html.png"))
+        if INDEX.exists():
+            page.goto(INDEX.resolve().as_uri())
+            page.screenshot(path=str(OUT / "index.png"))
         browser.close()
     pdf = pypdfium2.PdfDocument(str(REPORT / "report.pdf"))
     for index in range(3):

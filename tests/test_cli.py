@@ -136,3 +136,69 @@ def test_a_params_file_cannot_send_outputs_outside_the_project(tmp_path, capsys,
     err = capsys.readouterr().err
     assert "lies outside the project" in err and "--output-dir" in err
     assert not Path("/tmp/qa-elsewhere").exists()
+
+
+def _commands():
+    from qa_lib.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    return parser, sub.choices
+
+
+def test_every_help_is_plain_text_with_a_line_for_every_option():
+    parser, commands = _commands()
+    assert set(commands) >= {"run", "validate", "template", "render", "verify", "batch", "new-quarter"}
+    for name, command in [("qa-report", parser), *commands.items()]:
+        text = command.format_help()
+        assert "``" not in text and "::" not in text and ":class:" not in text and ":func:" not in text, name
+        for action in command._actions:
+            if action.dest in ("help", "command"):
+                continue
+            assert action.help and action.help.strip(), f"{name} {action.option_strings or action.dest} has no help"
+            assert "`" not in action.help, f"{name} {action.option_strings}: {action.help}"
+
+
+def test_validate_offers_only_options_that_mean_something_to_it():
+    _, commands = _commands()
+    options = {s for a in commands["validate"]._actions for s in a.option_strings}
+    assert options == {"-h", "--help", "--quarter", "--data-root", "--params", "--framework", "--mode", "--status",
+                       "--json"}
+
+
+@pytest.mark.parametrize("argv", [["new-quarter", "2014-15-Q2"], ["new-quarter", "--quarter", "2014-15-Q2"],
+                                  ["new-quarter", "2014-15-Q2", "--quarter", "2014-15-Q2"]])
+def test_new_quarter_takes_the_quarter_either_way(argv):
+    from qa_lib.cli import parse_args
+
+    assert parse_args(argv).quarter == "2014-15-Q2"
+
+
+@pytest.mark.parametrize("argv, message", [(["new-quarter"], "required: --quarter"),
+                                           (["new-quarter", "2014-15-Q2", "--quarter", "2014-15-Q3"],
+                                            "given twice")])
+def test_new_quarter_refuses_no_quarter_or_two_different_ones(argv, message, capsys):
+    from qa_lib.cli import parse_args
+
+    with pytest.raises(SystemExit) as exit_:
+        parse_args(argv)
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_batch_summary_is_an_aligned_table():
+    from qa_lib.cli import batch_table
+    from qa_lib.pipeline import BatchResult
+
+    results = [BatchResult("2013-14-Q2", "ok", 21.04, ROOT / "outputs" / "2013-14-Q2"),
+               BatchResult("2013-14-Q3", "failed (exit 2)", 3.2, ROOT / "outputs" / "2013-14-Q3",
+                           "1 problem in the quarter's data, 2013-14-Q3/case_audits.csv ..."),
+               BatchResult("2013-14-Q4", "ok", 123.45, ROOT / "outputs" / "2013-14-Q4")]
+    lines = batch_table(results).splitlines()
+    assert lines[0].split() == ["quarter", "status", "seconds", "result"]
+    status, result = lines[0].index("status"), lines[0].index("result")
+    seconds_end = lines[0].index("seconds") + len("seconds")
+    for line, r in zip(lines[1:], results):
+        assert line.startswith(r.quarter) and line[status:].startswith(r.state)
+        assert line[:seconds_end].endswith(f"{r.seconds:.1f}") and line[seconds_end:result] == "  "
+    assert lines[2][result:].startswith("1 problem in the quarter's data")
+    assert lines[1][result:] == "outputs/2013-14-Q2/"

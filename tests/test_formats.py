@@ -51,6 +51,14 @@ def test_axe_finds_no_wcag_22_aa_violations(run, request):
     assert violations == [], [(v["id"], v["help"], v["nodes"][0]["html"][:120]) for v in violations]
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="accessibility test SKIPPED: Chromium is not installed "
+                                              "(apt-get install chromium; .ci/run does this)")
+def test_axe_finds_no_wcag_22_aa_violations_in_the_index_of_quarters(publication_run):
+    """The page of every quarter the run writes beside the quarter's folder."""
+    violations = axe_violations(publication_run.parent / "index.html")
+    assert violations == [], [(v["id"], v["help"], v["nodes"][0]["html"][:120]) for v in violations]
+
+
 def test_html_is_one_lean_file_with_contents_and_numbered_parts(publication_run, soup):
     assert (publication_run / "report.html").stat().st_size < 1_000_000
     contents = soup.find("nav", class_="contents")

@@ -60,6 +60,14 @@ def test_no_identifier_from_the_inputs_reaches_any_output(every_sample_quarter):
     assert scanned >= 5 * 8
 
 
+def test_no_identifier_reaches_the_index_of_quarters(every_sample_quarter):
+    """The page of every quarter, which the batch writes beside them, holds figures only."""
+    text = (every_sample_quarter / "index.html").read_text(encoding="utf-8")
+    ids = set().union(*(identifiers(folder) for folder in SAMPLE.iterdir() if folder.is_dir()))
+    assert len(ids) > 500 and "Q4 2013-14" in text
+    assert not sorted(i for i in ids if i in text)
+
+
 def test_quotes_are_approved_only_and_attributed_coarsely(sample_context):
     html = section_html(section("feedback").build(sample_context("2013-14-Q4")))
     assert "I did not want anyone to read what I said" not in html

@@ -5,6 +5,7 @@ imported only when its format is written, so a render loads only what it needs."
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,13 @@ DEFAULT_FORMATS = ("html", "pdf")
 
 
 def write(paper: Paper, figures: dict[str, Any], folder: Path, formats: tuple[str, ...],
-          reference_docx: Path | None = None) -> list[Path]:
-    """Write ``report.<format>`` into ``folder`` for each format; return the files written.
-    Word is built on ``reference_docx`` (by default the project's ``params/reference.docx``)."""
+          reference_docx: Path | None = None, starting: Callable[[str], None] = lambda name: None) -> list[Path]:
+    """Write ``report.<format>`` into ``folder`` for each format, calling ``starting`` with the
+    format's name before each (for progress); return the files written. Word is built on
+    ``reference_docx`` (by default the project's ``params/reference.docx``)."""
     written = []
     for name in formats:
+        starting(name)
         module = importlib.import_module(f"qa_lib.exporters.{WRITERS[name]}")
         target = folder / f"report.{name}"
         if name == "docx":
