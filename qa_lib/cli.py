@@ -139,7 +139,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             log.info("executing the notebook for %s", params.quarter)
             try:
                 result = pipeline.run_quarter(params.notebook(), outputs, root, params.formats,
-                                              Path(params.reference_docx), progress)
+                                              reference_docx=Path(params.reference_docx), progress=progress)
             except RenderError as exc:
                 if isinstance(exc.__cause__, NotebookInputError):
                     progress.done()
