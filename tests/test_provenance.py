@@ -123,6 +123,7 @@ def test_without_revisions_the_record_says_none(sample_context):
 
 def test_the_record_escapes_what_it_is_given(sample_context):
     output = sample_context(QUARTER).figures_output()
-    hostile = {**output.provenance, "parameters": {**output.provenance["parameters"], "data_root": "<script>x</script>"}}
+    parameters = {**output.provenance["parameters"], "data_root": "<script>x</script>"}
+    hostile = {**output.provenance, "parameters": parameters}
     html = provenance_html(hostile, output.meta)
     assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html

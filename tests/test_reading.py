@@ -13,7 +13,7 @@ import pytest
 from qa_lib import figures as F
 from qa_lib.commentary import parse_commentary
 from qa_lib.exporters.html import paper_html
-from qa_lib.paper import Box, Paragraph, assemble, walk
+from qa_lib.paper import Paragraph, assemble, walk
 from qa_lib.sections import REGISTRY, commentary_ids
 from qa_lib.sections.audits import audit_sentences
 
