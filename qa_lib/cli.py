@@ -216,13 +216,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"  - {line}", file=sys.stderr)
         return 1
     figures = f"{found.figures} figures identical"
+    names = [f"{n} (its text)" if n.endswith(".docx") else n for n in found.compared if n != "figures.json"]
     if found.notes:
-        print(f"{folder}: inputs unchanged and {figures}; its rendered outputs are not compared "
-              f"({'; '.join(found.reasons)}):")
+        same = f", and {', '.join(names)} the same on a re-run" if names else ""
+        print(f"{folder}: inputs unchanged and {figures}{same}; {'these are' if names else 'its rendered outputs are'} "
+              f"not compared ({'; '.join(found.reasons)}):")
         for line in found.notes:
             print(f"  - {line}")
     else:
-        names = [f"{n} (its text)" if n.endswith(".docx") else n for n in found.compared if n != "figures.json"]
         print(f"{folder}: reproduced: outputs as the manifest lists them, inputs unchanged, {figures}, and "
               f"{', '.join(names)} the same on a re-run")
     return 0

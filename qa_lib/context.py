@@ -228,7 +228,8 @@ def build_context(quarter: str | None = None, data_root: str | None = None, fram
                   "framework": display(framework_path, root), "mode": p.mode, "status": p.status,
                   "params_file": f"{P.PARAMS}/{Path(p.params_file).name}" if p.params_file else None}
     record = P.record(root, parameters, P.inputs(root, framework_path, p.params_file, data_root_path, data_set,
-                                                 [*computed, *invalid], published, outputs_path), data_set)
+                                                 [*computed, *invalid], published, outputs_path), data_set,
+                      revisions)
     if not previous:
         views.pop(this.previous, None)  # a published figures.json alone is not a comparison
     why = f"the data for {this.previous.long_name} did not pass validation" if this.previous in invalid else ""

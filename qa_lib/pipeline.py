@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from qa_lib import __version__, exporters
 from qa_lib import provenance as P
 from qa_lib.errors import InputError, ParameterError, Problem, RenderError
+from qa_lib.exporters.html import write_provenance
 from qa_lib.filesystem import refusals_as_errors, save_workbook, shown, write_json
 from qa_lib.notebook import (NOTEBOOK, execute_notebook, import_renderers, make_portable, payload_from,
                              portable_parameters, warnings_from)
@@ -56,13 +57,15 @@ def render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...],
                 notebook: dict[str, str] | None = None, reference_docx: Path | None = None,
                 progress: Progress = QUIET) -> None:
     """Write every output of an executed notebook into ``work``: figures, the chosen
-    formats, then the manifest that hashes them and lists ``listed`` (the formats the
-    folder holds, some perhaps carried over; by default those written). ``reference_docx``
-    is the Word document ``report.docx`` is built on (by default the project's)."""
+    formats, the record of the run (:data:`~qa_lib.provenance.RECORD`, whatever the formats),
+    then the manifest that hashes them and lists ``listed`` (the formats the folder holds,
+    some perhaps carried over; by default those written). ``reference_docx`` is the Word
+    document ``report.docx`` is built on (by default the project's)."""
     payload = payload_from(nb)
     write_json(work / "figures.json", payload["figures"])
     exporters.write(paper_of(nb), payload["figures"], work, formats, reference_docx,
                     lambda name: progress.stage(f"rendering {name.upper()}"))
+    write_provenance(payload["provenance"], payload["meta"], work / P.RECORD, notebook)
     log.info("outputs written: %s", ", ".join(sorted(p.name for p in work.iterdir())))
     run_log.close()
     run_log.check()
@@ -70,18 +73,21 @@ def render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...],
     write_json(work / "manifest.json", record | ({"notebook": notebook} if notebook else {}))
 
 
-def render_outputs(folder: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...]) -> None:
+def render_outputs(folder: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...],
+                   notebook: dict[str, str] | None = None) -> None:
     """Write every output of an executed notebook into ``folder`` as a run does, with its own
-    ``run.log`` (``verify`` compares them with a run's)."""
+    ``run.log`` (``verify`` compares them with a run's); ``notebook`` is the notebook the run
+    recorded, which its record names."""
     run_log = RunLog(folder / "run.log")
     try:
-        render_into(folder, nb, formats, datetime.now(timezone.utc), run_log)
+        render_into(folder, nb, formats, datetime.now(timezone.utc), run_log, notebook=notebook)
     finally:
         run_log.close()
 
 
 def _result(outputs: QuarterOutputs, formats: tuple[str, ...], warnings: list[Problem] | None = None) -> RunResult:
-    names = ["report.ipynb", *[f"report.{f}" for f in in_order(formats)], "figures.json", "manifest.json", "run.log"]
+    names = ["report.ipynb", *[f"report.{f}" for f in in_order(formats)], P.RECORD, "figures.json", "manifest.json",
+             "run.log"]
     return RunResult(outputs.final, [outputs.final / name for name in names], warnings or [])
 
 
@@ -252,6 +258,8 @@ class RunManifest(BaseModel):
 
 # Outputs that record when the run happened, so never the same twice.
 _TIMED_OUTPUTS = ("manifest.json", "run.log")
+# Outputs that name the run's data root (the paper does not): a moved data root changes them.
+_NAMING_DATA_ROOT = (P.RECORD, "report.ipynb")
 
 
 def _read_run(folder: Path) -> tuple[RunManifest, dict[str, Any]]:
@@ -381,7 +389,7 @@ def _rendered_differences(folder: Path, again: Path, names: list[str]) -> list[s
 def _other_code(manifest: RunManifest, root: Path) -> list[str]:
     """How the code now differs from the code that made the run: the workbook's version, its
     commit or uncommitted changes, and the packages that compute or render the report. Any
-    of them changes the rendered outputs' bytes (the report's appendix names them all)."""
+    of them changes the rendered outputs' bytes (the record of the run names them all)."""
     git = P.git(root)
     found = [f"it was version {manifest.qa_workbook_version}, this is {__version__}"] \
         if manifest.qa_workbook_version != __version__ else []
@@ -397,11 +405,12 @@ def _other_code(manifest: RunManifest, root: Path) -> list[str]:
 
 
 def _renamed_data_root(manifest: RunManifest, data_root: Path, root: Path) -> list[str]:
-    """Why the rendered outputs differ when the data root has moved: their appendix names it."""
+    """Why the rendered outputs differ when the data root has moved: the record of the run names it."""
     now = display(data_root, root)
     if now == manifest.parameters.data_root:
         return []
-    return [f"the report's appendix names its data root {manifest.parameters.data_root!r}, here {now!r}"]
+    return [f"the record of the run ({P.RECORD}) names its data root {manifest.parameters.data_root!r}, "
+            f"here {now!r}"]
 
 
 @dataclass
@@ -422,8 +431,9 @@ def verify(folder: Path, data_root_given: str | None, params_given: str | None, 
     Every output the manifest lists must still have its SHA-256. The re-run's figures are
     compared one by one; its rendered outputs (made in a temporary folder by the run's own
     functions) byte for byte, Word on its text, the notebook on its outputs. Outputs made by
-    other code (see :func:`_other_code`), or naming a data root that has moved, are listed,
-    not compared: a quarter published before a release stays verifiable after it.
+    other code (see :func:`_other_code`), or naming a data root that has moved (the record of
+    the run and the notebook), are listed, not compared: a quarter published before a release
+    stays verifiable after it.
     """
     run_manifest, old_figures = _read_run(folder)
     data_root = _data_root_of(run_manifest, data_root_given, root)
@@ -433,17 +443,19 @@ def verify(folder: Path, data_root_given: str | None, params_given: str | None, 
                                                                          params_file, root)
     code, renamed = _other_code(run_manifest, root), _renamed_data_root(run_manifest, data_root, root)
     formats = [f for f in exporters.FORMATS if f in run_manifest.formats or f"report.{f}" in run_manifest.outputs]
-    rendered = [name for name in run_manifest.outputs if name.startswith("report.")]
+    # The record of the run names the code and the packages: made by other code, it differs.
+    rendered = [name for name in run_manifest.outputs if name.startswith("report.") or name == P.RECORD]
     if code:
         made_by = (f"made by version {run_manifest.qa_workbook_version} (commit "
                    f"{(run_manifest.git.commit or 'unknown')[:12]}…"
                    + (", with uncommitted changes" if run_manifest.git.dirty else "") + "), not compared")
-        notes = [f"{name}: {made_by}" for name in rendered]
+        skipped = rendered
+        notes = [f"{name}: {made_by}" for name in skipped]
     else:
+        skipped = [name for name in rendered if name in _NAMING_DATA_ROOT] if renamed else []
         notes = [f"{name}: names the data root {run_manifest.parameters.data_root!r}, not compared"
-                 for name in rendered] if renamed else []
-    compared = [name for name in run_manifest.outputs
-                if name not in _TIMED_OUTPUTS and not (notes and name in rendered)]
+                 for name in skipped]
+    compared = [name for name in run_manifest.outputs if name not in _TIMED_OUTPUTS and name not in skipped]
     parameters = dict(run_manifest.parameters.model_dump(), data_root=str(data_root), output_dir=str(output_dir),
                       params_file=str(params_file) if params_file and params_file.is_file() else None)
     with tempfile.TemporaryDirectory(prefix="qa-verify-") as tmp:
@@ -458,9 +470,9 @@ def verify(folder: Path, data_root_given: str | None, params_given: str | None, 
         if nb is not None:
             make_portable(nb, again / "report.ipynb", root)
             problems += _changed_figures(old_figures, payload_from(nb)["figures"])
-            if not notes:
+            if any(name in rendered for name in compared):
                 log.info("rendering %s again", ", ".join(formats))
-                render_outputs(again, nb, tuple(formats))
+                render_outputs(again, nb, tuple(formats), _recorded_notebook(folder))
                 problems += _rendered_differences(folder, again, compared)
     return Verification(problems, notes, code + renamed, compared, len(old_figures["figures"]))
 

@@ -1,6 +1,8 @@
 """What produced a report: the code's version and commit, the packages that compute or
-render it, the parameters and every input's SHA-256 (the manifest, less times and output
-hashes). Inputs are named within the places the parameters give, never as machine paths."""
+render it, the parameters, every input's SHA-256 and the earlier figures it revises (the
+manifest, less times and output hashes). Inputs are named within the places the parameters
+give, never as machine paths. Every run publishes this record as :data:`RECORD` beside the
+paper; the paper says in words where it is."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from qa_lib.loading import DATA_SET_FILE, quarter_files, sha256
 from qa_lib.paths import display, resolve
 from qa_lib.quarter import Quarter
 
-# Packages whose versions can change a number or the rendering; named in the manifest and appendix.
+# The record of a run, published beside the paper (and named by it).
+RECORD = "provenance.html"
+# Packages whose versions can change a number or the rendering; named in the manifest and the record.
 PACKAGES = ("pandas", "numpy", "pandera", "scipy", "statsmodels", "matplotlib", "afcharts", "papermill", "jinja2",
             "typst", "python-docx", "gptables", "markdown-it-py", "nh3")
 # Prefixes of input names in the record: where each lies is a parameter, not a machine path.
@@ -61,9 +65,11 @@ def inputs(root: Path, framework: Path, params_file: str | None, data_root: Path
     return dict(sorted(found.items()))
 
 
-def record(root: Path, parameters: dict[str, Any], inputs: dict[str, str], data_set: str | None) -> dict[str, Any]:
+def record(root: Path, parameters: dict[str, Any], inputs: dict[str, str], data_set: str | None,
+           revisions: Iterable[tuple[str, Any, Any]] = ()) -> dict[str, Any]:
     """The provenance of one report; ``data_set`` is for the manifest, which tells runs of one
-    data set from another's."""
+    data set from another's; ``revisions`` are the previous quarter's figures (by key) whose
+    published value the report revises."""
     return {
         "qa_workbook_version": version("qa-workbook"),
         "python": platform.python_version(),
@@ -72,4 +78,5 @@ def record(root: Path, parameters: dict[str, Any], inputs: dict[str, str], data_
         "parameters": parameters,
         "inputs": inputs,
         "data_set": data_set,
+        "revisions": [{"figure": key, "published": old, "revised": new} for key, old, new in revisions],
     }

@@ -23,8 +23,6 @@ MODES = ("publication", "internal")
 _BLOCK = {"p", "div", "section", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "caption", "figcaption",
           "dt", "dd", "blockquote", "footer", "header", "nav", "table", "thead", "tbody", "ul", "ol", "dl", "figure",
           "main", "br", "pre"}
-_PROVENANCE = "Appendix: how this report was produced"
-_PACKAGES = "Packages that compute or render the report"
 
 
 def visible_text(html: str) -> str:
@@ -60,18 +58,9 @@ def mask(text: str) -> str:
 
 
 def masked_text(html: str) -> str:
-    """The visible text, masked (:func:`normalised_text`)."""
-    return normalised_text(visible_text(html))
-
-
-def normalised_text(text: str) -> str:
-    """Masked as in :func:`mask`; in the provenance appendix every version (a line of its
-    own) too, and the list of packages, which follows the libraries the code uses."""
-    text = mask(text)
-    head, found, tail = text.partition(_PROVENANCE)
-    tail = re.sub(r"(?m)^\d+(\.\d+)+[\w.+-]*$", "<version>", tail)
-    tail = re.sub(rf"(?ms)(^Table \d+: {_PACKAGES}\nPackage\nVersion\n).*?(?=^Table \d+: )", r"\1<packages>\n", tail)
-    return head + found + tail
+    """The visible text, masked as in :func:`mask`. (The record of the run, with every hash and
+    version, is provenance.html, not the paper: only the paper's own words are golden.)"""
+    return mask(visible_text(html))
 
 
 def xlsx_cells(path: Path) -> dict[str, list[list[object]]]:
@@ -84,18 +73,9 @@ def xlsx_cells(path: Path) -> dict[str, list[list[object]]]:
 
 
 def normalised_cells(sheets: dict[str, list[list[object]]]) -> dict[str, list[list[object]]]:
-    """Text masked as in :func:`mask`, versions (in cells of their own) too, and the rows of
-    the packages table, which follows the libraries the code uses."""
-    out = {}
-    for title, rows in sheets.items():
-        masked = [[mask(v) if isinstance(v, str) else v for v in row] for row in rows]
-        masked = [[("<version>" if isinstance(v, str) and re.fullmatch(r"\d+(\.\d+)+[\w.+-]*", v) else v)
-                   for v in row] for row in masked]
-        if masked and str(masked[0][0]).endswith(_PACKAGES):
-            header = next(i for i, row in enumerate(masked) if row[:2] == ["Package", "Version"])
-            masked = masked[:header + 1] + [["<packages>"]]
-        out[title] = masked
-    return out
+    """Text masked as in :func:`mask`."""
+    return {title: [[mask(v) if isinstance(v, str) else v for v in row] for row in rows]
+            for title, rows in sheets.items()}
 
 
 def files_of(folder: Path) -> dict[str, str]:

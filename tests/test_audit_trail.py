@@ -49,12 +49,14 @@ def test_manifest_records_inputs_versions_code_times_and_outputs(publication_run
     for name, digest in manifest["outputs"].items():
         assert digest == sha(publication_run / name), name
     assert {"report.html", "report.pdf", "report.xlsx", "report.docx", "figures.json", "report.ipynb",
-            "run.log"} <= set(manifest["outputs"])
-    # The report carries the same record, without times or output hashes.
+            "provenance.html", "run.log"} <= set(manifest["outputs"])
+    # provenance.html carries the same record, without times or output hashes; the paper does not.
+    record = (publication_run / "provenance.html").read_text(encoding="utf-8")
+    assert manifest["git"]["commit"] in record and manifest["inputs"]["params/framework.yaml"] in record
+    assert "statsmodels" in record
+    assert manifest["started"] not in record and manifest["outputs"]["figures.json"] not in record
     html = (publication_run / "report.html").read_text(encoding="utf-8")
-    assert "Appendix: how this report was produced" in html and manifest["git"]["commit"] in html
-    assert manifest["inputs"]["params/framework.yaml"] in html and "statsmodels" in html
-    assert manifest["started"] not in html and manifest["outputs"]["figures.json"] not in html
+    assert manifest["git"]["commit"] not in html and manifest["inputs"]["params/framework.yaml"] not in html
 
 
 def test_no_machine_path_or_user_name_in_any_output(publication_run):
@@ -73,7 +75,7 @@ def test_two_runs_make_the_same_bytes(publication_run, tmp_path):
                  "--output-dir", str(tmp_path / "elsewhere"), "--mode", "publication",
                  "--formats", "html,pdf,docx,xlsx"]) == 0
     again = tmp_path / "elsewhere" / QUARTER
-    for name in ("report.html", "figures.json", "report.xlsx", "report.pdf"):
+    for name in ("report.html", "figures.json", "report.xlsx", "report.pdf", "provenance.html"):
         assert (publication_run / name).read_bytes() == (again / name).read_bytes(), name
     first = nbformat.read(publication_run / "report.ipynb", as_version=4)
     second = nbformat.read(again / "report.ipynb", as_version=4)
@@ -117,7 +119,9 @@ def test_revised_previous_figures_are_used_marked_and_listed(tmp_path, copy_samp
     assert context.figures_document()["previous"][key] == recomputed, "the report uses the recomputed value"
     html = section_html(section("audits").build(context))
     assert f"{recomputed} [r]" in html
-    assert key in section_html(section("provenance").build(context))
+    assert "1 figure for quarter 3 2013-14 revised since first published" in section_html(
+        section("about").build(context))
+    assert {"figure": key, "published": recomputed + 3, "revised": recomputed} in context.provenance["revisions"]
     assert "<output dir>/2013-14-Q3/figures.json" in context.provenance["inputs"]
 
 
@@ -211,6 +215,8 @@ def test_render_makes_the_outputs_again_without_executing(publication_run, tmp_p
     copy = tmp_path / "outputs" / QUARTER
     shutil.copytree(publication_run.resolve(), copy)
     before = (copy / "report.html").read_bytes()
+    record = (copy / "provenance.html").read_bytes()
+    (copy / "provenance.html").unlink()  # render makes the record of the run again, whatever the formats
 
     def no_execution(*args, **kwargs):
         raise AssertionError("render must not execute the notebook")
@@ -221,6 +227,8 @@ def test_render_makes_the_outputs_again_without_executing(publication_run, tmp_p
     assert (copy / "report.html").read_bytes() == before
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["outputs"]["report.html"] == sha(copy / "report.html")
+    assert (copy / "provenance.html").read_bytes() == record
+    assert manifest["outputs"]["provenance.html"] == sha(copy / "provenance.html")
     # The formats not asked for are carried over unchanged, and still listed and hashed.
     assert {name: sha(copy / name) for name in carried} == carried
     assert manifest["formats"] == ["html", "pdf", "docx", "xlsx"]

@@ -46,8 +46,9 @@ def axe_violations(html: Path) -> list[dict]:
 @pytest.mark.skipif(CHROMIUM is None, reason="accessibility test SKIPPED: Chromium is not installed "
                                               "(apt-get install chromium; .ci/run does this)")
 @pytest.mark.parametrize("run", ["publication_run", "sample_run"])
-def test_axe_finds_no_wcag_22_aa_violations(run, request):
-    violations = axe_violations(request.getfixturevalue(run) / "report.html")
+@pytest.mark.parametrize("page", ["report.html", "provenance.html"])
+def test_axe_finds_no_wcag_22_aa_violations(run, page, request):
+    violations = axe_violations(request.getfixturevalue(run) / page)
     assert violations == [], [(v["id"], v["help"], v["nodes"][0]["html"][:120]) for v in violations]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import csv
 import shutil
 import subprocess
@@ -221,3 +222,18 @@ def test_commentary_cannot_change_the_marking_or_the_watermark_of_the_pdf(tmp_pa
     assert all(header.startswith("OFFICIAL-SENSITIVE") for header in headers), headers
     assert sum("PAID IN FULL" in text for text in pages) == 1, "commentary text stays where it is written"
     assert not any("DRAFT" in text for text in pages), "a final paper carries no watermark"
+
+
+def test_the_identifier_scan_reads_the_record_of_the_run(tmp_path, capsys):
+    """provenance.html names the run's data root: a data root named like a case is refused there too."""
+    name = sorted(i for i in identifiers(SAMPLE / "2013-14-Q4") if not i.isdigit())[0]
+    data = tmp_path / name
+    for quarter in ("2013-14-Q3", "2013-14-Q4"):
+        shutil.copytree(SAMPLE / quarter, data / quarter)
+    out = tmp_path / "out"
+    assert main(["run", "--quarter", "2013-14-Q4", "--data-root", str(data), "--output-dir", str(out),
+                 "--formats", "html"]) == 2
+    err = capsys.readouterr().err
+    assert "an identifier from the quarter's data is in the outputs" in err
+    assert re.search(r"provenance\.html \(a value of case_audits\.\w+\)", err), err
+    assert not (out / "2013-14-Q4" / "provenance.html").exists(), "nothing is published"

@@ -80,7 +80,8 @@ def test_verify_re_renders_every_format_and_compares_word_on_its_text(copy, veri
     assert main(["verify", str(copy), "--data-root", str(verified_run[1])]) == 0
     out = capsys.readouterr().out
     assert "reproduced" in out
-    for name in ("report.html", "report.pdf", "report.xlsx", "report.ipynb", "report.docx (its text)"):
+    for name in ("report.html", "report.pdf", "report.xlsx", "report.ipynb", "report.docx (its text)",
+                 "provenance.html"):
         assert name in out
 
 
@@ -115,7 +116,7 @@ def test_outputs_made_by_another_version_are_listed_and_figures_still_compared(c
     assert main(["verify", str(copy), "--data-root", str(verified_run[1])]) == 0
     out = capsys.readouterr().out
     assert f"it was version 0.0.9, this is {qa_lib.__version__}" in out and "512 figures identical" in out
-    for name in ("report.html", "report.pdf", "report.docx", "report.xlsx", "report.ipynb"):
+    for name in ("report.html", "report.pdf", "report.docx", "report.xlsx", "report.ipynb", "provenance.html"):
         assert f"{name}: made by version 0.0.9 (commit 0123456789ab…), not compared" in out
     figures = json.loads((copy / "figures.json").read_text(encoding="utf-8"))
     figures["figures"]["audits.csc.count"] += 1
@@ -140,8 +141,26 @@ def test_a_moved_data_root_is_verified_and_the_outputs_naming_it_listed(copy, ve
     assert main(["verify", str(copy), "--data-root", str(moved)]) == 0
     out = capsys.readouterr().out
     assert "inputs unchanged and 512 figures identical" in out
-    assert "the report's appendix names its data root 'quarters', here 'moved'" in out
-    assert "report.pdf: names the data root 'quarters', not compared" in out
+    assert "the record of the run (provenance.html) names its data root 'quarters', here 'moved'" in out
+    assert "provenance.html: names the data root 'quarters', not compared" in out
+    # The paper no longer names it: every format of it is still compared byte for byte.
+    assert "report.pdf: names the data root" not in out and "report.html: names the data root" not in out
+    assert "report.html, report.pdf" in out
+
+
+def test_a_tampered_record_of_the_run_is_caught_by_its_hash_and_by_a_re_run(copy, verified_run, capsys):
+    record = copy / "provenance.html"
+    text = record.read_text(encoding="utf-8")
+    digest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))["inputs"]["params/framework.yaml"]
+    assert digest in text
+    record.write_text(text.replace(digest, "0" * 64), encoding="utf-8")
+    assert main(["verify", str(copy), "--data-root", str(verified_run[1])]) == 1
+    assert "provenance.html has changed since the run (SHA-256" in capsys.readouterr().err
+    rehash(copy, "provenance.html")  # the manifest rewritten to cover the change: the re-run still tells
+    assert main(["verify", str(copy), "--data-root", str(verified_run[1])]) == 1
+    err = capsys.readouterr().err
+    assert "provenance.html differs from a re-run on these inputs" in err
+    assert "has changed since the run" not in err and "report.html" not in err
 
 
 def test_a_data_root_not_where_the_manifest_says_names_data_root(verified_run, tmp_path, capsys):

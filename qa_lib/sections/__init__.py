@@ -6,8 +6,7 @@ Adding a section is one module here, one line in :data:`REGISTRY` and one notebo
 from __future__ import annotations
 
 from qa_lib.framework import Framework
-from qa_lib.sections import (audits, committee, engagement, feedback, front_sheet, key_messages, methodology,
-                             provenance)
+from qa_lib.sections import about, audits, committee, engagement, feedback, front_sheet, key_messages, methodology
 from qa_lib.sections.base import Section
 
 REGISTRY: list[Section] = [
@@ -19,7 +18,7 @@ REGISTRY: list[Section] = [
     engagement.SECTION,
     committee.CLOSING_SECTION,
     methodology.SECTION,
-    provenance.SECTION,
+    about.SECTION,
 ]
 
 
