@@ -43,7 +43,10 @@ def resolve_parameters(args: argparse.Namespace) -> RunParameters:
     root = project_root()
     params_path = Path(args.params_file).absolute() if args.params_file else None
     from_file = read_params_file(params_path) if params_path else {}
-    quarter = str(Quarter.parse(args.quarter))
+    if args.quarter is None and "quarter" not in from_file:
+        raise ParameterError("name the quarter: --quarter 2014-15-Q2, or --params with a params file that names "
+                             "its quarter")
+    quarter = str(Quarter.parse(args.quarter if args.quarter is not None else from_file["quarter"]))
     if "quarter" in from_file and str(Quarter.parse(from_file["quarter"])) != quarter:
         raise ParameterError(f"params file {args.params_file} is for quarter {from_file['quarter']}, "
                              f"but --quarter is {quarter}")
@@ -322,8 +325,9 @@ def _option(parser: argparse.ArgumentParser, name: str) -> None:
                             help=f"{field.description}: comma-separated, of {', '.join(FORMATS)}{default}")
         return
     choices = get_args(field.annotation) if get_origin(field.annotation) is Literal else None
-    parser.add_argument(flag, dest=name, required=name == "quarter", choices=choices,
-                        help=f"{field.description}{default}")
+    if name == "quarter":  # or the params file's
+        default = " (default: the params file's quarter)"
+    parser.add_argument(flag, dest=name, choices=choices, help=f"{field.description}{default}")
 
 
 # What --mode and --status mean to validate, which writes nothing.

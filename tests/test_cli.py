@@ -26,6 +26,7 @@ def run(*args: str) -> int:
     (["--quarter", "2013-14-Q5"], "is not of the form"),
     (["--quarter", "../2013-14-Q4"], "is not of the form"),
     (["--quarter", "2013-14-Q3", "--params", str(ROOT / "params" / "2013-14-Q4.yaml")], "is for quarter 2013-14-Q4"),
+    ([], "name the quarter: --quarter"),
     (["--quarter", "2013-14-Q4", "--data-root", "no/such/folder"], "data root no/such/folder does not exist"),
     (["--quarter", "2013-14-Q4", "--data-root", "data/sample", "--framework", "params/nope.yaml"], "does not exist"),
 ])
@@ -43,6 +44,16 @@ def test_params_file_with_unknown_or_mistyped_key_exits_2(tmp_path, capsys):
     params.write_text("quarter: 2013-14-Q4\ndata_root: [1, 2]\n", encoding="utf-8")
     assert run("--quarter", "2013-14-Q4", "--params", str(params)) == 2
     assert "data_root" in capsys.readouterr().err
+
+
+def test_the_quarter_may_come_from_the_params_file_alone(tmp_path, capsys):
+    params = tmp_path / "p.yaml"
+    params.write_text("quarter: 2013-14-Q4\ndata_root: data/sample\n", encoding="utf-8")
+    assert main(["validate", "--params", str(params)]) == 0
+    assert "2013-14-Q4: valid" in capsys.readouterr().out
+    params.write_text("data_root: data/sample\n", encoding="utf-8")
+    assert main(["validate", "--params", str(params)]) == 2
+    assert "name the quarter" in capsys.readouterr().err
 
 
 def test_bad_data_exits_2_naming_file_row_and_value(copy_sample, tmp_path, capsys):
