@@ -558,8 +558,7 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
                 raw = _read_sheet(book, name, sheets[name], sources[name])
             else:
                 if spec.required_table and not book_failed:  # an unreadable workbook is reported once
-                    where = f"{name}.csv or a sheet {name!r} in {quarter}.xlsx"
-                    problems.append(Problem("missing_table", shown, None, None, None, where))
+                    problems.append(_missing_table(folder, shown, name, quarter, book is not None))
                 continue
         except pd.errors.EmptyDataError:
             problems.append(Problem("empty_file", sources[name], None, None, None,
@@ -594,6 +593,20 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
         commentary_source=commentary_source,
         warnings=warnings,
     )
+
+
+TEMPLATE_NAME = "template.xlsx"  # the data-entry workbook new-quarter and template write
+
+
+def _missing_table(folder: Path, shown: str, name: str, quarter: Quarter, has_book: bool) -> Problem:
+    """A required table found nowhere; where only the data-entry workbook lies there, the
+    problem says to fill it in and save it under the quarter's name (it is never read as is:
+    an untouched template is not a quarter's data)."""
+    if not has_book and os.path.lexists(folder / TEMPLATE_NAME):
+        return Problem("unsaved_template", f"{shown}/{TEMPLATE_NAME}", None, None, None,
+                       f"the data-entry workbook filled in and saved as {quarter}.xlsx in {shown} "
+                       f"(or the quarter's CSV files there)")
+    return Problem("missing_table", shown, None, None, None, f"{name}.csv or a sheet {name!r} in {quarter}.xlsx")
 
 
 def _read_commentary(folder: Path, shown: str, problems: list[Problem]) -> tuple[str | None, str | None]:
