@@ -44,7 +44,7 @@ class TableSpec:
 
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
-    categorical: tuple[str, ...] = ()  # ids: trimmed, case-folded, spaces as _
+    categorical: tuple[str, ...] = ()  # ids or labels, as typed (validation matches them)
     yes_no: tuple[str, ...] = ()
     required_table: bool = False
     few_values: tuple[str, ...] = ()  # dates, ages, team names: few distinct values, kept as categories
@@ -484,7 +484,8 @@ def _tidy(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
         column = str(name).strip().casefold()
         values = frame[name]
         if column in spec.categorical:
-            columns[column] = coded(values, normalise_id)
+            # Kept as typed: validation maps ids and labels, and quotes a value matching neither as it was.
+            columns[column] = coded(values, _as_typed)
         elif column in spec.yes_no:
             columns[column] = coded(values, normalise_yes_no)
         elif column in spec.few_values:
@@ -501,6 +502,12 @@ def _tidy(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
 
 def _strip(value: Any) -> str:
     return str(value).strip()
+
+
+def _as_typed(value: Any) -> str:
+    """A value as typed; one of white space only is blank."""
+    text = str(value)
+    return text if text.strip() else ""
 
 
 def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) -> QuarterData:
