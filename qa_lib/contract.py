@@ -256,7 +256,8 @@ def _grade_labels(framework: Framework, quarter: Quarter) -> dict[str, str]:
 
 
 SERVICES = Values("a service of the framework", "unknown_service", "service_ids", "`services`",
-                  ids=lambda fw, q: fw.service_ids, show_ids=True, labels=lambda fw, q: {s.id: s.name for s in fw.services})
+                  ids=lambda fw, q: fw.service_ids, show_ids=True,
+                  labels=lambda fw, q: {s.id: s.name for s in fw.services})
 CASE_TYPES = Values("a case type of the framework", "unknown_case_type", "case_type_ids", "`case_types`",
                     ids=_options("case_types"), labels=_option_labels("case_types"))
 TEAM_TYPES = Values("a team type of the framework", "unknown_team_type", "team_type_ids", "`team_types`",

@@ -118,8 +118,8 @@ def build_template(framework: Framework, quarter: Quarter) -> Workbook:
             area = f"{letter}2:{letter}{ROWS}"
             validation = None
             if values is not None and id(values) in per_row:
-                key = '&"__"&'.join(_id_of(table, c, letters, per_row) for c in values.within)
-                validation = _list_validation(f'INDIRECT("{values.list_name}_"&{key})', values.choose)
+                row_key = '&"__"&'.join(_id_of(table, c, letters, per_row) for c in values.within)
+                validation = _list_validation(f'INDIRECT("{values.list_name}_"&{row_key})', values.choose)
             elif values is not None:
                 validation = _list_validation(values.list_name, f"Choose {name} from the list.")
             elif column.kind is Kind.DATE:

@@ -142,7 +142,7 @@ def test_every_problem_is_reported_with_file_row_column_and_value(copy_sample, f
     for p in found:
         by_rule.setdefault(p.rule, []).append(p)
     audits_file = f"{folder.name}/case_audits.csv"
-    assert [(p.row, p.column, p.value) for p in by_rule["unknown_service"]] == [(2, "service", "chess_club")]
+    assert [(p.row, p.column, p.value) for p in by_rule["unknown_service"]] == [(2, "service", "chess club")]
     bad_grades = {(p.row, p.value) for p in by_rule["grade_not_on_scale"]}
     assert (graded + 2, "brilliant") in bad_grades
     assert any(p.row == ungraded_row + 2 and "does not grade" in p.expected for p in by_rule["grade_not_on_scale"])

@@ -18,11 +18,11 @@ from qa_lib.commentary import blocks, for_final, parse_commentary
 from qa_lib.errors import CommentaryError
 from qa_lib.exporters import docx, pdf
 from qa_lib.exporters.html import paper_html
-from qa_lib.paper import GAP_MARK, Box, Gap, Heading, Paragraph, SectionOutput, Span, assemble
+from qa_lib.paper import GAP_MARK, Box, Gap, Heading, Paragraph, SectionOutput, assemble
 from qa_lib.sections import commentary_ids, commentary_order
 from qa_lib.sections.committee import REQUIRED_FOR_FINAL
 
-from helpers import ROOT, SAMPLE
+from helpers import ROOT
 
 QUARTER = "2014-15-Q2"
 REQUIRED_MESSAGES = [f"section {s!r} is still marked {GAP_MARK}" for s in REQUIRED_FOR_FINAL]
