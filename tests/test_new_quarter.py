@@ -216,3 +216,14 @@ def test_a_final_paper_has_no_gap_no_empty_heading_and_its_recommendation(skelet
     assert "Information and advice" in paper_html(assemble(
         [SectionOutput("s", committee.build_opening(draft))], {"title": "t", "marking": "OFFICIAL",
                                                                 "status": "draft", "document_date": "2014-06-16"}))
+
+
+@pytest.mark.slow
+def test_run_final_refuses_with_exit_2_and_writes_no_paper(skeleton_quarter, tmp_path, capsys):
+    out = tmp_path / "outputs"
+    assert main(["run", "--quarter", "2013-14-Q4", "--data-root", str(skeleton_quarter), "--output-dir", str(out),
+                 "--status", "final", "--formats", "html"]) == 2
+    err = capsys.readouterr().err
+    assert all(message in err for message in REQUIRED_MESSAGES)
+    assert not (out / "2013-14-Q4" / "report.html").exists()
+    assert "commentary" in (out / "2013-14-Q4" / "failed" / "validation.json").read_text(encoding="utf-8")
