@@ -395,6 +395,8 @@ def rules() -> list[str]:
             found.append("bad_age")
         elif column.allowed is not None:
             found.append(column.allowed.rule)
+            if column.allowed.labels is not None:
+                found.append("ambiguous_label")  # a label (or id) the framework gives two of its values
         if table.unique is not None and column.name == table.unique.columns[-1]:
             found.append(table.unique.rule)
     return list(dict.fromkeys(found))
