@@ -410,6 +410,9 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
                 frame = frame.assign(**{column: ""})
         typed[name] = frame[kept]
     problems.extend(_population_problems(data, framework, typed))
+    # A value naming two ids is reported as that, not again as on no list.
+    named_two = {(p.file, p.row, p.column) for p in problems if p.rule == "ambiguous_label"}
+    problems = [p for p in problems if p.rule == "ambiguous_label" or (p.file, p.row, p.column) not in named_two]
     if problems:
         raise DataError(sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or "")))
     return ValidQuarter(

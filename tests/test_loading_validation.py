@@ -286,3 +286,4 @@ def test_two_values_of_a_list_with_one_label_are_refused(copy_sample, framework,
     line = next(line for line in err.splitlines() if line.startswith("error ") and "ambiguous_label" in line)
     assert f"{Q4}/case_audits.csv" in line and " 3 " in line and "service" in line
     assert "'Targeted Support Service'" in line and "csc and tss" in line
+    assert sum(" 3 " in line and "service" in line for line in err.splitlines() if line.startswith("error ")) == 1

@@ -97,7 +97,8 @@ def test_a_workbook_filled_in_through_its_lists_validates(template, framework, t
            description="Visit")
     assert (service.name, service.id) == (pick("service_ids"), pick("ids_service_ids"))
     assert scale.grades[0].label == named_list(book, f"grades_{service.id}")[0]
-    assert service.standards[0].label in named_list(book, "standard_ids") and survey.label == pick("survey_ids")
+    at = named_list(book, "standard_ids").index(service.standards[0].label)
+    assert named_list(book, "ids_standard_ids")[at] == standard and survey.label == pick("survey_ids")
     assert question.text == named_list(book, f"questions_{survey.id}")[0]
     assert framework.answers(question)[0].label == named_list(book, f"answers_{survey.id}__{question.id}")[0]
     assert answer == named_list(book, f"ids_answers_{survey.id}__{question.id}")[0]
