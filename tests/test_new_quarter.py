@@ -227,3 +227,15 @@ def test_run_final_refuses_with_exit_2_and_writes_no_paper(skeleton_quarter, tmp
     assert all(message in err for message in REQUIRED_MESSAGES)
     assert not (out / "2013-14-Q4" / "report.html").exists()
     assert "commentary" in (out / "2013-14-Q4" / "failed" / "validation.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_draft_with_gaps_has_no_accessibility_violations(tmp_path):
+    from test_formats import CHROMIUM, axe_violations
+
+    if CHROMIUM is None:
+        pytest.fail("Chromium is needed for the accessibility check (apt-get install chromium)")
+    page = tmp_path / "draft.html"
+    page.write_text(paper_html(gap_paper()), encoding="utf-8")
+    violations = axe_violations(page)
+    assert violations == [], [(v["id"], v["help"], v["nodes"][0]["html"][:120]) for v in violations]
