@@ -239,3 +239,13 @@ def test_a_draft_with_gaps_has_no_accessibility_violations(tmp_path):
     page.write_text(paper_html(gap_paper()), encoding="utf-8")
     violations = axe_violations(page)
     assert violations == [], [(v["id"], v["help"], v["nodes"][0]["html"][:120]) for v in violations]
+
+
+def test_final_from_the_params_file_is_refused_as_from_the_command_line(skeleton_quarter, tmp_path, capsys):
+    params = tmp_path / "2013-14-Q4.yaml"
+    params.write_text(yaml.safe_dump({"quarter": "2013-14-Q4", "data_root": str(skeleton_quarter),
+                                      "status": "final"}), encoding="utf-8")
+    assert main(["validate", "--quarter", "2013-14-Q4", "--params", str(params)]) == 2
+    err = capsys.readouterr().err
+    assert all(message in err for message in REQUIRED_MESSAGES), err
+    assert main(["validate", "--quarter", "2013-14-Q4", "--params", str(params), "--status", "draft"]) == 0
