@@ -74,19 +74,9 @@ def what_to_enter(column: Column, quarter: Quarter) -> str:
     return f"{text}.{' Never shown in a report.' if column.identifier else ''}"
 
 
-def build_template(framework: Framework, quarter: Quarter) -> Workbook:
-    """The data-entry workbook for ``quarter`` (not saved; the renderer writes it)."""
-    book = Workbook()
-    notes = book.active
-    notes.title = "notes"
-    lists = _Lists(book)
-    # A list whose values depend on other cells of the row has a list per combination of
-    # their values, looked up with INDIRECT; where those cells are on another sheet (a
-    # standard's service is its audit's), every value the list may hold is offered.
-    per_row = {id(c.allowed): c.allowed for t, c in columns()
-               if c.allowed is not None and c.allowed.within and set(c.allowed.within) <= set(t.names)}
-    # Each list as people read it (the framework's labels), beside its ids (``ids_<list>``) in the
-    # same order: a list that depends on other cells of the row finds their ids from their labels.
+def _add_lists(lists: _Lists, framework: Framework, quarter: Quarter, per_row: dict[int, Values]) -> None:
+    """Each list as people read it (the framework's labels), beside its ids (``ids_<list>``) in the
+    same order: a list that depends on other cells of the row finds their ids from their labels."""
     for _, column in columns():
         values = column.allowed
         if values is not None and id(values) not in per_row and values.list_name not in lists.names:
@@ -100,6 +90,20 @@ def build_template(framework: Framework, quarter: Quarter) -> Workbook:
             lists.add(f"{values.list_name}_{'__'.join(key)}", values.labelled(framework, quarter, ids))
             if values.labels is not None:
                 lists.add(f"{IDS}{values.list_name}_{'__'.join(key)}", ids)
+
+
+def build_template(framework: Framework, quarter: Quarter) -> Workbook:
+    """The data-entry workbook for ``quarter`` (not saved; the renderer writes it)."""
+    book = Workbook()
+    notes = book.active
+    notes.title = "notes"
+    lists = _Lists(book)
+    # A list whose values depend on other cells of the row has a list per combination of
+    # their values, looked up with INDIRECT; where those cells are on another sheet (a
+    # standard's service is its audit's), every value the list may hold is offered.
+    per_row = {id(c.allowed): c.allowed for t, c in columns()
+               if c.allowed is not None and c.allowed.within and set(c.allowed.within) <= set(t.names)}
+    _add_lists(lists, framework, quarter, per_row)
     lists.sheet.sheet_state = "hidden"
 
     start, end = quarter.start_date, quarter.end_date

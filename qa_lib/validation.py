@@ -356,6 +356,22 @@ def _resolve_labels(frame: pd.DataFrame, table: Table, framework: Framework, qua
     return (frame.assign(**columns) if columns else frame), problems
 
 
+def _with_ids(data: QuarterData, framework: Framework, problems: list[Problem]) -> dict[str, pd.DataFrame]:
+    """Every table with labels read as ids, first: a table carries columns of another."""
+    tables: dict[str, pd.DataFrame] = {}
+    for name, frame in data.tables.items():
+        tables[name], ambiguous = _resolve_labels(frame, contract.TABLES[name], framework, data.quarter,
+                                                  data.sources[name])
+        problems.extend(ambiguous)
+    return tables
+
+
+def _once_per_cell(problems: list[Problem]) -> list[Problem]:
+    """A value naming two ids is reported as that, not again as on no list."""
+    named_two = {(p.file, p.row, p.column) for p in problems if p.rule == "ambiguous_label"}
+    return [p for p in problems if p.rule == "ambiguous_label" or (p.file, p.row, p.column) not in named_two]
+
+
 def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
     """Validate every table of a quarter, reporting all problems at once.
 
@@ -367,11 +383,7 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
     problems: list[Problem] = []
     warnings: list[Problem] = []
     schemas = _schemas(framework, data.quarter)
-    tables: dict[str, pd.DataFrame] = {}
-    for name, frame in data.tables.items():  # ids for labels first: a table carries another's columns
-        tables[name], ambiguous = _resolve_labels(frame, contract.TABLES[name], framework, data.quarter,
-                                                  data.sources[name])
-        problems.extend(ambiguous)
+    tables = _with_ids(data, framework, problems)
     key_rows = _key_rows(tables)
     _register(schemas)
     typed: dict[str, pd.DataFrame] = {}
@@ -410,9 +422,7 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
                 frame = frame.assign(**{column: ""})
         typed[name] = frame[kept]
     problems.extend(_population_problems(data, framework, typed))
-    # A value naming two ids is reported as that, not again as on no list.
-    named_two = {(p.file, p.row, p.column) for p in problems if p.rule == "ambiguous_label"}
-    problems = [p for p in problems if p.rule == "ambiguous_label" or (p.file, p.row, p.column) not in named_two]
+    problems = _once_per_cell(problems)
     if problems:
         raise DataError(sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or "")))
     return ValidQuarter(
