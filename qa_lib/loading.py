@@ -213,7 +213,7 @@ def normalise_yes_no(value: str) -> str:
         return "yes"
     if folded in _NO:
         return "no"
-    return value.strip()
+    return value if folded else ""  # as typed, for the problem to quote
 
 
 def quarter_folder(data_root: Path, quarter: Quarter) -> Path:

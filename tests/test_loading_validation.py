@@ -35,6 +35,7 @@ def test_ids_are_matched_after_trimming_case_folding_and_spaces():
     assert normalise_id("  Requires Improvement ") == "requires_improvement"
     assert normalise_id("CSC") == "csc"
     assert [normalise_yes_no(v) for v in ("Yes", "YES", "y", " no ", "N")] == ["yes", "yes", "yes", "no", "no"]
+    assert [normalise_yes_no(v) for v in ("Yess ", "  ", "")] == ["Yess ", "", ""]  # as typed; blank
 
 
 def test_sample_quarter_is_valid(framework):
