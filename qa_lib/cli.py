@@ -22,6 +22,7 @@ from qa_lib import __version__, pipeline
 from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputError, LockedError, NotebookInputError,
                            ParameterError, Problem, QAError, RenderError, validation_report)
 from qa_lib.exporters import FORMATS
+from qa_lib.paper import GAP_MARK
 from qa_lib.filesystem import refusals_as_errors, save_traceback, shown
 from qa_lib.parameters import PATHS, RunParameters, parameters, read_params_file
 from qa_lib.paths import project_root, resolve
@@ -276,20 +277,27 @@ def batch_table(results: list[pipeline.BatchResult]) -> str:
 
 def cmd_new_quarter(args: argparse.Namespace) -> int:
     """Create a quarter's params file and data folder with its data-entry workbook."""
-    quarter = Quarter.parse(args.quarter)
+    if args.quarter and args.quarter_option and args.quarter != args.quarter_option:
+        raise ParameterError(f"two quarters given: {args.quarter} and --quarter {args.quarter_option}; give one")
+    if not (args.quarter or args.quarter_option):
+        raise ParameterError("new-quarter needs the quarter: qa-report new-quarter --quarter 2014-15-Q2")
+    from qa_lib.sections.committee import REQUIRED_FOR_FINAL
+
+    quarter = Quarter.parse(args.quarter_option or args.quarter)
     made = pipeline.new_quarter(quarter, _cli_path(args.data_root, "data_root"), _cli_path(args.framework, "framework"),
                                 args.data_set, project_root())
     if made.data_set is not None:
         print(f"Created {shown(made.data_set)} naming the data set {made.data_set_name!r}.")
-    print(f"Created {shown(made.params)} and {shown(made.folder)}/ with {made.template.name}.")
+    print(f"Created {shown(made.params)} and {shown(made.folder)}/ with {made.template.name}, quarter.yaml and "
+          f"commentary.md.")
     print("Next:")
     print(f"  1. Fill in {shown(made.template)} (or put the quarter's CSV files in {shown(made.folder)}/), and save the "
           f"workbook as {quarter}.xlsx there.")
-    print("  2. Optionally add quarter.yaml (meeting details, populations) and commentary.md (see "
-          "docs/data-contract.md).")
+    print(f"  2. Fill in quarter.yaml (the meeting, its contact) and write commentary.md: each section holds "
+          f"{GAP_MARK}, shown as a gap in a draft.")
     print(f"  3. qa-report validate --quarter {quarter} --params {shown(made.params)}")
-    print(f"  4. qa-report run --quarter {quarter} --params {shown(made.params)}  (add --status final for "
-          f"the committee)")
+    print(f"  4. qa-report run --quarter {quarter} --params {shown(made.params)}  (a draft; --status final for the "
+          f"committee, once {', '.join(REQUIRED_FOR_FINAL)} and meeting.contact are written)")
     return 0
 
 
@@ -392,8 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     for option in ("data_root", "framework", "status", "mode", "formats", "output_dir", "reference_docx"):
         _option(batch, option)
     _quiet(batch)
-    new = _command(sub, "new-quarter", "create a quarter's params file and data folder with its workbook",
-                   cmd_new_quarter)
+    new = _command(sub, "new-quarter", "create a quarter's params file and data folder with its workbook, "
+                                       "quarter.yaml and commentary.md to fill in", cmd_new_quarter)
     new.add_argument("quarter", nargs="?", help="the quarter, as an alternative to --quarter, e.g. 2014-15-Q2")
     new.add_argument("--quarter", dest="quarter_option", metavar="QUARTER",
                      help="financial-year quarter, e.g. 2014-15-Q2")

@@ -20,7 +20,8 @@ from markdown_it import MarkdownIt
 from qa_lib.disclosure import View
 from qa_lib.errors import CommentaryError, Problem
 from qa_lib.figures import locate
-from qa_lib.paper import Block, BlockQuote, Heading, ListBlock, Paragraph, Span
+from qa_lib.paper import GAP_MARK, Block, BlockQuote, Gap, Heading, ListBlock, Paragraph, Span, walk
+from qa_lib.prose import say
 from qa_lib.quarter import Quarter
 
 _NUMBER = r"(?:[1-5]|one|two|three|four|five|a single|only one|both)"
@@ -143,6 +144,38 @@ def parse_commentary(text: str | None, known_sections: set[str], source: str) ->
     return Commentary(sections)
 
 
+def unwritten(text: str) -> bool:
+    """Whether a section's text is empty or still holds a ``[to be written]`` gap."""
+    return not text.strip() or any(isinstance(b, Gap) for b in walk(blocks(text)))
+
+
+def for_final(commentary: Commentary, meeting: dict[str, Any], required: tuple[str, ...], source: str,
+              meeting_source: str) -> tuple[Commentary, list[Problem]]:
+    """The commentary of a final paper: every required section written, the contact given;
+    an optional section still marked ``[to be written]`` is dropped, with a warning.
+
+    Raises
+    ------
+    CommentaryError
+        Naming every required section missing or still marked, and a missing contact.
+    """
+    missing = [f"section {s!r} is {'missing' if not commentary.get(s).strip() else 'still marked ' + GAP_MARK}"
+               for s in required if unwritten(commentary.get(s))]
+    if not meeting.get("contact"):
+        missing.append(f"meeting.contact is missing from {meeting_source}")
+    if missing:
+        raise CommentaryError(f"a final paper needs every required part written; in {source}: "
+                              + "; ".join(missing) + ". Write them (or run with --status draft)")
+    kept, warnings = {}, []
+    for section, text in commentary.sections.items():
+        if text.strip() and unwritten(text):
+            warnings.append(Problem("commentary_unwritten", source, None, section, GAP_MARK,
+                                    "the section written, or removed; left out of the final paper", "warning"))
+            continue
+        kept[section] = text
+    return Commentary(kept), warnings
+
+
 # -- Markdown into blocks -------------------------------------------------------------------
 
 @cache
@@ -184,7 +217,9 @@ class _Reader:
 
     def inline(self, token: Any, previous: Any) -> None:
         runs = _spans(token.children or [])
-        if previous.type == "heading_open" and previous.tag == "h4":
+        if previous.type == "paragraph_open" and token.content == GAP_MARK:
+            self.add(Gap(say("committee", "gap"), say("committee", "gap_label")))
+        elif previous.type == "heading_open" and previous.tag == "h4":
             self.add(Heading(4, "".join(s.text for s in runs)))
         elif runs:
             self.add(Paragraph(runs, numbered=previous.level == 0 and previous.type == "paragraph_open",

@@ -16,7 +16,7 @@ import pandas as pd
 
 from qa_lib import FIGURES_MIME
 from qa_lib import figures as F
-from qa_lib.commentary import Commentary, blocks, context_values, fill_placeholders, identifying_details, \
+from qa_lib.commentary import Commentary, blocks, context_values, fill_placeholders, for_final, identifying_details, \
     parse_commentary
 from qa_lib.disclosure import View, suppressed
 from qa_lib.errors import DataError, Problem
@@ -213,12 +213,22 @@ def build_context(quarter: str | None = None, data_root: str | None = None, fram
     history = _history(views, this)
     commentary = _commentary(current, views.get(this), views.get(this.previous) if previous else None, fw, this)
     raw = current.data.commentary or ""
-    source = current.data.commentary_source or "commentary.md"
+    source = current.data.commentary_source or f"{current.data.folder}/commentary.md"
+    unwritten: list[Problem] = []
+    if p.status == "final":
+        from qa_lib.sections.committee import REQUIRED_FOR_FINAL
+
+        commentary, unwritten = for_final(commentary, current.data.meeting, REQUIRED_FOR_FINAL, source,
+                                          f"{current.data.folder}/quarter.yaml")
+        for problem in unwritten:
+            log.warning("%s: section %s is still marked %s: left out of the final paper", problem.file,
+                        problem.column, problem.value)
     warnings = (current.data.warnings
                 + report_warnings(fw, current, previous, this,
                                   display(quarter_folder(data_root_path, this.previous), root), invalid)
                 + history_warnings(data_set, display(data_root_path, root), ignored, invalid)
-                + (identifying_details(raw, source) if p.mode == "publication" else []))
+                + (identifying_details(raw, source) if p.mode == "publication" else [])
+                + unwritten)
     for problem in warnings:
         log.info(problem.describe())
     # Paths as the project sees them: no machine path or user name reaches an output. The

@@ -68,6 +68,14 @@ class Values:
     explain: Callable[[tuple[str, ...], list[str], Quarter], str] | None = None  # per row, from the row's list
     choose: str = ""  # the data-entry workbook's words when a value is not on a per-row list
     show_ids: bool = False  # name every value in the expectation (a short list people often get wrong)
+    # Each id's label as the framework names it (per row: every id of every list): data may give
+    # the label instead of the id, and the data-entry workbook offers the labels.
+    labels: Callable[[Framework, Quarter], dict[str, str]] | None = None
+
+    def labelled(self, framework: Framework, quarter: Quarter, ids: list[str]) -> list[str]:
+        """The ids as the data-entry workbook offers them: by label where the framework gives one."""
+        names = self.labels(framework, quarter) if self.labels else {}
+        return [names.get(i, i) for i in ids]
 
     def all_ids(self, framework: Framework, quarter: Quarter) -> list[str]:
         """Every value the list may hold, whatever the rest of the row."""
@@ -232,48 +240,72 @@ def _options(*path: str) -> Callable[[Framework, Quarter], list[str]]:
     return ids
 
 
+def _option_labels(*path: str) -> Callable[[Framework, Quarter], dict[str, str]]:
+    """The labels of a list of options of the framework, by id."""
+    def labels(framework: Framework, quarter: Quarter) -> dict[str, str]:
+        found: object = framework
+        for name in path:
+            found = getattr(found, name)
+        return {o.id: o.label for o in found}  # type: ignore[attr-defined]
+    return labels
+
+
+def _grade_labels(framework: Framework, quarter: Quarter) -> dict[str, str]:
+    scales = [framework.scale_for(s.id, quarter) for s in framework.services]
+    return {g.id: g.label for scale in scales if scale for g in scale.grades}
+
+
 SERVICES = Values("a service of the framework", "unknown_service", "service_ids", "`services`",
-                  ids=lambda fw, q: fw.service_ids, show_ids=True)
+                  ids=lambda fw, q: fw.service_ids, show_ids=True,
+                  labels=lambda fw, q: {s.id: s.name for s in fw.services})
 CASE_TYPES = Values("a case type of the framework", "unknown_case_type", "case_type_ids", "`case_types`",
-                    ids=_options("case_types"))
+                    ids=_options("case_types"), labels=_option_labels("case_types"))
 TEAM_TYPES = Values("a team type of the framework", "unknown_team_type", "team_type_ids", "`team_types`",
-                    ids=_options("team_types"))
+                    ids=_options("team_types"), labels=_option_labels("team_types"))
 AUDITOR_ROLES = Values("an auditor role of the framework", "unknown_auditor_role", "auditor_role_ids",
-                       "`auditor_roles`", ids=_options("auditor_roles"))
+                       "`auditor_roles`", ids=_options("auditor_roles"), labels=_option_labels("auditor_roles"))
 GRADES = Values("a grade on that service's scale for {quarter}", "grade_not_on_scale", "grades",
                 "`grade_scales`, as the service's `scales` assign them by quarter",
                 within=("service",), lists=_grades, explain=_grade_expected,
-                choose="Choose a grade on this service's scale for the quarter, or leave blank.")
+                choose="Choose a grade on this service's scale for the quarter, or leave blank.", labels=_grade_labels)
 STANDARDS = Values("a practice standard of the audit's service", "unknown_standard", "standard_ids",
                    "the service's `standards` in `services`",
                    within=("service",), lists=lambda fw, q: {(s.id,): s.standard_ids for s in fw.services},
-                   explain=_standard_expected)
+                   explain=_standard_expected,
+                   labels=lambda fw, q: {x.id: x.label for s in fw.services for x in s.standards})
 RESULTS = Values("", "bad_result", "result_ids", fixed=("met", "not_met", "not_applicable"))
 SURVEYS = Values("a survey of the framework", "unknown_survey", "survey_ids",
-                 "the `surveys` of each of `feedback_topics`", ids=_options("surveys"))
+                 "the `surveys` of each of `feedback_topics`", ids=_options("surveys"),
+                 labels=lambda fw, q: {s.id: s.label for s in fw.surveys})
 RESPONDENT_TYPES = Values("a respondent type of the framework", "unknown_respondent_type", "respondent_type_ids",
-                          "`respondent_types`", ids=_options("respondent_types"))
+                          "`respondent_types`", ids=_options("respondent_types"),
+                          labels=_option_labels("respondent_types"))
 QUESTIONS = Values("a question of that survey", "unknown_question", "questions", "the survey's `questions`",
                    within=("survey_id",),
                    lists=lambda fw, q: {(s.id,): [x.id for x in s.questions] for s in fw.surveys},
                    explain=lambda key, ids, q: f"one of {', '.join(ids)} (questions of survey {key[0]})",
-                   choose="Choose a question of this survey.")
+                   choose="Choose a question of this survey.",
+                   labels=lambda fw, q: {x.id: x.text for s in fw.surveys for x in s.questions})
 ANSWERS = Values("an answer in that question's answer set", "answer_not_in_set", "answers",
                  "`answer_sets`, as the question's `answers` names one", within=("survey_id", "question_id"),
                  lists=lambda fw, q: {(s.id, x.id): [a.id for a in fw.answers(x)] for s, x in fw.iter_questions()},
-                 explain=lambda key, ids, q: f"one of {', '.join(ids)}", choose="Choose an answer of this question.")
+                 explain=lambda key, ids, q: f"one of {', '.join(ids)}", choose="Choose an answer of this question.",
+                 labels=lambda fw, q: {a.id: a.label for s, x in fw.iter_questions() for a in fw.answers(x)})
 AGE_BANDS = Values("an age band of the framework", "unknown_age_band", "age_band_ids", "`quote_age_bands`",
-                   ids=_options("quote_age_bands"))
+                   ids=_options("quote_age_bands"), labels=_option_labels("quote_age_bands"))
 QUOTE_THEMES = Values("a quote theme of the framework", "unknown_theme", "theme_ids", "`quote_themes`",
-                      ids=_options("quote_themes"))
+                      ids=_options("quote_themes"), labels=_option_labels("quote_themes"))
 KINDS = Values("", "bad_kind", "kind_ids", fixed=("positive", "improvement"))
 YES_NO = Values("", "bad_yes_no", "yes_no", fixed=("yes", "no"))
 ACTIVITY_TYPES = Values("an activity type of the framework", "unknown_activity_type", "activity_type_ids",
-                        "`engagement.activity_types`", ids=_options("engagement", "activity_types"))
+                        "`engagement.activity_types`", ids=_options("engagement", "activity_types"),
+                        labels=_option_labels("engagement", "activity_types"))
 PARTICIPANT_ROLES = Values("a participant role of the framework", "unknown_participant_role", "participant_role_ids",
-                           "`engagement.participant_roles`", ids=_options("engagement", "participant_roles"))
+                           "`engagement.participant_roles`", ids=_options("engagement", "participant_roles"),
+                           labels=_option_labels("engagement", "participant_roles"))
 LOCATION_TYPES = Values("a location type of the framework", "unknown_location_type", "location_type_ids",
-                        "`engagement.location_types`", ids=_options("engagement", "location_types"))
+                        "`engagement.location_types`", ids=_options("engagement", "location_types"),
+                        labels=_option_labels("engagement", "location_types"))
 
 
 # -- the tables ---------------------------------------------------------------------------
@@ -363,6 +395,8 @@ def rules() -> list[str]:
             found.append("bad_age")
         elif column.allowed is not None:
             found.append(column.allowed.rule)
+            if column.allowed.labels is not None:
+                found.append("ambiguous_label")  # a label (or id) the framework gives two of its values
         if table.unique is not None and column.name == table.unique.columns[-1]:
             found.append(table.unique.rule)
     return list(dict.fromkeys(found))

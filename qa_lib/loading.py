@@ -44,7 +44,7 @@ class TableSpec:
 
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
-    categorical: tuple[str, ...] = ()  # ids: trimmed, case-folded, spaces as _
+    categorical: tuple[str, ...] = ()  # ids or labels, as typed (validation matches them)
     yes_no: tuple[str, ...] = ()
     required_table: bool = False
     few_values: tuple[str, ...] = ()  # dates, ages, team names: few distinct values, kept as categories
@@ -214,7 +214,7 @@ def normalise_yes_no(value: str) -> str:
         return "yes"
     if folded in _NO:
         return "no"
-    return value.strip()
+    return value if folded else ""  # as typed, for the problem to quote
 
 
 def quarter_folder(data_root: Path, quarter: Quarter) -> Path:
@@ -485,7 +485,8 @@ def _tidy(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
         column = str(name).strip().casefold()
         values = frame[name]
         if column in spec.categorical:
-            columns[column] = coded(values, normalise_id)
+            # Kept as typed: validation maps ids and labels, and quotes a value matching neither as it was.
+            columns[column] = coded(values, _as_typed)
         elif column in spec.yes_no:
             columns[column] = coded(values, normalise_yes_no)
         elif column in spec.few_values:
@@ -502,6 +503,12 @@ def _tidy(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
 
 def _strip(value: Any) -> str:
     return str(value).strip()
+
+
+def _as_typed(value: Any) -> str:
+    """A value as typed; one of white space only is blank."""
+    text = str(value)
+    return text if text.strip() else ""
 
 
 def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) -> QuarterData:
@@ -559,8 +566,7 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
                 raw = _read_sheet(book, name, sheets[name], sources[name])
             else:
                 if spec.required_table and not book_failed:  # an unreadable workbook is reported once
-                    where = f"{name}.csv or a sheet {name!r} in {quarter}.xlsx"
-                    problems.append(Problem("missing_table", shown, None, None, None, where))
+                    problems.append(_missing_table(folder, shown, name, quarter, book is not None))
                 continue
         except pd.errors.EmptyDataError:
             problems.append(Problem("empty_file", sources[name], None, None, None,
@@ -596,6 +602,20 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
         commentary_source=commentary_source,
         warnings=warnings,
     )
+
+
+TEMPLATE_NAME = "template.xlsx"  # the data-entry workbook new-quarter and template write
+
+
+def _missing_table(folder: Path, shown: str, name: str, quarter: Quarter, has_book: bool) -> Problem:
+    """A required table found nowhere; where only the data-entry workbook lies there, the
+    problem says to fill it in and save it under the quarter's name (it is never read as is:
+    an untouched template is not a quarter's data)."""
+    if not has_book and os.path.lexists(folder / TEMPLATE_NAME):
+        return Problem("unsaved_template", f"{shown}/{TEMPLATE_NAME}", None, None, None,
+                       f"the data-entry workbook filled in and saved as {quarter}.xlsx in {shown} "
+                       f"(or the quarter's CSV files there)")
+    return Problem("missing_table", shown, None, None, None, f"{name}.csv or a sheet {name!r} in {quarter}.xlsx")
 
 
 def _read_commentary(folder: Path, shown: str, problems: list[Problem]) -> tuple[str | None, str | None]:

@@ -157,8 +157,21 @@ class Box(Block):
     blocks: list[Block]
 
 
+@dataclass
+class Gap(Block):
+    """A part of the commentary still to be written (its line reads exactly ``[to be written]``):
+    shown in a draft as a marked gap, never published in a final paper."""
+
+    kind: ClassVar[str] = "gap"
+    text: str  # what the box shows ("To be written")
+    label: str = ""  # what it is, for a screen reader
+
+
+GAP_MARK = "[to be written]"  # the one line of commentary.md that stands for a gap
+
+
 KINDS: dict[str, type[Block]] = {cls.kind: cls for cls in (Heading, Paragraph, ListBlock, Quote, BlockQuote, Table,
-                                                          Figure, Definitions, Box)}
+                                                          Figure, Definitions, Box, Gap)}
 
 
 @dataclass

@@ -564,6 +564,11 @@ def new_quarter(quarter: Quarter, data_root: Path, framework: Path, data_set: st
 
     from qa_lib.loading import DATA_SET_FILE
 
+    from qa_lib.framework import load_framework
+    from qa_lib.paper import GAP_MARK
+    from qa_lib.prose import skeleton
+    from qa_lib.sections import commentary_order
+
     params_path = resolve(f"params/{quarter}.yaml", root)
     if params_path.exists():
         raise ParameterError(f"{shown(params_path)} already exists; edit it instead")
@@ -571,10 +576,16 @@ def new_quarter(quarter: Quarter, data_root: Path, framework: Path, data_set: st
     template = folder / "template.xlsx"
     named: Path | None = None
     name = data_set or data_root.name
+    sections = commentary_order(load_framework(framework))
     with refusals_as_errors(folder, "choose another --data-root"):
         folder.mkdir(parents=True, exist_ok=True)
         if not template.exists():
             write_template(quarter, template, framework)
+        # Skeletons to fill in, never over the analyst's own.
+        for file, text in (("quarter.yaml", skeleton("quarter.yaml", quarter=quarter, months=quarter.months)),
+                           ("commentary.md", skeleton("commentary.md", sections=sections, mark=GAP_MARK))):
+            if not (folder / file).exists():
+                (folder / file).write_text(text, encoding="utf-8")
         if not (data_root / DATA_SET_FILE).exists():
             # A new data root is a data set of its own: named, its runs take history only from its own.
             named = data_root / DATA_SET_FILE

@@ -38,3 +38,8 @@ def say(template: str, sentence: str, **values: Any) -> str:
 def render(template: str, **values: Any) -> str:
     """A whole prose template (for example the methodology, in Markdown), as written."""
     return _environment().get_template(f"prose/{template}").render(**values)
+
+
+def skeleton(name: str, **values: Any) -> str:
+    """A file ``new-quarter`` writes for the analyst to fill in (``templates/quarter/<name>.j2``)."""
+    return _environment().get_template(f"quarter/{name}.j2").render(**values) + "\n"

@@ -1,8 +1,9 @@
 """An XLSX data-entry workbook for a quarter, so bad input is prevented at the source.
 
 One sheet per table of the data contract (:mod:`qa_lib.contract`) with its headers,
-drop-down lists of the framework's ids (grades depend on the row's service and the
-quarter's scale, answers on the row's survey and question), dates limited to the
+drop-down lists of the framework's labels ("Requires improvement", read back as their ids;
+grades depend on the row's service and the quarter's scale, answers on the row's survey
+and question), dates limited to the
 quarter, ages to 0–25, and a notes sheet explaining every column in the contract's
 words. Filled in through its lists, it validates without errors once saved as
 ``<quarter>.xlsx`` in the quarter's folder.
@@ -16,11 +17,12 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from qa_lib.contract import MAX_AGE, TABLES, Column, Kind, columns
+from qa_lib.contract import MAX_AGE, TABLES, Column, Kind, Table, Values, columns
 from qa_lib.framework import Framework
 from qa_lib.quarter import Quarter
 
 LISTS = "lists"
+IDS = "ids_"  # the prefix of each list's ids, beside its labels
 ROWS = 5000  # rows of each sheet that carry the validations
 
 
@@ -51,12 +53,43 @@ def _list_validation(formula: str, prompt: str) -> DataValidation:
                           errorTitle="Not on the list", error=prompt, showInputMessage=False)
 
 
+def _id_of(table: Table, name: str, letters: dict[str, str], per_row: dict[int, Values]) -> str:
+    """A formula for the id a row's cell holds the label of (row 2; relative, as validations are)."""
+    cell = f"${letters[name]}2"
+    values = table.column(name).allowed
+    if values is None or values.labels is None:
+        return cell
+    if id(values) in per_row:
+        key = '&"__"&'.join(_id_of(table, c, letters, per_row) for c in values.within)
+        return (f'INDEX(INDIRECT("{IDS}{values.list_name}_"&{key}),'
+                f'MATCH({cell},INDIRECT("{values.list_name}_"&{key}),0))')
+    return f"INDEX({IDS}{values.list_name},MATCH({cell},{values.list_name},0))"
+
+
 def what_to_enter(column: Column, quarter: Quarter) -> str:
     """A column's line of the notes sheet: the contract's note, then what its values must be."""
     text = f"{column.note} Enter {column.words(quarter)}"
     if column.allowed is not None:
         text += " (choose from the list)"
     return f"{text}.{' Never shown in a report.' if column.identifier else ''}"
+
+
+def _add_lists(lists: _Lists, framework: Framework, quarter: Quarter, per_row: dict[int, Values]) -> None:
+    """Each list as people read it (the framework's labels), beside its ids (``ids_<list>``) in the
+    same order: a list that depends on other cells of the row finds their ids from their labels."""
+    for _, column in columns():
+        values = column.allowed
+        if values is not None and id(values) not in per_row and values.list_name not in lists.names:
+            ids = values.all_ids(framework, quarter)
+            lists.add(values.list_name, values.labelled(framework, quarter, ids))
+            if values.labels is not None:
+                lists.add(f"{IDS}{values.list_name}", ids)
+    for values in per_row.values():
+        assert values.lists is not None
+        for key, ids in values.lists(framework, quarter).items():
+            lists.add(f"{values.list_name}_{'__'.join(key)}", values.labelled(framework, quarter, ids))
+            if values.labels is not None:
+                lists.add(f"{IDS}{values.list_name}_{'__'.join(key)}", ids)
 
 
 def build_template(framework: Framework, quarter: Quarter) -> Workbook:
@@ -70,14 +103,7 @@ def build_template(framework: Framework, quarter: Quarter) -> Workbook:
     # standard's service is its audit's), every value the list may hold is offered.
     per_row = {id(c.allowed): c.allowed for t, c in columns()
                if c.allowed is not None and c.allowed.within and set(c.allowed.within) <= set(t.names)}
-    for _, column in columns():
-        values = column.allowed
-        if values is not None and id(values) not in per_row and values.list_name not in lists.names:
-            lists.add(values.list_name, values.all_ids(framework, quarter))
-    for values in per_row.values():
-        assert values.lists is not None
-        for key, ids in values.lists(framework, quarter).items():
-            lists.add(f"{values.list_name}_{'__'.join(key)}", ids)
+    _add_lists(lists, framework, quarter, per_row)
     lists.sheet.sheet_state = "hidden"
 
     start, end = quarter.start_date, quarter.end_date
@@ -96,8 +122,8 @@ def build_template(framework: Framework, quarter: Quarter) -> Workbook:
             area = f"{letter}2:{letter}{ROWS}"
             validation = None
             if values is not None and id(values) in per_row:
-                cells = '&"__"&'.join(f"${letters[c]}2" for c in values.within)
-                validation = _list_validation(f'INDIRECT("{values.list_name}_"&{cells})', values.choose)
+                row_key = '&"__"&'.join(_id_of(table, c, letters, per_row) for c in values.within)
+                validation = _list_validation(f'INDIRECT("{values.list_name}_"&{row_key})', values.choose)
             elif values is not None:
                 validation = _list_validation(values.list_name, f"Choose {name} from the list.")
             elif column.kind is Kind.DATE:

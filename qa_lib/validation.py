@@ -23,8 +23,8 @@ from qa_lib import contract
 from qa_lib.contract import MAX_AGE, Column, Kind, Table, Values, article
 from qa_lib.errors import DataError, Problem
 from qa_lib.framework import Framework
-from qa_lib.frames import joined, map_distinct, positions_in, take
-from qa_lib.loading import ROW, QuarterData
+from qa_lib.frames import coded, joined, map_distinct, positions_in, take
+from qa_lib.loading import ROW, QuarterData, normalise_id
 from qa_lib.quarter import Quarter
 
 PAIR = "|"  # joins two ids into one value for checks that depend on both
@@ -62,15 +62,23 @@ def _isin(values, rule: str, expected: str) -> pa.Check:
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: fromisoformat also takes 20140105
+# Day first, as UK case-management systems export dates: 03/02/2014 is 3 February, never
+# 2 March, and 13/25/2014 no date at all (a month is never guessed from the order).
+_UK_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+DATE_WORDS = "a date as YYYY-MM-DD or DD/MM/YYYY (day first)"
 
 
-def _iso_date(text: str) -> date | None:
-    if not _ISO_DATE.fullmatch(text):
-        return None
+def _read_date(text: str) -> date | None:
+    """An ISO date, or a UK one (day, month, year); ``None`` for anything else."""
     try:
-        return date.fromisoformat(text)
+        if _ISO_DATE.fullmatch(text):
+            return date.fromisoformat(text)
+        uk = _UK_DATE.fullmatch(text)
+        if uk:
+            return date(int(uk[3]), int(uk[2]), int(uk[1]))
     except ValueError:
-        return None
+        pass
+    return None
 
 
 def _per_value(test: Callable[[str], bool], name: str, error: str) -> pa.Check:
@@ -82,14 +90,14 @@ def _date_checks(quarter: Quarter, blank: bool = False) -> list[pa.Check]:
     start, end = quarter.start_date, quarter.end_date
 
     def parses(text: str) -> bool:
-        return (blank and text == "") or _iso_date(text) is not None
+        return (blank and text == "") or _read_date(text) is not None
 
     def within(text: str) -> bool:
-        parsed = _iso_date(text)
+        parsed = _read_date(text)
         return parsed is None or start <= parsed <= end
 
     return [
-        _per_value(parses, "bad_date", "a date as YYYY-MM-DD"),
+        _per_value(parses, "bad_date", DATE_WORDS),
         _per_value(within, "date_outside_quarter", f"a date from {start} to {end}"),
     ]
 
@@ -304,6 +312,67 @@ def _explainers(framework: Framework, quarter: Quarter) -> dict[str, Callable[[p
     return explain
 
 
+def _matcher(values: Values, framework: Framework, quarter: Quarter) -> dict[str, set[str]]:
+    """Each id and label of a list, trimmed, case-folded and with spaces as ``_``, and the ids it names."""
+    found: dict[str, set[str]] = {}
+    for value in values.all_ids(framework, quarter):
+        found.setdefault(normalise_id(value), set()).add(value)
+    for value, label in (values.labels(framework, quarter) if values.labels else {}).items():
+        found.setdefault(normalise_id(label), set()).add(value)
+    return found
+
+
+def _resolve_labels(frame: pd.DataFrame, table: Table, framework: Framework, quarter: Quarter,
+                    source: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """A table's category columns as ids: each value given as an id or as the framework's label
+    (in any letter case and spacing) becomes the id; a value matching neither stays as typed,
+    for the checks to quote; a value naming two ids (one's label another's, or two labels alike)
+    is refused."""
+    columns: dict[str, pd.Series] = {}
+    problems: list[Problem] = []
+    for column in table.columns:
+        if column.kind is not Kind.CATEGORY or column.name not in frame or column.values is None:
+            continue
+        names = _matcher(column.values, framework, quarter)
+        ambiguous: dict[str, list[str]] = {}
+
+        def resolve(typed: str, names: dict[str, set[str]] = names,
+                    ambiguous: dict[str, list[str]] = ambiguous) -> str:
+            if not typed.strip():
+                return ""
+            ids = names.get(normalise_id(typed), set())
+            if len(ids) > 1:
+                ambiguous[typed] = sorted(ids)
+            return next(iter(ids)) if len(ids) == 1 else typed
+
+        typed = frame[column.name]
+        columns[column.name] = coded(typed, resolve)
+        if ambiguous:
+            flagged = map_distinct(typed, lambda v: v in ambiguous, bool)
+            for row, value in zip(frame.loc[flagged.to_numpy(), ROW], typed[flagged.to_numpy()]):
+                problems.append(Problem("ambiguous_label", source, int(row), column.name, str(value),
+                                        f"one value naming one {column.name}; this one names "
+                                        f"{' and '.join(ambiguous[str(value)])} (the framework gives two of them "
+                                        f"the same label or id): use the id"))
+    return (frame.assign(**columns) if columns else frame), problems
+
+
+def _with_ids(data: QuarterData, framework: Framework, problems: list[Problem]) -> dict[str, pd.DataFrame]:
+    """Every table with labels read as ids, first: a table carries columns of another."""
+    tables: dict[str, pd.DataFrame] = {}
+    for name, frame in data.tables.items():
+        tables[name], ambiguous = _resolve_labels(frame, contract.TABLES[name], framework, data.quarter,
+                                                  data.sources[name])
+        problems.extend(ambiguous)
+    return tables
+
+
+def _once_per_cell(problems: list[Problem]) -> list[Problem]:
+    """A value naming two ids is reported as that, not again as on no list."""
+    named_two = {(p.file, p.row, p.column) for p in problems if p.rule == "ambiguous_label"}
+    return [p for p in problems if p.rule == "ambiguous_label" or (p.file, p.row, p.column) not in named_two]
+
+
 def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
     """Validate every table of a quarter, reporting all problems at once.
 
@@ -315,16 +384,17 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
     problems: list[Problem] = []
     warnings: list[Problem] = []
     schemas = _schemas(framework, data.quarter)
-    key_rows = _key_rows(data.tables)
+    tables = _with_ids(data, framework, problems)
+    key_rows = _key_rows(tables)
     _register(schemas)
     typed: dict[str, pd.DataFrame] = {}
     for name, table in contract.TABLES.items():
         reference, target, _ = _REFERENCES.get(name, (None, None, None))
         kept = [ROW, *table.names, *(reference.carries if reference else ())]
         typed[name] = pd.DataFrame({c: pd.Series(dtype=str) for c in kept})
-        if name not in data.tables:
+        if name not in tables:
             continue
-        frame = data.tables[name]
+        frame = tables[name]
         source = data.sources[name]
         missing = [c for c in table.required_columns if c not in frame]
         for column in missing:
@@ -336,7 +406,7 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
         if missing:
             continue
         if reference is not None and target is not None:
-            referred = data.tables.get(target.name, pd.DataFrame(columns=[ROW]))
+            referred = tables.get(target.name, pd.DataFrame(columns=[ROW]))
             if not all(c in referred for c in target.required_columns):
                 continue  # each row's reference cannot be looked up: one problem, in that table, not thousands
             unknown = np.full(len(frame), -1, dtype=np.int32)
@@ -353,6 +423,7 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
                 frame = frame.assign(**{column: ""})
         typed[name] = frame[kept]
     problems.extend(_population_problems(data, framework, typed))
+    problems = _once_per_cell(problems)
     if problems:
         raise DataError(sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or "")))
     return ValidQuarter(
@@ -405,7 +476,7 @@ def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         types = {}
         for column in table.columns:
             if column.kind is Kind.DATE:
-                types[column.name] = map_distinct(frame[column.name], _iso_date, object)
+                types[column.name] = map_distinct(frame[column.name], _read_date, object)
             elif column.kind is Kind.AGE:
                 types[column.name] = pd.to_numeric(frame[column.name].astype(str).replace("", None))
         if types:

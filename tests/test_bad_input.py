@@ -73,7 +73,7 @@ def break_practice_audit(folder, fw):
 
 CASES = {
     "unknown service": lambda f, fw: ("unknown_service", "case_audits.csv",
-                                      set_cell(f, "case_audits", "service", "Youth Club"), "service", "youth_club"),
+                                      set_cell(f, "case_audits", "service", "Youth Club"), "service", "Youth Club"),
     "grade not on the service's scale": lambda f, fw: (
         "grade_not_on_scale", "case_audits.csv", set_cell(f, "case_audits", "grade", "excellent", graded(fw)),
         "grade", "excellent"),

@@ -68,14 +68,14 @@ def test_bad_data_exits_2_naming_file_row_and_value(copy_sample, tmp_path, capsy
     report = tmp_path / "validation.json"
     assert main(["validate", "--quarter", "2013-14-Q4", "--data-root", str(root), "--json", str(report)]) == 2
     err = capsys.readouterr().err
-    table_row = next(line for line in err.splitlines() if "unknown_service" in line).split()
-    assert table_row[:5] == ["error", "unknown_service", "2013-14-Q4/case_audits.csv", "2", "service"]
-    assert "'chess_club'" in table_row
+    line = next(line for line in err.splitlines() if "unknown_service" in line)
+    assert line.split()[:5] == ["error", "unknown_service", "2013-14-Q4/case_audits.csv", "2", "service"]
+    assert "'chess club'" in line  # as typed, not as matched
     assert "1 problem in the quarter's data" in err
     problems = json.loads(report.read_text(encoding="utf-8"))
     assert problems["valid"] is False
     assert problems["errors"][0]["message"] == ("[unknown_service] 2013-14-Q4/case_audits.csv, row 2, column "
-                                                "'service': value 'chess_club' — expected a service of the "
+                                                "'service': value 'chess club' — expected a service of the "
                                                 "framework: csc, tss, ncfp, caf")
 
 

@@ -35,6 +35,7 @@ def test_ids_are_matched_after_trimming_case_folding_and_spaces():
     assert normalise_id("  Requires Improvement ") == "requires_improvement"
     assert normalise_id("CSC") == "csc"
     assert [normalise_yes_no(v) for v in ("Yes", "YES", "y", " no ", "N")] == ["yes", "yes", "yes", "no", "no"]
+    assert [normalise_yes_no(v) for v in ("Yess ", "  ", "")] == ["Yess ", "", ""]  # as typed; blank
 
 
 def test_sample_quarter_is_valid(framework):
@@ -142,7 +143,7 @@ def test_every_problem_is_reported_with_file_row_column_and_value(copy_sample, f
     for p in found:
         by_rule.setdefault(p.rule, []).append(p)
     audits_file = f"{folder.name}/case_audits.csv"
-    assert [(p.row, p.column, p.value) for p in by_rule["unknown_service"]] == [(2, "service", "chess_club")]
+    assert [(p.row, p.column, p.value) for p in by_rule["unknown_service"]] == [(2, "service", "chess club")]
     bad_grades = {(p.row, p.value) for p in by_rule["grade_not_on_scale"]}
     assert (graded + 2, "brilliant") in bad_grades
     assert any(p.row == ungraded_row + 2 and "does not grade" in p.expected for p in by_rule["grade_not_on_scale"])
@@ -188,3 +189,102 @@ def test_malformed_quarter_yaml(copy_sample, framework):
         load_quarter(root, Q4)
     assert err.value.problems[0].rule == "malformed_yaml"
     assert err.value.problems[0].file.endswith("quarter.yaml")
+
+
+# -- case-management exports as they come: UK dates, the framework's labels -------------------
+
+def _rewrite(path: Path, column: str, change) -> None:
+    """Rewrite every value of a CSV column."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row[column] = change(row[column])
+    write_csv(path, rows)
+
+
+def _uk(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
+def test_uk_dates_read_as_the_same_dates_as_iso(copy_sample, framework):
+    root = copy_sample("2013-14-Q4")
+    folder = root / str(Q4)
+    iso = validate_quarter(load_quarter(root, Q4), framework)
+    _rewrite(folder / "case_audits.csv", "audit_date", _uk)
+    _rewrite(folder / "engagement.csv", "activity_date", lambda v: _uk(v).lstrip("0"))  # 1/02/2014 too
+    uk = validate_quarter(load_quarter(root, Q4), framework)
+    for table in ("case_audits", "engagement"):
+        pd.testing.assert_frame_equal(uk.tables[table].drop(columns="_row"), iso.tables[table].drop(columns="_row"))
+    assert (folder / "case_audits.csv").read_text(encoding="utf-8").count("/2014") > 100
+
+
+def test_uk_dates_are_day_first_never_guessed_month_first(copy_sample, framework):
+    from datetime import date
+
+    root = copy_sample("2013-14-Q4")
+    folder = root / str(Q4)
+    edit(folder / "case_audits.csv", {0: {"audit_date": "03/02/2014"}})
+    assert validate_quarter(load_quarter(root, Q4), framework).tables["case_audits"]["audit_date"][0] == \
+        date(2014, 2, 3)
+    # 01/04/2014 is 1 April (after the quarter), never 4 January; 13/25/2014 is no date at all.
+    edit(folder / "case_audits.csv", {0: {"audit_date": "01/04/2014"}, 1: {"audit_date": "13/25/2014"},
+                                      2: {"audit_date": "2014/02/03"}})
+    found = problems(root, framework)
+    assert [(p.rule, p.row, p.column, p.value) for p in found] == [
+        ("date_outside_quarter", 2, "audit_date", "01/04/2014"), ("bad_date", 3, "audit_date", "13/25/2014"),
+        ("bad_date", 4, "audit_date", "2014/02/03")]
+    assert "DD/MM/YYYY" in found[1].expected
+
+
+def test_labels_as_the_framework_names_them_read_as_ids(copy_sample, framework):
+    root = copy_sample("2013-14-Q4")
+    folder = root / str(Q4)
+    ids = validate_quarter(load_quarter(root, Q4), framework)
+    services = {s.id: s.name for s in framework.services}
+    grades = {g.id: g.label for s in framework.services if framework.scale_for(s.id, Q4)
+              for g in framework.scale_for(s.id, Q4).grades}
+    ages = {a.id: a.label for a in framework.quote_age_bands}
+    answers = {a.id: a.label for _, q in framework.iter_questions() for a in framework.answers(q)}
+    _rewrite(folder / "case_audits.csv", "service", lambda v: f" {services[v].upper()}  ")
+    _rewrite(folder / "case_audits.csv", "grade", lambda v: grades[v].lower() if v else v)
+    _rewrite(folder / "feedback_quotes.csv", "age_band", lambda v: ages[v] if v else v)
+    _rewrite(folder / "feedback_responses.csv", "answer", lambda v: answers[v])
+    text = (folder / "case_audits.csv").read_text(encoding="utf-8")
+    assert "CHILDREN'S SOCIAL CARE" in text and "requires improvement" in text
+    labelled = validate_quarter(load_quarter(root, Q4), framework)
+    for table in ("case_audits", "feedback_quotes", "feedback_responses"):
+        pd.testing.assert_frame_equal(labelled.tables[table].astype(str), ids.tables[table].astype(str))
+
+
+def test_a_value_matching_neither_id_nor_label_is_quoted_as_typed(copy_sample, framework):
+    root = copy_sample("2013-14-Q4")
+    folder = root / str(Q4)
+    audits = pd.read_csv(folder / "case_audits.csv", dtype=str, keep_default_na=False)
+    row = int(audits.index[audits["grade"] == "requires_improvement"][0])
+    edit(folder / "case_audits.csv", {row: {"grade": "Requires Improvment  "}, 0: {"service": "Childrens Social Care"}})
+    found = {(p.rule, p.row, p.column, p.value) for p in problems(root, framework)}
+    assert found == {("grade_not_on_scale", row + 2, "grade", "Requires Improvment  "),
+                     ("unknown_service", 2, "service", "Childrens Social Care")}
+
+
+def test_two_values_of_a_list_with_one_label_are_refused(copy_sample, framework, tmp_path, capsys):
+    import yaml
+
+    from qa_lib.cli import main
+
+    from helpers import ROOT
+
+    root = copy_sample("2013-14-Q4")
+    edit(root / str(Q4) / "case_audits.csv", {1: {"service": "Targeted Support Service"}})  # ungraded, no standards
+    assert validate_quarter(load_quarter(root, Q4), framework)  # one service of that name: read as its id
+    data = yaml.safe_load((ROOT / "params" / "framework.yaml").read_text(encoding="utf-8"))
+    data["services"][0]["name"] = "Targeted Support Service"  # two services, one name
+    (tmp_path / "framework.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["validate", "--quarter", str(Q4), "--data-root", str(root),
+                 "--framework", str(tmp_path / "framework.yaml")]) == 2
+    err = capsys.readouterr().err
+    line = next(line for line in err.splitlines() if line.startswith("error ") and "ambiguous_label" in line)
+    assert f"{Q4}/case_audits.csv" in line and " 3 " in line and "service" in line
+    assert "'Targeted Support Service'" in line and "csc and tss" in line
+    assert sum(" 3 " in line and "service" in line for line in err.splitlines() if line.startswith("error ")) == 1

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from qa_lib.errors import ReferenceDocumentError
-from qa_lib.paper import (Block, BlockQuote, Box, Definitions, Figure, Heading, ListBlock, Paper, Paragraph, Quote,
-                          Span, Table)
+from qa_lib.paper import (Block, BlockQuote, Box, Definitions, Figure, Gap, Heading, ListBlock, Paper, Paragraph,
+                          Quote, Span, Table)
 
 DEFAULT_REFERENCE = "params/reference.docx"
 A4_CM = (21.0, 29.7)
@@ -283,6 +283,14 @@ class _Writer:
 
     def figure(self, block: Figure, list_style: str | None) -> None:
         _figure(self.document, block, self.width_cm)
+
+    def gap(self, block: Gap, list_style: str | None) -> None:
+        from docx.enum.text import WD_COLOR_INDEX
+
+        # Bold, in brackets and highlighted: a gap no reader of the draft can take for text.
+        run = self.document.add_paragraph(style=list_style).add_run(f"[{block.text}]")
+        run.bold = True
+        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
     def definitions(self, block: Definitions, list_style: str | None) -> None:
         for term, text in block.items:

@@ -32,7 +32,12 @@ def section(section_id: str) -> Section:
 
 def commentary_ids(framework: Framework) -> set[str]:
     """Every ``## <section id>`` that ``commentary.md`` may use: those the sections show."""
-    return {i for s in REGISTRY for i in s.commentary(framework)}
+    return set(commentary_order(framework))
 
 
-__all__ = ["REGISTRY", "Section", "commentary_ids", "section"]
+def commentary_order(framework: Framework) -> list[str]:
+    """The ``## <section id>`` sections of ``commentary.md`` in the order the paper shows them."""
+    return list(dict.fromkeys(i for s in REGISTRY for i in s.commentary(framework)))
+
+
+__all__ = ["REGISTRY", "Section", "commentary_ids", "commentary_order", "section"]

@@ -18,11 +18,16 @@ OPENING = ("purpose", "information")
 BEFORE_RECOMMENDATION = ("other_options", "reasons", "statutory_implications")
 CLOSING = ("constitutional_comments", "financial_comments", "background_papers", "electoral_divisions")
 IDS = (*OPENING, "summary", "future_developments", *BEFORE_RECOMMENDATION, "recommendation", *CLOSING)
+# What a final paper must have written: --status final refuses without them (and without the
+# meeting's contact in quarter.yaml).
+REQUIRED_FOR_FINAL = ("purpose", "recommendation", "statutory_implications", "financial_comments")
 
 
 def _titled(ctx: Context, section: str, always: bool = False) -> list[Block]:
+    """A section of the analysts' words under its heading; an empty one shows its heading only in
+    a draft with ``always`` (a final paper has no empty headings)."""
     text = ctx.commentary_blocks(section)
-    if not text and not always:
+    if not text and not (always and ctx.status != "final"):
         return []
     return [Box("section", [Heading(2, say("committee", section)), *text])]
 
@@ -57,7 +62,8 @@ def build_closing(ctx: Context) -> list[Block]:
     future = ctx.commentary_blocks("future_developments")
     if future:
         summary += [Heading(3, say("committee", "future_developments")), *future]
-    blocks: list[Block] = [Box("section", summary)]
+    # A final paper has no empty headings.
+    blocks: list[Block] = [Box("section", summary)] if len(summary) > 1 or ctx.status != "final" else []
     for section in BEFORE_RECOMMENDATION:
         blocks += _titled(ctx, section)
     recommendation = ctx.commentary_blocks("recommendation")
