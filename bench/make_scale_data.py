@@ -40,18 +40,23 @@ def make(out: Path, audits: int, fmt: str, seed: int = 1) -> Path:
     audit_ids = _ids("A", audits)
     tables = {
         "case_audits": {
-            "audit_id": audit_ids, "service": np.full(audits, service.id), "case_ref": _ids("CR", audits),
-            "case_type": rng.choice([c.id for c in fw.case_types], audits), "team": np.full(audits, "Team"),
+            "audit_id": audit_ids,
+            "service": np.full(audits, service.id),
+            "case_ref": _ids("CR", audits),
+            "case_type": rng.choice([c.id for c in fw.case_types], audits),
+            "team": np.full(audits, "Team"),
             "team_type": rng.choice([t.id for t in fw.team_types[:3]], audits),
             "audit_date": np.datetime_as_string(dates, unit="D"),
             "auditor_role": rng.choice([r.id for r in fw.auditor_roles], audits),
-            "grade": rng.choice(grades, audits), "risk_of_harm": rng.choice(["yes", "no"], audits),
+            "grade": rng.choice(grades, audits),
+            "risk_of_harm": rng.choice(["yes", "no"], audits),
         },
         "practice_standards": {
             "audit_id": np.repeat(audit_ids, len(service.standards)),
             "standard_id": np.tile(service.standard_ids, audits),
-            "result": rng.choice(["met", "not_met", "not_applicable"], audits * len(service.standards),
-                                 p=[0.8, 0.15, 0.05]),
+            "result": rng.choice(
+                ["met", "not_met", "not_applicable"], audits * len(service.standards), p=[0.8, 0.15, 0.05]
+            ),
         },
     }
     survey = fw.surveys[0]
@@ -60,13 +65,15 @@ def make(out: Path, audits: int, fmt: str, seed: int = 1) -> Path:
     n = respondents * len(questions)
     answer_ids = [[a.id for a in fw.answers(q)] for q in questions]
     tables["feedback_responses"] = {
-        "response_id": _ids("R", n), "survey_id": np.full(n, survey.id),
+        "response_id": _ids("R", n),
+        "survey_id": np.full(n, survey.id),
         "respondent_id": np.repeat(_ids("P", respondents), len(questions)),
         "respondent_type": np.full(n, fw.respondent_types[0].id),
         "respondent_age": np.repeat(rng.integers(6, 18, respondents).astype(str), len(questions)),
         "question_id": np.tile([q.id for q in questions], respondents),
         "answer": np.concatenate([rng.choice(answer_ids[i % len(questions)], 1) for i in range(n)])
-        if n < 10_000 else np.tile([ids[0] for ids in answer_ids], respondents),
+        if n < 10_000
+        else np.tile([ids[0] for ids in answer_ids], respondents),
     }
     folder = out / str(QUARTER)
     folder.mkdir(parents=True, exist_ok=True)

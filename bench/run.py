@@ -44,16 +44,21 @@ def alternate(measured, floor, repeats: int) -> tuple[float, float]:
 
 
 def papermill_floor(tmp: Path) -> float:
-    return timed([PY, "-m", "papermill", str(BENCH / "one_cell.ipynb"), str(tmp / "floor.ipynb"),
-                  "--no-progress-bar"])
+    return timed([PY, "-m", "papermill", str(BENCH / "one_cell.ipynb"), str(tmp / "floor.ipynb"), "--no-progress-bar"])
 
 
 def p1(tmp: Path, repeats: int) -> dict:
     out = tmp / "p1"
     run = [PY, "-m", "qa_lib.cli", "run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(out)]
     measured, floor = alternate(lambda: timed(run), lambda: papermill_floor(tmp), repeats)
-    return {"name": "P1 full quarter (run, HTML, PDF, figures)", "seconds": measured, "floor_seconds": floor,
-            "floor": "papermill on a one-cell notebook", "ratio": measured / floor, "target": 2.5}
+    return {
+        "name": "P1 full quarter (run, HTML, PDF, figures)",
+        "seconds": measured,
+        "floor_seconds": floor,
+        "floor": "papermill on a one-cell notebook",
+        "ratio": measured / floor,
+        "target": 2.5,
+    }
 
 
 def p2(tmp: Path, repeats: int) -> dict:
@@ -61,8 +66,14 @@ def p2(tmp: Path, repeats: int) -> dict:
     timed([PY, "-m", "qa_lib.cli", "run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(out)])
     render = [PY, "-m", "qa_lib.cli", "render", str(out / QUARTER)]
     measured, floor = alternate(lambda: timed(render), lambda: papermill_floor(tmp), repeats)
-    return {"name": "P2 re-render (HTML, PDF) without executing", "seconds": measured, "floor_seconds": floor,
-            "floor": "papermill on a one-cell notebook", "ratio": measured / floor, "target": 1.0}
+    return {
+        "name": "P2 re-render (HTML, PDF) without executing",
+        "seconds": measured,
+        "floor_seconds": floor,
+        "floor": "papermill on a one-cell notebook",
+        "ratio": measured / floor,
+        "target": 1.0,
+    }
 
 
 # The paper's sections and metadata, read from an executed notebook into one JSON file.
@@ -89,17 +100,28 @@ def parts(tmp: Path, repeats: int) -> list[dict]:
     imports = [PY, "-c", "import qa_lib.context, qa_lib.sections"]
     pdf_step = [PY, "-c", PDF_STEP, str(tmp / "paper.json"), str(tmp / "alone.pdf")]
     rows = []
-    for name, command in (("P1 part: the kernel's imports (import qa_lib.context, qa_lib.sections)", imports),
-                          ("P1, P2 part: the PDF step alone (Typst, from the paper's data)", pdf_step)):
+    for name, command in (
+        ("P1 part: the kernel's imports (import qa_lib.context, qa_lib.sections)", imports),
+        ("P1, P2 part: the PDF step alone (Typst, from the paper's data)", pdf_step),
+    ):
         measured, floor = alternate(lambda c=command: timed(c), lambda: papermill_floor(tmp), repeats)
-        rows.append({"name": name, "seconds": measured, "floor_seconds": floor,
-                     "floor": "papermill on a one-cell notebook", "ratio": measured / floor, "target": None})
+        rows.append(
+            {
+                "name": name,
+                "seconds": measured,
+                "floor_seconds": floor,
+                "floor": "papermill on a one-cell notebook",
+                "ratio": measured / floor,
+                "target": None,
+            }
+        )
     return rows
 
 
 def workload(what: str, root: Path) -> dict:
-    done = subprocess.run([PY, str(BENCH / "p3_workload.py"), what, str(root)], cwd=ROOT, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [PY, str(BENCH / "p3_workload.py"), what, str(root)], cwd=ROOT, check=True, capture_output=True, text=True
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -125,33 +147,81 @@ def p3(tmp: Path, repeats: int, sizes: list[int]) -> list[dict]:
             floor_seconds = statistics.median(f["seconds"] for f in floor)
             growth = statistics.median(w["peak_mb"] - w["baseline_mb"] for w in work)
             label = "CSV" if fmt == "csv" else "Parquet"
-            rows.append({"name": f"P3 load, validate, compute: {size:,} audits ({label} {size_mb:.0f} MB)",
-                         "audits": size, "format": fmt, "seconds": seconds, "floor_seconds": floor_seconds,
-                         "floor": "pyarrow.csv.read_csv" if fmt == "csv" else "pyarrow.parquet.read_table",
-                         "ratio": seconds / floor_seconds,
-                         "target": 4.0 if size == max(sizes) and fmt == "csv" else None,
-                         "rss_growth_mb": growth, "rss_growth_per_csv_mb": growth / csv_mb,
-                         "rss_target": 4.0 if size == max(sizes) and fmt == "csv" else None})
+            rows.append(
+                {
+                    "name": f"P3 load, validate, compute: {size:,} audits ({label} {size_mb:.0f} MB)",
+                    "audits": size,
+                    "format": fmt,
+                    "seconds": seconds,
+                    "floor_seconds": floor_seconds,
+                    "floor": "pyarrow.csv.read_csv" if fmt == "csv" else "pyarrow.parquet.read_table",
+                    "ratio": seconds / floor_seconds,
+                    "target": 4.0 if size == max(sizes) and fmt == "csv" else None,
+                    "rss_growth_mb": growth,
+                    "rss_growth_per_csv_mb": growth / csv_mb,
+                    "rss_target": 4.0 if size == max(sizes) and fmt == "csv" else None,
+                }
+            )
             shutil.rmtree(root)
     by_size = {r["audits"]: r for r in rows if r["format"] == "csv"}
     if 2_000_000 in by_size and 1_000_000 in by_size:
-        rows.append({"name": "P3 growth 2M / 1M audits", "ratio": by_size[2_000_000]["seconds"] /
-                     by_size[1_000_000]["seconds"], "target": 2.2})
+        rows.append(
+            {
+                "name": "P3 growth 2M / 1M audits",
+                "ratio": by_size[2_000_000]["seconds"] / by_size[1_000_000]["seconds"],
+                "target": 2.2,
+            }
+        )
     return rows
 
 
 def p4(tmp: Path, repeats: int) -> dict:
     def batch() -> float:
-        return timed([PY, "-m", "qa_lib.cli", "batch", "--from", FIVE[0], "--to", FIVE[-1], "--data-root",
-                      "data/sample", "--output-dir", str(tmp / "p4-batch")])
+        return timed(
+            [
+                PY,
+                "-m",
+                "qa_lib.cli",
+                "batch",
+                "--from",
+                FIVE[0],
+                "--to",
+                FIVE[-1],
+                "--data-root",
+                "data/sample",
+                "--output-dir",
+                str(tmp / "p4-batch"),
+            ]
+        )
 
     def sequence() -> float:
-        return sum(timed([PY, "-m", "qa_lib.cli", "run", "--quarter", q, "--data-root", "data/sample",
-                          "--output-dir", str(tmp / "p4-seq")]) for q in FIVE)
+        return sum(
+            timed(
+                [
+                    PY,
+                    "-m",
+                    "qa_lib.cli",
+                    "run",
+                    "--quarter",
+                    q,
+                    "--data-root",
+                    "data/sample",
+                    "--output-dir",
+                    str(tmp / "p4-seq"),
+                ]
+            )
+            for q in FIVE
+        )
 
     measured, floor = alternate(batch, sequence, repeats)
-    return {"name": "P4 batch of five quarters", "seconds": measured, "floor_seconds": floor,
-            "floor": "five single runs in sequence", "ratio": measured / floor, "target": 0.75}
+    return {
+        "name": "P4 batch of five quarters",
+        "seconds": measured,
+        "floor_seconds": floor,
+        "floor": "five single runs in sequence",
+        "ratio": measured / floor,
+        "target": 0.75,
+    }
 
 
 def main() -> int:
@@ -179,22 +249,33 @@ def main() -> int:
         row["meets_target"] = None if row.get("target") is None else row["ratio"] <= row["target"]
         if row.get("rss_target") is not None:
             row["rss_meets_target"] = row["rss_growth_per_csv_mb"] <= row["rss_target"]
-    result = {"cpu_count": os.cpu_count(), "python": platform.python_version(), "repeats": args.repeats,
-              "measured": time.strftime("%Y-%m-%d"), "results": rows}
+    result = {
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "repeats": args.repeats,
+        "measured": time.strftime("%Y-%m-%d"),
+        "results": rows,
+    }
     (BENCH / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"{'measure':<62} {'seconds':>8} {'floor':>8} {'ratio':>7} {'target':>7}  met")
     for row in rows:
         target = "" if row.get("target") is None else f"{row['target']:.2f}"
         met = "" if row["meets_target"] is None else ("yes" if row["meets_target"] else "no")
-        print(f"{row['name']:<62} {row.get('seconds', float('nan')):8.2f} {row.get('floor_seconds', float('nan')):8.2f} "
-              f"{row['ratio']:7.2f} {target:>7}  {met}")
+        print(
+            f"{row['name']:<62} {row.get('seconds', float('nan')):8.2f} {row.get('floor_seconds', float('nan')):8.2f} "
+            f"{row['ratio']:7.2f} {target:>7}  {met}"
+        )
         if "rss_growth_mb" in row:
             target = "" if row.get("rss_target") is None else f"{row['rss_target']:.2f}"
             met = "" if row.get("rss_target") is None else ("yes" if row["rss_meets_target"] else "no")
-            print(f"{'   peak RSS growth (MB) / CSV size (MB)':<62} {row['rss_growth_mb']:8.0f} {'':>8} "
-                  f"{row['rss_growth_per_csv_mb']:7.2f} {target:>7}  {met}")
-    print(f"written to {(BENCH / 'results.json').relative_to(ROOT)} (cpu_count {os.cpu_count()}, "
-          f"Python {platform.python_version()})")
+            print(
+                f"{'   peak RSS growth (MB) / CSV size (MB)':<62} {row['rss_growth_mb']:8.0f} {'':>8} "
+                f"{row['rss_growth_per_csv_mb']:7.2f} {target:>7}  {met}"
+            )
+    print(
+        f"written to {(BENCH / 'results.json').relative_to(ROOT)} (cpu_count {os.cpu_count()}, "
+        f"Python {platform.python_version()})"
+    )
     return 0
 
 

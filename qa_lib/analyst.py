@@ -78,15 +78,18 @@ def _check(caption: str, data: pd.DataFrame, counts: list[str], shares: list[str
     if not caption.strip():
         raise PaperError("a chart or table added to the paper needs a caption")
     if figure is not None and len(alt.strip()) < MINIMUM_ALT:
-        raise PaperError(f"the chart {caption!r} needs a text alternative (alt=) of at least {MINIMUM_ALT} "
-                         "characters saying what it shows and its main numbers")
+        raise PaperError(
+            f"the chart {caption!r} needs a text alternative (alt=) of at least {MINIMUM_ALT} "
+            "characters saying what it shows and its main numbers"
+        )
     for column in counts + shares:
         if column not in data.columns:
             raise PaperError(f"the table {caption!r} has no column {column!r}")
     for column in counts:
         if not all(_whole(v) and v >= 0 for v in data[column]):
-            raise PaperError(f"column {column!r} of {caption!r} is named in counts but holds other than whole "
-                             "numbers of 0 or more")
+            raise PaperError(
+                f"column {column!r} of {caption!r} is named in counts but holds other than whole numbers of 0 or more"
+            )
 
 
 def _rows(data: pd.DataFrame, counts: list[str], shares: list[str], hidden: set[tuple[int, str]]) -> list[list[Cell]]:
@@ -104,9 +107,20 @@ def _rows(data: pd.DataFrame, counts: list[str], shares: list[str], hidden: set[
     return rows
 
 
-def add_to_paper(context: Context, *, caption: str, data: pd.DataFrame, counts: list[str] | None = None,
-                 shares: list[str] | None = None, figure: Any = None, alt: str = "", heading: str = "",
-                 notes: list[str] | None = None, subtitle: str = "", source: str = "") -> SectionOutput:
+def add_to_paper(
+    context: Context,
+    *,
+    caption: str,
+    data: pd.DataFrame,
+    counts: list[str] | None = None,
+    shares: list[str] | None = None,
+    figure: Any = None,
+    alt: str = "",
+    heading: str = "",
+    notes: list[str] | None = None,
+    subtitle: str = "",
+    source: str = "",
+) -> SectionOutput:
     """A section of the analyst's own: ``figure`` (a matplotlib figure) if given, with ``caption``
     as its title (best stating what it shows), an optional ``subtitle`` and ``source``, and
     ``data`` (its first column labelling the rows) as a table beside it, under ``heading``.
@@ -129,6 +143,7 @@ def add_to_paper(context: Context, *, caption: str, data: pd.DataFrame, counts: 
         from qa_lib.charts import svg_of
 
         blocks.append(Figure(caption, alt, svg_of(figure), subtitle, source, chart=figure))
-    blocks.append(tables.table(caption, [str(c) for c in data.columns], _rows(data, counts, shares, hidden),
-                               list(notes or [])))
+    blocks.append(
+        tables.table(caption, [str(c) for c in data.columns], _rows(data, counts, shares, hidden), list(notes or []))
+    )
     return SectionOutput("analyst", [Box("section", blocks)], data)

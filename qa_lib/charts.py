@@ -36,10 +36,20 @@ for _path in sorted((Path(__file__).resolve().parent / "fonts").glob("DejaVuSans
     font_manager.fontManager.addfont(str(_path))
 
 # The Analysis Function style, with text sized to sit beside 11pt body text at A4 width.
-_STYLE: list[str | dict[str, Any]] = ["afcharts.afcharts", {"font.family": FONT, "font.size": 11, "axes.labelsize": 11,
-                                "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10,
-                                # room at the edges for the outlines of the outermost labels
-                                "figure.constrained_layout.w_pad": 0.12, "figure.constrained_layout.h_pad": 0.08}]
+_STYLE: list[str | dict[str, Any]] = [
+    "afcharts.afcharts",
+    {
+        "font.family": FONT,
+        "font.size": 11,
+        "axes.labelsize": 11,
+        "xtick.labelsize": 10,
+        "ytick.labelsize": 10,
+        "legend.fontsize": 10,
+        # room at the edges for the outlines of the outermost labels
+        "figure.constrained_layout.w_pad": 0.12,
+        "figure.constrained_layout.h_pad": 0.08,
+    },
+]
 _WIDTH_IN = 7.0  # fits A4 text width at 100%
 _DARK = {"#12436D", "#801650", "#3D3D3D"}  # fills that need white labels for contrast
 
@@ -82,11 +92,24 @@ def stacked_bars(rows: list[tuple[str, list[tuple[str, float]]]], xlabel: str) -
         for index, (_, parts) in enumerate(rows):
             left = 0.0
             for (name, share), colour in zip(parts, colours):
-                ax.barh(index, share, left=left, color=colour, edgecolor="white", height=0.6,
-                        label=name if index == 0 else None)
+                ax.barh(
+                    index,
+                    share,
+                    left=left,
+                    color=colour,
+                    edgecolor="white",
+                    height=0.6,
+                    label=name if index == 0 else None,
+                )
                 if share >= 6:
-                    ax.text(left + share / 2, index, fmt_pct(share), ha="center", va="center",
-                            color="white" if colour in _DARK else "black")
+                    ax.text(
+                        left + share / 2,
+                        index,
+                        fmt_pct(share),
+                        ha="center",
+                        va="center",
+                        color="white" if colour in _DARK else "black",
+                    )
                 left += share
         ax.set_yticks(range(len(rows)), [label for label, _ in rows])
         ax.set_xlim(0, 100)
@@ -118,8 +141,14 @@ def share_bars(items: list[tuple[str, float]], xlabel: str, colour_of: int = 0, 
         ax.barh(range(len(items)), values, color=colour, height=0.6)
         for row, value in enumerate(values):
             inside = value >= 15
-            ax.text(value - 1 if inside else value + 1, row, fmt_pct(value), va="center",
-                    ha="right" if inside else "left", color=label_colour if inside else "black")
+            ax.text(
+                value - 1 if inside else value + 1,
+                row,
+                fmt_pct(value),
+                va="center",
+                ha="right" if inside else "left",
+                color=label_colour if inside else "black",
+            )
         ax.set_yticks(range(len(items)), [textwrap.fill(label[:1].upper() + label[1:], 38) for label, _ in items])
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
@@ -128,8 +157,14 @@ def share_bars(items: list[tuple[str, float]], xlabel: str, colour_of: int = 0, 
     return _finish(fig)
 
 
-def trend_lines(xs: list[int], ticks: list[str], series: list[tuple[str, list[float]]], breaks: list[int],
-                ylabel: str, break_label: str) -> Drawn:
+def trend_lines(
+    xs: list[int],
+    ticks: list[str],
+    series: list[tuple[str, list[float]]],
+    breaks: list[int],
+    ylabel: str,
+    break_label: str,
+) -> Drawn:
     """A line per series over the quarters (NaN: a gap, never bridged), its last value
     labelled, and a dashed line before each index in ``breaks``.
 
@@ -144,20 +179,47 @@ def trend_lines(xs: list[int], ticks: list[str], series: list[tuple[str, list[fl
         ends: list[tuple[float, float, str]] = []  # (x, y, colour) of each value in the latest quarter
         for (label, values), colour, marker, offset in zip(series, colours, markers, offsets):
             at = [x + offset for x in xs]
-            ax.plot(at, values, color=colour, marker=marker, markersize=7, markeredgecolor="white",
-                    markeredgewidth=0.8, label=label)
+            ax.plot(
+                at,
+                values,
+                color=colour,
+                marker=marker,
+                markersize=7,
+                markeredgecolor="white",
+                markeredgewidth=0.8,
+                label=label,
+            )
             last = max(i for i, v in enumerate(values) if not math.isnan(v))
             if last == len(values) - 1:
                 ends.append((at[last], values[last], colour))
             else:  # a series that stopped earlier is labelled where it stops
-                ax.annotate(fmt_pct(values[last]), (at[last], values[last]), xytext=(7, 0),
-                            textcoords="offset points", va="center", color="black")
+                ax.annotate(
+                    fmt_pct(values[last]),
+                    (at[last], values[last]),
+                    xytext=(7, 0),
+                    textcoords="offset points",
+                    va="center",
+                    color="black",
+                )
         column = xs[-1] + width / 2 + 0.35  # the latest values' labels stand in one column at the right
         for (x, y, colour), placed in zip(ends, _spread([y for _, y, _ in ends], 7.0)):
-            ax.annotate(fmt_pct(y), (x, y), xytext=(column, placed), textcoords="data", va="center",
-                        color="black", annotation_clip=False,
-                        arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.8, "linestyle": ":",
-                                    "shrinkA": 5, "shrinkB": 5})
+            ax.annotate(
+                fmt_pct(y),
+                (x, y),
+                xytext=(column, placed),
+                textcoords="data",
+                va="center",
+                color="black",
+                annotation_clip=False,
+                arrowprops={
+                    "arrowstyle": "-",
+                    "color": colour,
+                    "linewidth": 0.8,
+                    "linestyle": ":",
+                    "shrinkA": 5,
+                    "shrinkB": 5,
+                },
+            )
         for index in breaks:
             ax.axvline(xs[index] - 0.5, color="#3D3D3D", linestyle="--", linewidth=1)
             ax.text(xs[index] - 0.45, 98, break_label, va="top", fontsize=9, color="#3D3D3D")
@@ -165,8 +227,12 @@ def trend_lines(xs: list[int], ticks: list[str], series: list[tuple[str, list[fl
         ax.set_xlim(xs[0] - 0.6, column + 0.9)
         ax.set_ylim(0, 100)
         ax.set_ylabel(ylabel)
-        fig.legend(loc="outside lower left", ncols=1, handles=ax.get_legend_handles_labels()[0],
-                   labels=[textwrap.fill(label, 80) for label in ax.get_legend_handles_labels()[1]])
+        fig.legend(
+            loc="outside lower left",
+            ncols=1,
+            handles=ax.get_legend_handles_labels()[0],
+            labels=[textwrap.fill(label, 80) for label in ax.get_legend_handles_labels()[1]],
+        )
     return _finish(fig)
 
 

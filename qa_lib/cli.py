@@ -19,8 +19,19 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic_core import PydanticUndefined
 
 from qa_lib import __version__, pipeline
-from qa_lib.errors import (CommentaryError, DataError, FrameworkError, InputError, LockedError, NotebookInputError,
-                           ParameterError, Problem, QAError, RenderError, validation_report)
+from qa_lib.errors import (
+    CommentaryError,
+    DataError,
+    FrameworkError,
+    InputError,
+    LockedError,
+    NotebookInputError,
+    ParameterError,
+    Problem,
+    QAError,
+    RenderError,
+    validation_report,
+)
 from qa_lib.exporters import FORMATS
 from qa_lib.paper import GAP_MARK
 from qa_lib.filesystem import refusals_as_errors, save_traceback, shown
@@ -31,6 +42,7 @@ from qa_lib.publishing import QuarterOutputs
 from qa_lib.quarter import Quarter
 
 log = logging.getLogger("qa_lib")
+
 
 def resolve_parameters(args: argparse.Namespace) -> RunParameters:
     """Command-line values over the params file over the defaults, every path made absolute.
@@ -45,19 +57,23 @@ def resolve_parameters(args: argparse.Namespace) -> RunParameters:
     params_path = Path(args.params_file).absolute() if args.params_file else None
     from_file = read_params_file(params_path) if params_path else {}
     if args.quarter is None and "quarter" not in from_file:
-        raise ParameterError("name the quarter: --quarter 2014-15-Q2, or --params with a params file that names "
-                             "its quarter")
+        raise ParameterError(
+            "name the quarter: --quarter 2014-15-Q2, or --params with a params file that names its quarter"
+        )
     quarter = str(Quarter.parse(args.quarter if args.quarter is not None else from_file["quarter"]))
     if "quarter" in from_file and str(Quarter.parse(from_file["quarter"])) != quarter:
-        raise ParameterError(f"params file {args.params_file} is for quarter {from_file['quarter']}, "
-                             f"but --quarter is {quarter}")
+        raise ParameterError(
+            f"params file {args.params_file} is for quarter {from_file['quarter']}, but --quarter is {quarter}"
+        )
     values: dict[str, Any] = {**DEFAULTS, **from_file, "quarter": quarter}
     typed = {name: values[name] for name in PATHS}  # as the analyst wrote them, for messages
     for name in PATHS:
         values[name] = str(resolve(values[name], root))
     if "output_dir" in from_file and not Path(values["output_dir"]).resolve().is_relative_to(root):
-        raise ParameterError(f"params file {args.params_file}: output_dir {from_file['output_dir']!r} lies outside the "
-                             f"project; name a folder inside it, or give --output-dir on the command line")
+        raise ParameterError(
+            f"params file {args.params_file}: output_dir {from_file['output_dir']!r} lies outside the "
+            f"project; name a folder inside it, or give --output-dir on the command line"
+        )
     for name in ("data_root", "framework", "output_dir", "reference_docx", "mode", "status"):
         value = getattr(args, name, None)
         if value is not None:
@@ -78,8 +94,9 @@ def parse_formats(text: str) -> tuple[str, ...]:
     chosen = tuple(f.strip() for f in text.split(",") if f.strip())
     unknown = sorted(set(chosen) - set(FORMATS))
     if unknown or not chosen:
-        raise ParameterError(f"--formats takes a comma-separated list of {', '.join(FORMATS)}; "
-                             f"not {', '.join(unknown) or 'nothing'}")
+        raise ParameterError(
+            f"--formats takes a comma-separated list of {', '.join(FORMATS)}; not {', '.join(unknown) or 'nothing'}"
+        )
     return chosen
 
 
@@ -94,15 +111,25 @@ def problems_of(exc: InputError) -> list[Problem]:
 def problem_table(problems: list[Problem]) -> str:
     """Problems as a plain-text table an analyst can work down, row by row."""
     header = ("severity", "rule", "file", "row", "column", "value", "expected")
-    rows = [(p.severity, p.rule, p.file, "" if p.row is None else str(p.row), p.column or "",
-             "" if p.value is None else repr(p.value), p.expected) for p in problems]
+    rows = [
+        (
+            p.severity,
+            p.rule,
+            p.file,
+            "" if p.row is None else str(p.row),
+            p.column or "",
+            "" if p.value is None else repr(p.value),
+            p.expected,
+        )
+        for p in problems
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[-1]
-                     for r in [header, *rows])
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[-1] for r in [header, *rows])
 
 
-def _summarise(params: RunParameters, errors: list[Problem], warnings: list[Problem], json_path: str | None,
-               table: bool = True) -> None:
+def _summarise(
+    params: RunParameters, errors: list[Problem], warnings: list[Problem], json_path: str | None, table: bool = True
+) -> None:
     if json_path:
         with refusals_as_errors(Path(json_path).parent, "name another file with --json"):
             Path(json_path).write_text(validation_report(params.quarter, errors, warnings), encoding="utf-8")
@@ -118,8 +145,10 @@ def _explain_input_error(params: RunParameters, outputs: QuarterOutputs) -> None
     except (DataError, CommentaryError, FrameworkError) as exc:
         where = outputs.write_failed({"validation.json": validation_report(params.quarter, problems_of(exc), [])})
         _summarise(params, problems_of(exc), [], None, table=isinstance(exc, DataError))
-        print(f"The problems are recorded in {shown(where / 'validation.json')}; "
-              f"the previous outputs are unchanged.", file=sys.stderr)
+        print(
+            f"The problems are recorded in {shown(where / 'validation.json')}; the previous outputs are unchanged.",
+            file=sys.stderr,
+        )
         raise
 
 
@@ -142,8 +171,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         with outputs.locked(), outputs.crashes_recorded():
             log.info("executing the notebook for %s", params.quarter)
             try:
-                result = pipeline.run_quarter(params.notebook(), outputs, root, params.formats,
-                                              reference_docx=Path(params.reference_docx), progress=progress)
+                result = pipeline.run_quarter(
+                    params.notebook(),
+                    outputs,
+                    root,
+                    params.formats,
+                    reference_docx=Path(params.reference_docx),
+                    progress=progress,
+                )
             except RenderError as exc:
                 if isinstance(exc.__cause__, NotebookInputError):
                     progress.done()
@@ -179,8 +214,11 @@ def _write_index(output_dir: Path, data_root: Path, framework: Path) -> Path | N
     try:
         return write_index(output_dir, data_root, framework, project_root())
     except Exception as exc:  # the quarter is published: the index is not worth failing it for
-        log.warning("the index of quarters (%s) was not updated: %s; the previous one is unchanged",
-                    shown(output_dir / "index.html"), str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        log.warning(
+            "the index of quarters (%s) was not updated: %s; the previous one is unchanged",
+            shown(output_dir / "index.html"),
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
         return None
 
 
@@ -192,8 +230,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         _summarise(params, problems_of(exc), [], args.json, table=isinstance(exc, DataError))
         raise
     _summarise(params, [], context.warnings, args.json)
-    print(f"{params.quarter}: valid; {len(context.figures_document()['figures'])} figures computed; "
-          f"{len(context.warnings)} warning(s).")
+    print(
+        f"{params.quarter}: valid; {len(context.figures_document()['figures'])} figures computed; "
+        f"{len(context.warnings)} warning(s)."
+    )
     return 0
 
 
@@ -223,13 +263,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     names = [f"{n} (its text)" if n.endswith(".docx") else n for n in found.compared if n != "figures.json"]
     if found.notes:
         same = f", and {', '.join(names)} the same on a re-run" if names else ""
-        print(f"{folder}: inputs unchanged and {figures}{same}; {'these are' if names else 'its rendered outputs are'} "
-              f"not compared ({'; '.join(found.reasons)}):")
+        print(
+            f"{folder}: inputs unchanged and {figures}{same}; {'these are' if names else 'its rendered outputs are'} "
+            f"not compared ({'; '.join(found.reasons)}):"
+        )
         for line in found.notes:
             print(f"  - {line}")
     else:
-        print(f"{folder}: reproduced: outputs as the manifest lists them, inputs unchanged, {figures}, and "
-              f"{', '.join(names)} the same on a re-run")
+        print(
+            f"{folder}: reproduced: outputs as the manifest lists them, inputs unchanged, {figures}, and "
+            f"{', '.join(names)} the same on a re-run"
+        )
     return 0
 
 
@@ -241,18 +285,33 @@ def cmd_batch(args: argparse.Namespace) -> int:
     quarters = [first]
     while quarters[-1] < last:
         quarters.append(quarters[-1].next)
-    options = [part for flag, value in (("--data-root", args.data_root), ("--output-dir", args.output_dir),
-                                        ("--framework", args.framework), ("--mode", args.mode),
-                                        ("--status", args.status), ("--formats", args.formats),
-                                        ("--reference-docx", args.reference_docx))
-               if value for part in (flag, value)]
+    options = [
+        part
+        for flag, value in (
+            ("--data-root", args.data_root),
+            ("--output-dir", args.output_dir),
+            ("--framework", args.framework),
+            ("--mode", args.mode),
+            ("--status", args.status),
+            ("--formats", args.formats),
+            ("--reference-docx", args.reference_docx),
+        )
+        if value
+        for part in (flag, value)
+    ]
     progress = Progress(sys.stderr, quiet=args.quiet or args.verbose)  # -v logs each step instead
     progress.stage(f"running {len(quarters)} quarters")
     output_dir = _cli_path(args.output_dir, "output_dir")
     try:
-        results = pipeline.batch(quarters, [*options, "--no-index"], output_dir, args.jobs,
-                                 lambda done, running: progress.stage(
-                                     f"quarters done {done}/{len(quarters)}; running {', '.join(running) or 'none'}"))
+        results = pipeline.batch(
+            quarters,
+            [*options, "--no-index"],
+            output_dir,
+            args.jobs,
+            lambda done, running: progress.stage(
+                f"quarters done {done}/{len(quarters)}; running {', '.join(running) or 'none'}"
+            ),
+        )
         progress.stage("writing the index of quarters")
         index = _write_index(output_dir, _cli_path(args.data_root, "data_root"), _cli_path(args.framework, "framework"))
     finally:
@@ -284,31 +343,48 @@ def cmd_new_quarter(args: argparse.Namespace) -> int:
     from qa_lib.sections.committee import REQUIRED_FOR_FINAL
 
     quarter = Quarter.parse(args.quarter_option or args.quarter)
-    made = pipeline.new_quarter(quarter, _cli_path(args.data_root, "data_root"), _cli_path(args.framework, "framework"),
-                                args.data_set, project_root())
+    made = pipeline.new_quarter(
+        quarter,
+        _cli_path(args.data_root, "data_root"),
+        _cli_path(args.framework, "framework"),
+        args.data_set,
+        project_root(),
+    )
     if made.data_set is not None:
         print(f"Created {shown(made.data_set)} naming the data set {made.data_set_name!r}.")
-    print(f"Created {shown(made.params)} and {shown(made.folder)}/ with {made.template.name}, quarter.yaml and "
-          f"commentary.md.")
+    print(
+        f"Created {shown(made.params)} and {shown(made.folder)}/ with {made.template.name}, quarter.yaml and "
+        f"commentary.md."
+    )
     print("Next:")
-    print(f"  1. Fill in {shown(made.template)} (or put the quarter's CSV files in {shown(made.folder)}/), and save the "
-          f"workbook as {quarter}.xlsx there.")
-    print(f"  2. Fill in quarter.yaml (the meeting, its contact) and write commentary.md: each section holds "
-          f"{GAP_MARK}, shown as a gap in a draft.")
+    print(
+        f"  1. Fill in {shown(made.template)} (or put the quarter's CSV files in {shown(made.folder)}/), and save the "
+        f"workbook as {quarter}.xlsx there."
+    )
+    print(
+        f"  2. Fill in quarter.yaml (the meeting, its contact) and write commentary.md: each section holds "
+        f"{GAP_MARK}, shown as a gap in a draft."
+    )
     print(f"  3. qa-report validate --quarter {quarter} --params {shown(made.params)}")
-    print(f"  4. qa-report run --quarter {quarter} --params {shown(made.params)}  (a draft; --status final for the "
-          f"committee, once {', '.join(REQUIRED_FOR_FINAL)} and meeting.contact are written)")
+    print(
+        f"  4. qa-report run --quarter {quarter} --params {shown(made.params)}  (a draft; --status final for the "
+        f"committee, once {', '.join(REQUIRED_FOR_FINAL)} and meeting.contact are written)"
+    )
     return 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
     """Write the quarter's data-entry workbook."""
     quarter = Quarter.parse(args.quarter)
-    target = Path(args.output) if args.output else _cli_path(args.data_root, "data_root") / str(quarter) / "template.xlsx"
+    target = (
+        Path(args.output) if args.output else _cli_path(args.data_root, "data_root") / str(quarter) / "template.xlsx"
+    )
     pipeline.write_template(quarter, target, _cli_path(args.framework, "framework"))
     print(f"Data-entry workbook for {quarter} written: {shown(target)}")
-    print(f"Fill it in, save it as {quarter}.xlsx in the quarter's folder, then run "
-          f"qa-report validate --quarter {quarter}")
+    print(
+        f"Fill it in, save it as {quarter}.xlsx in the quarter's folder, then run "
+        f"qa-report validate --quarter {quarter}"
+    )
     return 0
 
 
@@ -326,11 +402,15 @@ def _option(parser: argparse.ArgumentParser, name: str) -> None:
     """A command-line option for one run parameter, described as the model describes it."""
     field = RunParameters.model_fields[name]
     flag = {"params_file": "--params"}.get(name, "--" + name.replace("_", "-"))
-    default = "" if field.default in (None, PydanticUndefined) else \
-        f" (default {','.join(field.default) if isinstance(field.default, tuple) else field.default})"
+    default = (
+        ""
+        if field.default in (None, PydanticUndefined)
+        else f" (default {','.join(field.default) if isinstance(field.default, tuple) else field.default})"
+    )
     if name == "formats":
-        parser.add_argument(flag, dest=name,
-                            help=f"{field.description}: comma-separated, of {', '.join(FORMATS)}{default}")
+        parser.add_argument(
+            flag, dest=name, help=f"{field.description}: comma-separated, of {', '.join(FORMATS)}{default}"
+        )
         return
     choices = get_args(field.annotation) if get_origin(field.annotation) is Literal else None
     if name == "quarter":  # or the params file's
@@ -341,15 +421,18 @@ def _option(parser: argparse.ArgumentParser, name: str) -> None:
 # What --mode and --status mean to validate, which writes nothing.
 VALIDATE_HELP = {
     "mode": "check as for this mode: publication also warns of details in the commentary that could identify "
-            "someone (default publication)",
-    "status": "check as for this status: final as a paper for the committee, draft as a working copy "
-              "(default draft)",
+    "someone (default publication)",
+    "status": "check as for this status: final as a paper for the committee, draft as a working copy (default draft)",
 }
 
 
 def _quiet(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("-q", "--quiet", action="store_true",
-                     help="show no progress, only the summary at the end (progress is shown only on a terminal)")
+    cmd.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="show no progress, only the summary at the end (progress is shown only on a terminal)",
+    )
 
 
 def _command(sub: Any, name: str, helptext: str, func: Any) -> argparse.ArgumentParser:
@@ -359,19 +442,34 @@ def _command(sub: Any, name: str, helptext: str, func: Any) -> argparse.Argument
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qa-report", description=__doc__.splitlines()[0].removeprefix("qa-report: "),
-                                     epilog="Run qa-report <command> --help for a command's options.")
+    parser = argparse.ArgumentParser(
+        prog="qa-report",
+        description=__doc__.splitlines()[0].removeprefix("qa-report: "),
+        epilog="Run qa-report <command> --help for a command's options.",
+    )
     parser.add_argument("--version", action="version", version=f"qa-report {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each step as well as warnings")
     sub = parser.add_subparsers(dest="command", required=True, title="commands", metavar="<command>")
     run = _command(sub, "run", "validate, execute the notebook and write the outputs", cmd_run)
-    for option in ("quarter", "data_root", "params_file", "framework", "status", "mode", "formats", "output_dir",
-                   "reference_docx"):
+    for option in (
+        "quarter",
+        "data_root",
+        "params_file",
+        "framework",
+        "status",
+        "mode",
+        "formats",
+        "output_dir",
+        "reference_docx",
+    ):
         _option(run, option)
     _quiet(run)
-    run.add_argument("--no-index", dest="no_index", action="store_true",
-                     help="leave <output dir>/index.html, the page of every quarter, as it is (batch writes it "
-                          "once at its end)")
+    run.add_argument(
+        "--no-index",
+        dest="no_index",
+        action="store_true",
+        help="leave <output dir>/index.html, the page of every quarter, as it is (batch writes it once at its end)",
+    )
     validate = _command(sub, "validate", "check a quarter's parameters and data without running", cmd_validate)
     for option in ("quarter", "data_root", "params_file", "framework"):
         _option(validate, option)
@@ -380,19 +478,22 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", help="also write every problem to this JSON file")
     template = _command(sub, "template", "write an XLSX data-entry workbook for a quarter", cmd_template)
     template.add_argument("--quarter", required=True, help="financial-year quarter, e.g. 2014-15-Q2")
-    template.add_argument("--data-root", dest="data_root", help=f"folder of quarter folders (default "
-                                                                f"{DEFAULTS['data_root']})")
+    template.add_argument(
+        "--data-root", dest="data_root", help=f"folder of quarter folders (default {DEFAULTS['data_root']})"
+    )
     template.add_argument("--framework", help=f"framework YAML (default {DEFAULTS['framework']})")
     template.add_argument("--output", help="file to write (default <data root>/<quarter>/template.xlsx)")
     render = _command(sub, "render", "render an executed report again without executing it", cmd_render)
     render.add_argument("folder", help="an output folder, e.g. outputs/2013-14-Q4")
     render.add_argument("--formats", help="comma-separated (default: the formats of the run)")
-    verify = _command(sub, "verify", "re-check a run's inputs, re-execute it and compare (exit 1 if it differs)",
-                      cmd_verify)
+    verify = _command(
+        sub, "verify", "re-check a run's inputs, re-execute it and compare (exit 1 if it differs)", cmd_verify
+    )
     verify.add_argument("folder", help="an output folder, e.g. outputs/2013-14-Q4")
     verify.add_argument("--params", help="where the run's params file is now (default params/<its name>)")
-    verify.add_argument("--data-root", dest="data_root",
-                        help="where the run's data root is now, if it lies outside the project")
+    verify.add_argument(
+        "--data-root", dest="data_root", help="where the run's data root is now, if it lies outside the project"
+    )
     batch = _command(sub, "batch", "run every quarter in a range in parallel", cmd_batch)
     batch.add_argument("--from", dest="start", required=True, help="first quarter, e.g. 2013-14-Q1")
     batch.add_argument("--to", dest="end", required=True, help="last quarter, e.g. 2014-15-Q1")
@@ -400,17 +501,26 @@ def build_parser() -> argparse.ArgumentParser:
     for option in ("data_root", "framework", "status", "mode", "formats", "output_dir", "reference_docx"):
         _option(batch, option)
     _quiet(batch)
-    new = _command(sub, "new-quarter", "create a quarter's params file and data folder with its workbook, "
-                                       "quarter.yaml and commentary.md to fill in", cmd_new_quarter)
+    new = _command(
+        sub,
+        "new-quarter",
+        "create a quarter's params file and data folder with its workbook, quarter.yaml and commentary.md to fill in",
+        cmd_new_quarter,
+    )
     new.add_argument("quarter", nargs="?", help="the quarter, as an alternative to --quarter, e.g. 2014-15-Q2")
-    new.add_argument("--quarter", dest="quarter_option", metavar="QUARTER",
-                     help="financial-year quarter, e.g. 2014-15-Q2")
-    new.add_argument("--data-root", dest="data_root", help=f"folder of quarter folders (default "
-                                                           f"{DEFAULTS['data_root']})")
+    new.add_argument(
+        "--quarter", dest="quarter_option", metavar="QUARTER", help="financial-year quarter, e.g. 2014-15-Q2"
+    )
+    new.add_argument(
+        "--data-root", dest="data_root", help=f"folder of quarter folders (default {DEFAULTS['data_root']})"
+    )
     new.add_argument("--framework", help=f"framework YAML (default {DEFAULTS['framework']})")
-    new.add_argument("--data-set", dest="data_set",
-                     help="name of the data set, written to <data root>/data_set.yaml if the root has none "
-                          "(default: the data root's folder name)")
+    new.add_argument(
+        "--data-set",
+        dest="data_set",
+        help="name of the data set, written to <data root>/data_set.yaml if the root has none "
+        "(default: the data root's folder name)",
+    )
     return parser
 
 
@@ -455,9 +565,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except DataError as exc:
         one = len(exc.problems) == 1
-        print(f"error: {len(exc.problems)} {'problem' if one else 'problems'} in the quarter's data, "
-              f"{'' if one else 'the first '}{exc.problems[0].describe()}; fix {'it' if one else 'them'} "
-              f"(`qa-report validate` lists every one) and run again", file=sys.stderr)
+        print(
+            f"error: {len(exc.problems)} {'problem' if one else 'problems'} in the quarter's data, "
+            f"{'' if one else 'the first '}{exc.problems[0].describe()}; fix {'it' if one else 'them'} "
+            f"(`qa-report validate` lists every one) and run again",
+            file=sys.stderr,
+        )
         return 2
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -474,8 +587,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line here, the traceback in a file for the bug report
         where = save_traceback(exc)
         first = (str(exc).strip().splitlines() or [""])[0]
-        print(f"error: qa-report crashed ({type(exc).__name__}: {first}); this is a bug, to report with its "
-              f"traceback; the traceback is in {where}", file=sys.stderr)
+        print(
+            f"error: qa-report crashed ({type(exc).__name__}: {first}); this is a bug, to report with its "
+            f"traceback; the traceback is in {where}",
+            file=sys.stderr,
+        )
         if args.verbose:
             traceback.print_exception(exc, file=sys.stderr)
         return 1

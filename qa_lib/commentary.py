@@ -25,8 +25,10 @@ from qa_lib.prose import say
 from qa_lib.quarter import Quarter
 
 _NUMBER = r"(?:[1-5]|one|two|three|four|five|a single|only one|both)"
-_PERSON = (r"(?:child|children|young (?:person|people)|boys?|girls?|sons?|daughters?|babies|baby|siblings?|"
-           r"parents?|carers?|mothers?|fathers?|famil(?:y|ies)|respondents?|cases?|care leavers?)")
+_PERSON = (
+    r"(?:child|children|young (?:person|people)|boys?|girls?|sons?|daughters?|babies|baby|siblings?|"
+    r"parents?|carers?|mothers?|fathers?|famil(?:y|ies)|respondents?|cases?|care leavers?)"
+)
 _SMALL_NUMBER_RE = re.compile(rf"\b{_NUMBER}\b(?:\s+\w+){{0,2}}?\s+{_PERSON}\b", re.IGNORECASE)
 _DETAIL_RE = re.compile(rf"\b(?:a|one|the)\s+(?:\w+\s+)?{_PERSON}\s+who\b", re.IGNORECASE)
 
@@ -39,11 +41,14 @@ def identifying_details(text: str, source: str) -> list[Problem]:
         if line.lstrip().startswith("##"):
             continue
         for pattern, rule, expected in (
-                (_SMALL_NUMBER_RE, "commentary_small_number",
-                 "no literal small number of children, families or cases; use a placeholder, which publication "
-                 "mode suppresses, or a word such as 'a few'"),
-                (_DETAIL_RE, "commentary_identifying_detail",
-                 "no description of one person that could single them out")):
+            (
+                _SMALL_NUMBER_RE,
+                "commentary_small_number",
+                "no literal small number of children, families or cases; use a placeholder, which publication "
+                "mode suppresses, or a word such as 'a few'",
+            ),
+            (_DETAIL_RE, "commentary_identifying_detail", "no description of one person that could single them out"),
+        ):
             for match in pattern.finditer(line):
                 problems.append(Problem(rule, source, line_no, None, match.group(0), expected, "warning"))
     return problems
@@ -96,14 +101,15 @@ def fill_placeholders(text: str, now: View, before: View, context: dict[str, str
             if field is None:
                 continue
             if spec or conversion:
-                raise CommentaryError(f"{source}, line {line_no}: placeholder {{{field}}} may not carry a "
-                                      f"format; the workbook formats figures itself")
+                raise CommentaryError(
+                    f"{source}, line {line_no}: placeholder {{{field}}} may not carry a "
+                    f"format; the workbook formats figures itself"
+                )
             out.append(_placeholder_value(field, now, before, context, source, line_no))
     return "".join(out)
 
 
-def _placeholder_value(field: str, now: View, before: View, context: dict[str, str],
-                       source: str, line_no: int) -> str:
+def _placeholder_value(field: str, now: View, before: View, context: dict[str, str], source: str, line_no: int) -> str:
     if field in context:
         return context[field]
     view, key = now, field
@@ -112,8 +118,10 @@ def _placeholder_value(field: str, now: View, before: View, context: dict[str, s
     if key in view.figures.keys:  # the keys of figures.json, as docs/figures.md lists them
         fid, column = locate(key)  # type: ignore[misc]  # every key of figures.json has its place
         return view.value(fid, column)
-    raise CommentaryError(f"{source}, line {line_no}: unknown placeholder {{{field}}}: no figure of that "
-                          f"key this quarter (keys are listed in docs/figures.md and figures.json)")
+    raise CommentaryError(
+        f"{source}, line {line_no}: unknown placeholder {{{field}}}: no figure of that "
+        f"key this quarter (keys are listed in docs/figures.md and figures.json)"
+    )
 
 
 def parse_commentary(text: str | None, known_sections: set[str], source: str) -> Commentary:
@@ -135,12 +143,14 @@ def parse_commentary(text: str | None, known_sections: set[str], source: str) ->
         section = match[1]
         line_no = text.count("\n", 0, match.start()) + 1
         if section not in known_sections:
-            raise CommentaryError(f"{source}, line {line_no}: unknown section id {section!r}; "
-                                  f"known sections: {', '.join(sorted(known_sections))}")
+            raise CommentaryError(
+                f"{source}, line {line_no}: unknown section id {section!r}; "
+                f"known sections: {', '.join(sorted(known_sections))}"
+            )
         if section in sections:
             raise CommentaryError(f"{source}, line {line_no}: section {section!r} appears twice")
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        sections[section] = text[match.end(): end].strip()
+        sections[section] = text[match.end() : end].strip()
     return Commentary(sections)
 
 
@@ -149,8 +159,9 @@ def unwritten(text: str) -> bool:
     return not text.strip() or any(isinstance(b, Gap) for b in walk(blocks(text)))
 
 
-def for_final(commentary: Commentary, meeting: dict[str, Any], required: tuple[str, ...], source: str,
-              meeting_source: str) -> tuple[Commentary, list[Problem]]:
+def for_final(
+    commentary: Commentary, meeting: dict[str, Any], required: tuple[str, ...], source: str, meeting_source: str
+) -> tuple[Commentary, list[Problem]]:
     """The commentary of a final paper: every required section written, the contact given;
     an optional section still marked ``[to be written]`` is dropped, with a warning.
 
@@ -159,24 +170,40 @@ def for_final(commentary: Commentary, meeting: dict[str, Any], required: tuple[s
     CommentaryError
         Naming every required section missing or still marked, and a missing contact.
     """
-    missing = [f"section {s!r} is {'missing' if not commentary.get(s).strip() else 'still marked ' + GAP_MARK}"
-               for s in required if unwritten(commentary.get(s))]
+    missing = [
+        f"section {s!r} is {'missing' if not commentary.get(s).strip() else 'still marked ' + GAP_MARK}"
+        for s in required
+        if unwritten(commentary.get(s))
+    ]
     if not meeting.get("contact"):
         missing.append(f"meeting.contact is missing from {meeting_source}")
     if missing:
-        raise CommentaryError(f"a final paper needs every required part written; in {source}: "
-                              + "; ".join(missing) + ". Write them (or run with --status draft)")
+        raise CommentaryError(
+            f"a final paper needs every required part written; in {source}: "
+            + "; ".join(missing)
+            + ". Write them (or run with --status draft)"
+        )
     kept, warnings = {}, []
     for section, text in commentary.sections.items():
         if text.strip() and unwritten(text):
-            warnings.append(Problem("commentary_unwritten", source, None, section, GAP_MARK,
-                                    "the section written, or removed; left out of the final paper", "warning"))
+            warnings.append(
+                Problem(
+                    "commentary_unwritten",
+                    source,
+                    None,
+                    section,
+                    GAP_MARK,
+                    "the section written, or removed; left out of the final paper",
+                    "warning",
+                )
+            )
             continue
         kept[section] = text
     return Commentary(kept), warnings
 
 
 # -- Markdown into blocks -------------------------------------------------------------------
+
 
 @cache
 def _markdown() -> MarkdownIt:
@@ -222,8 +249,13 @@ class _Reader:
         elif previous.type == "heading_open" and previous.tag == "h4":
             self.add(Heading(4, "".join(s.text for s in runs)))
         elif runs:
-            self.add(Paragraph(runs, numbered=previous.level == 0 and previous.type == "paragraph_open",
-                               role="inline" if previous.hidden else ""))
+            self.add(
+                Paragraph(
+                    runs,
+                    numbered=previous.level == 0 and previous.type == "paragraph_open",
+                    role="inline" if previous.hidden else "",
+                )
+            )
 
     def code(self, token: Any, previous: Any) -> None:
         self.add(Paragraph([Span(token.content.rstrip("\n"), code=True)]))
@@ -236,11 +268,20 @@ class _Reader:
             self.add(Paragraph([Span(content)], numbered=token.level == 0))
 
 
-_BLOCKS = {"bullet_list_open": _Reader.open_list, "ordered_list_open": _Reader.open_list,
-           "bullet_list_close": _Reader.close_list, "ordered_list_close": _Reader.close_list,
-           "list_item_open": _Reader.open_item, "blockquote_open": _Reader.open_quote,
-           "list_item_close": _Reader.close, "blockquote_close": _Reader.close, "inline": _Reader.inline,
-           "code_block": _Reader.code, "fence": _Reader.code, "html_block": _Reader.html}
+_BLOCKS = {
+    "bullet_list_open": _Reader.open_list,
+    "ordered_list_open": _Reader.open_list,
+    "bullet_list_close": _Reader.close_list,
+    "ordered_list_close": _Reader.close_list,
+    "list_item_open": _Reader.open_item,
+    "blockquote_open": _Reader.open_quote,
+    "list_item_close": _Reader.close,
+    "blockquote_close": _Reader.close,
+    "inline": _Reader.inline,
+    "code_block": _Reader.code,
+    "fence": _Reader.code,
+    "html_block": _Reader.html,
+}
 
 
 def blocks(text: str) -> list[Block]:

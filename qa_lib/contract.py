@@ -135,8 +135,7 @@ class Column:
         elif self.kind is Kind.TEXT:
             text = "an id (free text)" if self.identifier else "free text"
         elif self.kind is Kind.DATE:
-            text = (f"a date from {quarter.start_date} to {quarter.end_date}" if quarter else
-                    "a date within the quarter")
+            text = f"a date from {quarter.start_date} to {quarter.end_date}" if quarter else "a date within the quarter"
         elif self.kind is Kind.AGE:
             text = f"a whole number from 0 to {MAX_AGE}"
         else:
@@ -214,6 +213,7 @@ def article(word: str) -> str:
 
 # -- the lists values come from -----------------------------------------------------------
 
+
 def _grades(framework: Framework, quarter: Quarter) -> dict[tuple[str, ...], list[str]]:
     scales = {s.id: framework.scale_for(s.id, quarter) for s in framework.services}
     return {(service,): scale.grade_ids if scale else [] for service, scale in scales.items()}
@@ -226,27 +226,34 @@ def _grade_expected(key: tuple[str, ...], ids: list[str], quarter: Quarter) -> s
 
 
 def _standard_expected(key: tuple[str, ...], ids: list[str], quarter: Quarter) -> str:
-    return (f"one of {', '.join(ids)} (standards of service {key[0]})" if ids
-            else f"no practice standards: service {key[0]} has none in the framework")
+    return (
+        f"one of {', '.join(ids)} (standards of service {key[0]})"
+        if ids
+        else f"no practice standards: service {key[0]} has none in the framework"
+    )
 
 
 def _options(*path: str) -> Callable[[Framework, Quarter], list[str]]:
     """The ids of a list of options of the framework, e.g. ``engagement.activity_types``."""
+
     def ids(framework: Framework, quarter: Quarter) -> list[str]:
         found: object = framework
         for name in path:
             found = getattr(found, name)
         return [o.id for o in found]  # type: ignore[attr-defined]
+
     return ids
 
 
 def _option_labels(*path: str) -> Callable[[Framework, Quarter], dict[str, str]]:
     """The labels of a list of options of the framework, by id."""
+
     def labels(framework: Framework, quarter: Quarter) -> dict[str, str]:
         found: object = framework
         for name in path:
             found = getattr(found, name)
         return {o.id: o.label for o in found}  # type: ignore[attr-defined]
+
     return labels
 
 
@@ -255,123 +262,269 @@ def _grade_labels(framework: Framework, quarter: Quarter) -> dict[str, str]:
     return {g.id: g.label for scale in scales if scale for g in scale.grades}
 
 
-SERVICES = Values("a service of the framework", "unknown_service", "service_ids", "`services`",
-                  ids=lambda fw, q: fw.service_ids, show_ids=True,
-                  labels=lambda fw, q: {s.id: s.name for s in fw.services})
-CASE_TYPES = Values("a case type of the framework", "unknown_case_type", "case_type_ids", "`case_types`",
-                    ids=_options("case_types"), labels=_option_labels("case_types"))
-TEAM_TYPES = Values("a team type of the framework", "unknown_team_type", "team_type_ids", "`team_types`",
-                    ids=_options("team_types"), labels=_option_labels("team_types"))
-AUDITOR_ROLES = Values("an auditor role of the framework", "unknown_auditor_role", "auditor_role_ids",
-                       "`auditor_roles`", ids=_options("auditor_roles"), labels=_option_labels("auditor_roles"))
-GRADES = Values("a grade on that service's scale for {quarter}", "grade_not_on_scale", "grades",
-                "`grade_scales`, as the service's `scales` assign them by quarter",
-                within=("service",), lists=_grades, explain=_grade_expected,
-                choose="Choose a grade on this service's scale for the quarter, or leave blank.", labels=_grade_labels)
-STANDARDS = Values("a practice standard of the audit's service", "unknown_standard", "standard_ids",
-                   "the service's `standards` in `services`",
-                   within=("service",), lists=lambda fw, q: {(s.id,): s.standard_ids for s in fw.services},
-                   explain=_standard_expected,
-                   labels=lambda fw, q: {x.id: x.label for s in fw.services for x in s.standards})
+SERVICES = Values(
+    "a service of the framework",
+    "unknown_service",
+    "service_ids",
+    "`services`",
+    ids=lambda fw, q: fw.service_ids,
+    show_ids=True,
+    labels=lambda fw, q: {s.id: s.name for s in fw.services},
+)
+CASE_TYPES = Values(
+    "a case type of the framework",
+    "unknown_case_type",
+    "case_type_ids",
+    "`case_types`",
+    ids=_options("case_types"),
+    labels=_option_labels("case_types"),
+)
+TEAM_TYPES = Values(
+    "a team type of the framework",
+    "unknown_team_type",
+    "team_type_ids",
+    "`team_types`",
+    ids=_options("team_types"),
+    labels=_option_labels("team_types"),
+)
+AUDITOR_ROLES = Values(
+    "an auditor role of the framework",
+    "unknown_auditor_role",
+    "auditor_role_ids",
+    "`auditor_roles`",
+    ids=_options("auditor_roles"),
+    labels=_option_labels("auditor_roles"),
+)
+GRADES = Values(
+    "a grade on that service's scale for {quarter}",
+    "grade_not_on_scale",
+    "grades",
+    "`grade_scales`, as the service's `scales` assign them by quarter",
+    within=("service",),
+    lists=_grades,
+    explain=_grade_expected,
+    choose="Choose a grade on this service's scale for the quarter, or leave blank.",
+    labels=_grade_labels,
+)
+STANDARDS = Values(
+    "a practice standard of the audit's service",
+    "unknown_standard",
+    "standard_ids",
+    "the service's `standards` in `services`",
+    within=("service",),
+    lists=lambda fw, q: {(s.id,): s.standard_ids for s in fw.services},
+    explain=_standard_expected,
+    labels=lambda fw, q: {x.id: x.label for s in fw.services for x in s.standards},
+)
 RESULTS = Values("", "bad_result", "result_ids", fixed=("met", "not_met", "not_applicable"))
-SURVEYS = Values("a survey of the framework", "unknown_survey", "survey_ids",
-                 "the `surveys` of each of `feedback_topics`", ids=_options("surveys"),
-                 labels=lambda fw, q: {s.id: s.label for s in fw.surveys})
-RESPONDENT_TYPES = Values("a respondent type of the framework", "unknown_respondent_type", "respondent_type_ids",
-                          "`respondent_types`", ids=_options("respondent_types"),
-                          labels=_option_labels("respondent_types"))
-QUESTIONS = Values("a question of that survey", "unknown_question", "questions", "the survey's `questions`",
-                   within=("survey_id",),
-                   lists=lambda fw, q: {(s.id,): [x.id for x in s.questions] for s in fw.surveys},
-                   explain=lambda key, ids, q: f"one of {', '.join(ids)} (questions of survey {key[0]})",
-                   choose="Choose a question of this survey.",
-                   labels=lambda fw, q: {x.id: x.text for s in fw.surveys for x in s.questions})
-ANSWERS = Values("an answer in that question's answer set", "answer_not_in_set", "answers",
-                 "`answer_sets`, as the question's `answers` names one", within=("survey_id", "question_id"),
-                 lists=lambda fw, q: {(s.id, x.id): [a.id for a in fw.answers(x)] for s, x in fw.iter_questions()},
-                 explain=lambda key, ids, q: f"one of {', '.join(ids)}", choose="Choose an answer of this question.",
-                 labels=lambda fw, q: {a.id: a.label for s, x in fw.iter_questions() for a in fw.answers(x)})
-AGE_BANDS = Values("an age band of the framework", "unknown_age_band", "age_band_ids", "`quote_age_bands`",
-                   ids=_options("quote_age_bands"), labels=_option_labels("quote_age_bands"))
-QUOTE_THEMES = Values("a quote theme of the framework", "unknown_theme", "theme_ids", "`quote_themes`",
-                      ids=_options("quote_themes"), labels=_option_labels("quote_themes"))
+SURVEYS = Values(
+    "a survey of the framework",
+    "unknown_survey",
+    "survey_ids",
+    "the `surveys` of each of `feedback_topics`",
+    ids=_options("surveys"),
+    labels=lambda fw, q: {s.id: s.label for s in fw.surveys},
+)
+RESPONDENT_TYPES = Values(
+    "a respondent type of the framework",
+    "unknown_respondent_type",
+    "respondent_type_ids",
+    "`respondent_types`",
+    ids=_options("respondent_types"),
+    labels=_option_labels("respondent_types"),
+)
+QUESTIONS = Values(
+    "a question of that survey",
+    "unknown_question",
+    "questions",
+    "the survey's `questions`",
+    within=("survey_id",),
+    lists=lambda fw, q: {(s.id,): [x.id for x in s.questions] for s in fw.surveys},
+    explain=lambda key, ids, q: f"one of {', '.join(ids)} (questions of survey {key[0]})",
+    choose="Choose a question of this survey.",
+    labels=lambda fw, q: {x.id: x.text for s in fw.surveys for x in s.questions},
+)
+ANSWERS = Values(
+    "an answer in that question's answer set",
+    "answer_not_in_set",
+    "answers",
+    "`answer_sets`, as the question's `answers` names one",
+    within=("survey_id", "question_id"),
+    lists=lambda fw, q: {(s.id, x.id): [a.id for a in fw.answers(x)] for s, x in fw.iter_questions()},
+    explain=lambda key, ids, q: f"one of {', '.join(ids)}",
+    choose="Choose an answer of this question.",
+    labels=lambda fw, q: {a.id: a.label for s, x in fw.iter_questions() for a in fw.answers(x)},
+)
+AGE_BANDS = Values(
+    "an age band of the framework",
+    "unknown_age_band",
+    "age_band_ids",
+    "`quote_age_bands`",
+    ids=_options("quote_age_bands"),
+    labels=_option_labels("quote_age_bands"),
+)
+QUOTE_THEMES = Values(
+    "a quote theme of the framework",
+    "unknown_theme",
+    "theme_ids",
+    "`quote_themes`",
+    ids=_options("quote_themes"),
+    labels=_option_labels("quote_themes"),
+)
 KINDS = Values("", "bad_kind", "kind_ids", fixed=("positive", "improvement"))
 YES_NO = Values("", "bad_yes_no", "yes_no", fixed=("yes", "no"))
-ACTIVITY_TYPES = Values("an activity type of the framework", "unknown_activity_type", "activity_type_ids",
-                        "`engagement.activity_types`", ids=_options("engagement", "activity_types"),
-                        labels=_option_labels("engagement", "activity_types"))
-PARTICIPANT_ROLES = Values("a participant role of the framework", "unknown_participant_role", "participant_role_ids",
-                           "`engagement.participant_roles`", ids=_options("engagement", "participant_roles"),
-                           labels=_option_labels("engagement", "participant_roles"))
-LOCATION_TYPES = Values("a location type of the framework", "unknown_location_type", "location_type_ids",
-                        "`engagement.location_types`", ids=_options("engagement", "location_types"),
-                        labels=_option_labels("engagement", "location_types"))
+ACTIVITY_TYPES = Values(
+    "an activity type of the framework",
+    "unknown_activity_type",
+    "activity_type_ids",
+    "`engagement.activity_types`",
+    ids=_options("engagement", "activity_types"),
+    labels=_option_labels("engagement", "activity_types"),
+)
+PARTICIPANT_ROLES = Values(
+    "a participant role of the framework",
+    "unknown_participant_role",
+    "participant_role_ids",
+    "`engagement.participant_roles`",
+    ids=_options("engagement", "participant_roles"),
+    labels=_option_labels("engagement", "participant_roles"),
+)
+LOCATION_TYPES = Values(
+    "a location type of the framework",
+    "unknown_location_type",
+    "location_type_ids",
+    "`engagement.location_types`",
+    ids=_options("engagement", "location_types"),
+    labels=_option_labels("engagement", "location_types"),
+)
 
 
 # -- the tables ---------------------------------------------------------------------------
+
 
 def _category(name: str, values: Values, note: str, **options: object) -> Column:
     return Column(name, Kind.CATEGORY, note, values=values, **options)  # type: ignore[arg-type]
 
 
-TABLES: dict[str, Table] = {t.name: t for t in (
-    Table("case_audits", "one row per case file audit", required=True, columns=(
-        Column("audit_id", Kind.ID, "The audit's id, e.g. A-0001.", identifier=True, blank_expected="an audit id"),
-        _category("service", SERVICES, "The service audited."),
-        Column("case_ref", Kind.TEXT, "The case's pseudonymised reference.", identifier=True),
-        _category("case_type", CASE_TYPES, "The type of case."),
-        Column("team", Kind.TEXT, "The name of the team holding the case.", few_values=True),
-        _category("team_type", TEAM_TYPES, "The type of team."),
-        Column("audit_date", Kind.DATE, "The date of the audit."),
-        _category("auditor_role", AUDITOR_ROLES, "The role of the auditor."),
-        _category("grade", GRADES, "The grade given; blank if the audit was not graded, and always blank for "
-                                   "a service the framework does not grade that quarter.", blank=True),
-        _category("moderated_grade", GRADES, "The grade after moderation, under the same rules as grade; blank if "
-                                             "not moderated.", required=False, blank=True),
-        Column("risk_of_harm", Kind.YES_NO, "Was a child judged to be at risk of harm?", required=False, blank=True),
-        Column("agency", Kind.TEXT, "The agency that completed the assessment.", required=False, blank=True),
-    )),
-    Table("practice_standards", "one row per standard assessed in an audit", columns=(
-        Column("audit_id", Kind.REFERENCE, "The audit in which the standard was assessed.",
-               references="case_audits.audit_id", carries=("service", "team_type")),
-        _category("standard_id", STANDARDS, "The practice standard assessed."),
-        _category("result", RESULTS, "Whether the audit found the standard met."),
-    )),
-    Table("feedback_responses", "one row per answer", about="An unanswered question has no row.",
-          unique=Unique(("survey_id", "respondent_id", "question_id"), "duplicate_answer",
-                        "one answer per respondent and question"),
-          columns=(
-              Column("response_id", Kind.ID, "The id of this answer's row.", identifier=True),
-              _category("survey_id", SURVEYS, "The survey answered."),
-              Column("respondent_id", Kind.TEXT, "The respondent: the same id on every answer of one respondent.",
-                     identifier=True),
-              _category("respondent_type", RESPONDENT_TYPES, "Who answered."),
-              Column("respondent_age", Kind.AGE, "The respondent's age in years, for children and young people; "
-                                                 "blank for adults.", required=False, blank=True),
-              _category("question_id", QUESTIONS, "The question answered."),
-              _category("answer", ANSWERS, "The answer given."),
-          )),
-    Table("feedback_quotes", "quotations for the report", columns=(
-        Column("quote_id", Kind.ID, "The quote's id.", identifier=True),
-        _category("survey_id", SURVEYS, "The survey it came from."),
-        _category("respondent_type", RESPONDENT_TYPES, "Who said it."),
-        _category("age_band", AGE_BANDS, "The age band of the person quoted.", required=False, blank=True),
-        _category("theme", QUOTE_THEMES, "What the quote is about."),
-        _category("kind", KINDS, "Praise, or a point to improve on."),
-        Column("text", Kind.TEXT, "The words, anonymised: replace names with descriptions such as "
-                                  "(the social worker)."),
-        Column("approved", Kind.YES_NO, "Whether the quote is approved for publication: only approved quotes are "
-                                      "published."),
-    )),
-    Table("engagement", "one row per activity of members and senior officers", columns=(
-        Column("activity_id", Kind.ID, "The activity's id.", identifier=True),
-        Column("activity_date", Kind.DATE, "The date of the activity."),
-        _category("activity_type", ACTIVITY_TYPES, "The type of activity."),
-        _category("participant_role", PARTICIPANT_ROLES, "Who took part."),
-        _category("location_type", LOCATION_TYPES, "Where it took place."),
-        Column("description", Kind.TEXT, "A short description (never published)."),
-    )),
-)}
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "case_audits",
+            "one row per case file audit",
+            required=True,
+            columns=(
+                Column(
+                    "audit_id", Kind.ID, "The audit's id, e.g. A-0001.", identifier=True, blank_expected="an audit id"
+                ),
+                _category("service", SERVICES, "The service audited."),
+                Column("case_ref", Kind.TEXT, "The case's pseudonymised reference.", identifier=True),
+                _category("case_type", CASE_TYPES, "The type of case."),
+                Column("team", Kind.TEXT, "The name of the team holding the case.", few_values=True),
+                _category("team_type", TEAM_TYPES, "The type of team."),
+                Column("audit_date", Kind.DATE, "The date of the audit."),
+                _category("auditor_role", AUDITOR_ROLES, "The role of the auditor."),
+                _category(
+                    "grade",
+                    GRADES,
+                    "The grade given; blank if the audit was not graded, and always blank for "
+                    "a service the framework does not grade that quarter.",
+                    blank=True,
+                ),
+                _category(
+                    "moderated_grade",
+                    GRADES,
+                    "The grade after moderation, under the same rules as grade; blank if not moderated.",
+                    required=False,
+                    blank=True,
+                ),
+                Column(
+                    "risk_of_harm", Kind.YES_NO, "Was a child judged to be at risk of harm?", required=False, blank=True
+                ),
+                Column("agency", Kind.TEXT, "The agency that completed the assessment.", required=False, blank=True),
+            ),
+        ),
+        Table(
+            "practice_standards",
+            "one row per standard assessed in an audit",
+            columns=(
+                Column(
+                    "audit_id",
+                    Kind.REFERENCE,
+                    "The audit in which the standard was assessed.",
+                    references="case_audits.audit_id",
+                    carries=("service", "team_type"),
+                ),
+                _category("standard_id", STANDARDS, "The practice standard assessed."),
+                _category("result", RESULTS, "Whether the audit found the standard met."),
+            ),
+        ),
+        Table(
+            "feedback_responses",
+            "one row per answer",
+            about="An unanswered question has no row.",
+            unique=Unique(
+                ("survey_id", "respondent_id", "question_id"),
+                "duplicate_answer",
+                "one answer per respondent and question",
+            ),
+            columns=(
+                Column("response_id", Kind.ID, "The id of this answer's row.", identifier=True),
+                _category("survey_id", SURVEYS, "The survey answered."),
+                Column(
+                    "respondent_id",
+                    Kind.TEXT,
+                    "The respondent: the same id on every answer of one respondent.",
+                    identifier=True,
+                ),
+                _category("respondent_type", RESPONDENT_TYPES, "Who answered."),
+                Column(
+                    "respondent_age",
+                    Kind.AGE,
+                    "The respondent's age in years, for children and young people; blank for adults.",
+                    required=False,
+                    blank=True,
+                ),
+                _category("question_id", QUESTIONS, "The question answered."),
+                _category("answer", ANSWERS, "The answer given."),
+            ),
+        ),
+        Table(
+            "feedback_quotes",
+            "quotations for the report",
+            columns=(
+                Column("quote_id", Kind.ID, "The quote's id.", identifier=True),
+                _category("survey_id", SURVEYS, "The survey it came from."),
+                _category("respondent_type", RESPONDENT_TYPES, "Who said it."),
+                _category("age_band", AGE_BANDS, "The age band of the person quoted.", required=False, blank=True),
+                _category("theme", QUOTE_THEMES, "What the quote is about."),
+                _category("kind", KINDS, "Praise, or a point to improve on."),
+                Column(
+                    "text",
+                    Kind.TEXT,
+                    "The words, anonymised: replace names with descriptions such as (the social worker).",
+                ),
+                Column(
+                    "approved",
+                    Kind.YES_NO,
+                    "Whether the quote is approved for publication: only approved quotes are published.",
+                ),
+            ),
+        ),
+        Table(
+            "engagement",
+            "one row per activity of members and senior officers",
+            columns=(
+                Column("activity_id", Kind.ID, "The activity's id.", identifier=True),
+                Column("activity_date", Kind.DATE, "The date of the activity."),
+                _category("activity_type", ACTIVITY_TYPES, "The type of activity."),
+                _category("participant_role", PARTICIPANT_ROLES, "Who took part."),
+                _category("location_type", LOCATION_TYPES, "Where it took place."),
+                Column("description", Kind.TEXT, "A short description (never published)."),
+            ),
+        ),
+    )
+}
 
 
 def columns() -> Iterator[tuple[Table, Column]]:
@@ -412,9 +565,14 @@ SAMPLE_FRAMEWORK = Path("params") / "framework.yaml"
 def _environment():  # noqa: ANN202  jinja2 is imported only to write the document
     import jinja2
 
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("qa_lib", "templates"), autoescape=False,
-                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                                     keep_trailing_newline=True)
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("qa_lib", "templates"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     environment.filters["code"] = lambda value: f"`{value}`"
     environment.filters["wrap"] = _wrap
     return environment
@@ -468,16 +626,33 @@ def render_doc(framework_path: Path = SAMPLE_FRAMEWORK) -> str:
     def named(test: Callable[[Column], bool]) -> list[str]:
         return list(dict.fromkeys(c.name for _, c in columns() if test(c)))
 
-    return _environment().get_template(DOC_TEMPLATE).render(
-        tables=list(TABLES.values()), Kind=Kind, rules=rules(), either=either, article=article,
-        category_columns=named(lambda c: c.kind is Kind.CATEGORY),
-        fixed_columns=named(lambda c: c.kind is Kind.CATEGORY and bool(c.values and c.values.fixed)),
-        yes_no_columns=named(lambda c: c.kind is Kind.YES_NO), date_columns=named(lambda c: c.kind is Kind.DATE),
-        age_columns=named(lambda c: c.kind is Kind.AGE), id_columns=named(lambda c: c.kind is Kind.ID),
-        identifier_columns=named(lambda c: c.identifier), blank_required=named(lambda c: c.required and c.blank),
-        yes=YES, no=NO, max_age=MAX_AGE, shortest_number=privacy.SHORTEST_NUMBER, limits=limits.LIMITS,
-        markdown_nesting=limits.MARKDOWN_NESTING, population=limits.POPULATION,
-        commentary_rows=lambda described: _commentary_rows(framework, described))
+    return (
+        _environment()
+        .get_template(DOC_TEMPLATE)
+        .render(
+            tables=list(TABLES.values()),
+            Kind=Kind,
+            rules=rules(),
+            either=either,
+            article=article,
+            category_columns=named(lambda c: c.kind is Kind.CATEGORY),
+            fixed_columns=named(lambda c: c.kind is Kind.CATEGORY and bool(c.values and c.values.fixed)),
+            yes_no_columns=named(lambda c: c.kind is Kind.YES_NO),
+            date_columns=named(lambda c: c.kind is Kind.DATE),
+            age_columns=named(lambda c: c.kind is Kind.AGE),
+            id_columns=named(lambda c: c.kind is Kind.ID),
+            identifier_columns=named(lambda c: c.identifier),
+            blank_required=named(lambda c: c.required and c.blank),
+            yes=YES,
+            no=NO,
+            max_age=MAX_AGE,
+            shortest_number=privacy.SHORTEST_NUMBER,
+            limits=limits.LIMITS,
+            markdown_nesting=limits.MARKDOWN_NESTING,
+            population=limits.POPULATION,
+            commentary_rows=lambda described: _commentary_rows(framework, described),
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -501,8 +676,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["Column", "Kind", "MAX_AGE", "NO", "TABLES", "Table", "Unique", "Values", "YES", "article", "columns",
-           "either", "main", "render_doc", "rules"]
+__all__ = [
+    "Column",
+    "Kind",
+    "MAX_AGE",
+    "NO",
+    "TABLES",
+    "Table",
+    "Unique",
+    "Values",
+    "YES",
+    "article",
+    "columns",
+    "either",
+    "main",
+    "render_doc",
+    "rules",
+]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -56,8 +56,11 @@ class Group:
 
 def group(figures: Figures, constraints: Iterable[tuple[Sequence[FigureId], FigureId]]) -> Group | None:
     """The group of the constraints whose every count the quarter has, or ``None``."""
-    kept = tuple((tuple(parts), total) for parts, total in constraints
-                 if figures.count(total) is not None and all(figures.count(p) is not None for p in parts))
+    kept = tuple(
+        (tuple(parts), total)
+        for parts, total in constraints
+        if figures.count(total) is not None and all(figures.count(p) is not None for p in parts)
+    )
     if not kept:
         return None
     cells = tuple(dict.fromkeys(c for parts, total in kept for c in (*parts, total)))
@@ -135,8 +138,7 @@ def _pinned_by_programme(a: np.ndarray, b: np.ndarray, i: int) -> bool:
     return math.floor(-high.fun + 1e-9) - math.ceil(low.fun - 1e-9) < 1
 
 
-def protect_group(group: Group, values: dict[Any, int], threshold: int,
-                  order: Callable[[Any], str] = str) -> set[Any]:
+def protect_group(group: Group, values: dict[Any, int], threshold: int, order: Callable[[Any], str] = str) -> set[Any]:
     """Primary and secondary suppression for one group of counts.
 
     Greedy: while a hidden count is pinned, hide the published count that frees
@@ -164,8 +166,9 @@ def exempt(fid: FigureId, names: Iterable[str]) -> bool:
     return any(name in (fid.section, f"{fid.section}.{fid.measure}") for name in names)
 
 
-def suppressed(figures: Figures, groups: Iterable[Group], threshold: int,
-               exempt_names: Iterable[str] = ()) -> frozenset[FigureId]:
+def suppressed(
+    figures: Figures, groups: Iterable[Group], threshold: int, exempt_names: Iterable[str] = ()
+) -> frozenset[FigureId]:
     """Every count publication mode must not show for one quarter: each count from 1 to
     the threshold (unless exempt), then what hides them within each group."""
     names = list(exempt_names)
@@ -287,11 +290,15 @@ class View:
         base_count = self.figures.count(base) if base is not None else None
         if with_base and base_count is not None:
             of = words("of_base", count=f"{base_count:,}")
-            return words("share_with", pct=text,
-                         note=words("small", of=of) if self.low_base(fid) else words("of_base_note", of=of))
+            return words(
+                "share_with",
+                pct=text,
+                note=words("small", of=of) if self.low_base(fid) else words("of_base_note", of=of),
+            )
         if self.low_base(fid):
-            return words("share_with", pct=text, note=words("small_people" if fid.section == FEEDBACK
-                                                               else "small_cases"))
+            return words(
+                "share_with", pct=text, note=words("small_people" if fid.section == FEEDBACK else "small_cases")
+            )
         return text
 
     def share(self, fid: FigureId) -> float:

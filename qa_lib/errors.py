@@ -89,11 +89,23 @@ class NotebookInputError(RenderError):
 
 def validation_report(quarter: str, errors: list[Problem], warnings: list[Problem]) -> str:
     """``validation.json``: every problem, for the analyst and for tools."""
+
     def as_dict(problem: Problem) -> dict[str, Any]:
         return {**asdict(problem), "message": problem.describe()}
 
-    return json.dumps({"quarter": quarter, "valid": not errors, "errors": [as_dict(p) for p in errors],
-                       "warnings": [as_dict(p) for p in warnings]}, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {
+                "quarter": quarter,
+                "valid": not errors,
+                "errors": [as_dict(p) for p in errors],
+                "warnings": [as_dict(p) for p in warnings],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 class ReferenceDocumentError(InputError):

@@ -46,6 +46,7 @@ COLUMNS = ["quarter", *IDENTITY, *VALUES]
 
 # -- identities, by section ------------------------------------------------------------
 
+
 def audit(service: str, measure: str, category: str | None = None) -> FigureId:
     """``measure``: audited, graded, sample, risk_of_harm, grade (category: grade), band (category: band)."""
     return FigureId(AUDITS, measure, service=service, category=category)
@@ -90,11 +91,18 @@ def base_of(fid: FigureId) -> FigureId | None:
 
 # -- the typed table --------------------------------------------------------------------
 
+
 def _dtypes() -> dict[str, Any]:
     text = pd.StringDtype()
-    return {"quarter": text, **{c: text for c in IDENTITY}, "count": pd.Int64Dtype(), "base": pd.Int64Dtype(),
-            **{c: pd.Float64Dtype() for c in ("pct", "ci_low", "ci_high", "value", "p_value")},
-            "direction": pd.BooleanDtype(), "verdict": text}
+    return {
+        "quarter": text,
+        **{c: text for c in IDENTITY},
+        "count": pd.Int64Dtype(),
+        "base": pd.Int64Dtype(),
+        **{c: pd.Float64Dtype() for c in ("pct", "ci_low", "ci_high", "value", "p_value")},
+        "direction": pd.BooleanDtype(),
+        "verdict": text,
+    }
 
 
 def _pct_check(frame: pd.DataFrame) -> pd.Series:
@@ -161,7 +169,8 @@ class Figures:
         self.frame = frame
         records: list[dict[str, Any]] = [
             {str(k): v for k, v in record.items()}
-            for record in frame[VALUES].astype(object).where(frame[VALUES].notna(), None).to_dict("records")]
+            for record in frame[VALUES].astype(object).where(frame[VALUES].notna(), None).to_dict("records")
+        ]
         self._rows: dict[FigureId, dict[str, Any]] = dict(zip(ids(frame), records))
 
     def __contains__(self, fid: object) -> bool:
@@ -197,6 +206,7 @@ class Figures:
 # -- figures.json: the keys of docs/figures.md ---------------------------------------------
 # The one place where key strings are written and read.
 
+
 def _prefix(fid: FigureId) -> str:
     """The part of a figure's keys before the value's own suffix."""
     s, m = fid.section, fid.measure
@@ -222,18 +232,32 @@ def _prefix(fid: FigureId) -> str:
 # For each (section, measure): how its row is written. "share" rows write .count, .pct,
 # .ci_low and .ci_high (the last three when the base is not zero) and the change; the others
 # write one value under a fixed suffix.
-_SHARES = {(AUDITS, "grade"), (AUDITS, "band"), (STANDARDS, "met"), (STANDARDS, "not_met"),
-           (FEEDBACK, "positive"), (FEEDBACK, "answer"), (MODERATION, "agreement")}
+_SHARES = {
+    (AUDITS, "grade"),
+    (AUDITS, "band"),
+    (STANDARDS, "met"),
+    (STANDARDS, "not_met"),
+    (FEEDBACK, "positive"),
+    (FEEDBACK, "answer"),
+    (MODERATION, "agreement"),
+}
 _SINGLE = {
-    (AUDITS, "audited"): ("count", "count"), (AUDITS, "graded"): ("graded", "count"),
-    (AUDITS, "sample"): ("sample_pct", "pct"), (AUDITS, "risk_of_harm"): ("risk_of_harm.count", "count"),
+    (AUDITS, "audited"): ("count", "count"),
+    (AUDITS, "graded"): ("graded", "count"),
+    (AUDITS, "sample"): ("sample_pct", "pct"),
+    (AUDITS, "risk_of_harm"): ("risk_of_harm.count", "count"),
     (STANDARDS, "applicable"): ("applicable", "count"),
-    (FEEDBACK, "respondents"): ("respondents", "count"), (FEEDBACK, "sample"): ("sample_pct", "pct"),
-    (FEEDBACK, "age_min"): ("age.min", "value"), (FEEDBACK, "age_max"): ("age.max", "value"),
+    (FEEDBACK, "respondents"): ("respondents", "count"),
+    (FEEDBACK, "sample"): ("sample_pct", "pct"),
+    (FEEDBACK, "age_min"): ("age.min", "value"),
+    (FEEDBACK, "age_max"): ("age.max", "value"),
     (FEEDBACK, "answered"): ("answered", "count"),
-    (ENGAGEMENT, "activities"): ("count", "count"), (ENGAGEMENT, "type"): ("count", "count"),
-    (ENGAGEMENT, "role"): ("count", "count"), (ENGAGEMENT, "location_type"): ("count", "count"),
-    (MODERATION, "moderated"): ("count", "count"), (MODERATION, "cell"): ("count", "count"),
+    (ENGAGEMENT, "activities"): ("count", "count"),
+    (ENGAGEMENT, "type"): ("count", "count"),
+    (ENGAGEMENT, "role"): ("count", "count"),
+    (ENGAGEMENT, "location_type"): ("count", "count"),
+    (MODERATION, "moderated"): ("count", "count"),
+    (MODERATION, "cell"): ("count", "count"),
 }
 _WHOLE = {(FEEDBACK, "age_min"), (FEEDBACK, "age_max")}  # plain values that are whole numbers
 
@@ -268,8 +292,10 @@ def to_keys(frame: pd.DataFrame) -> dict[str, int | float | str]:
         elif kind == (MODERATION, "kappa"):
             out[f"{key}.kappa"] = float(values["value"])
             if values["ci_low"] is not None:
-                out[f"{key}.kappa_ci_low"], out[f"{key}.kappa_ci_high"] = \
-                    float(values["ci_low"]), float(values["ci_high"])
+                out[f"{key}.kappa_ci_low"], out[f"{key}.kappa_ci_high"] = (
+                    float(values["ci_low"]),
+                    float(values["ci_high"]),
+                )
         else:
             suffix, column = _SINGLE[kind]
             if values[column] is not None:
@@ -292,30 +318,56 @@ _ID = r"([a-z0-9][a-z0-9_]*)"
 _SHARE_TAIL = r"\.(count|pct|ci_low|ci_high|change\.p_value|change\.verdict)$"
 _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(rf"^audits\.{_ID}\.(grade|band)\.{_ID}{_SHARE_TAIL}"), lambda g: audit(g[0], g[1], g[2])),
-    (re.compile(rf"^audits\.{_ID}\.(count|graded|sample_pct|risk_of_harm\.count)$"),
-     lambda g: audit(g[0], {"count": "audited", "sample_pct": "sample", "risk_of_harm.count": "risk_of_harm"}
-                     .get(g[1], g[1]))),
-    (re.compile(rf"^standards\.{_ID}\.{_ID}(?:\.team_type\.{_ID})?\.(met|not_met){_SHARE_TAIL}"),
-     lambda g: standard(g[0], g[1], g[3], g[2])),
-    (re.compile(rf"^standards\.{_ID}\.{_ID}(?:\.team_type\.{_ID})?\.applicable$"),
-     lambda g: standard(g[0], g[1], "applicable", g[2])),
-    (re.compile(rf"^feedback\.{_ID}\.(respondents|sample_pct|age\.min|age\.max)$"),
-     lambda g: survey(g[0], {"sample_pct": "sample", "age.min": "age_min", "age.max": "age_max"}.get(g[1], g[1]))),
+    (
+        re.compile(rf"^audits\.{_ID}\.(count|graded|sample_pct|risk_of_harm\.count)$"),
+        lambda g: audit(
+            g[0], {"count": "audited", "sample_pct": "sample", "risk_of_harm.count": "risk_of_harm"}.get(g[1], g[1])
+        ),
+    ),
+    (
+        re.compile(rf"^standards\.{_ID}\.{_ID}(?:\.team_type\.{_ID})?\.(met|not_met){_SHARE_TAIL}"),
+        lambda g: standard(g[0], g[1], g[3], g[2]),
+    ),
+    (
+        re.compile(rf"^standards\.{_ID}\.{_ID}(?:\.team_type\.{_ID})?\.applicable$"),
+        lambda g: standard(g[0], g[1], "applicable", g[2]),
+    ),
+    (
+        re.compile(rf"^feedback\.{_ID}\.(respondents|sample_pct|age\.min|age\.max)$"),
+        lambda g: survey(g[0], {"sample_pct": "sample", "age.min": "age_min", "age.max": "age_max"}.get(g[1], g[1])),
+    ),
     (re.compile(rf"^feedback\.{_ID}\.{_ID}\.answer\.{_ID}{_SHARE_TAIL}"), lambda g: survey(g[0], "answer", g[1], g[2])),
     (re.compile(rf"^feedback\.{_ID}\.{_ID}\.positive{_SHARE_TAIL}"), lambda g: survey(g[0], "positive", g[1])),
     (re.compile(rf"^feedback\.{_ID}\.{_ID}\.answered$"), lambda g: survey(g[0], "answered", g[1])),
     (re.compile(r"^engagement\.count$"), lambda g: engagement("activities")),
     (re.compile(rf"^engagement\.(type|role|location_type)\.{_ID}\.count$"), lambda g: engagement(g[0], g[1])),
-    (re.compile(rf"^moderation\.{_ID}\.grade\.{_ID}\.moderated\.{_ID}\.count$"),
-     lambda g: moderation(g[0], "cell", g[1], g[2])),
+    (
+        re.compile(rf"^moderation\.{_ID}\.grade\.{_ID}\.moderated\.{_ID}\.count$"),
+        lambda g: moderation(g[0], "cell", g[1], g[2]),
+    ),
     (re.compile(rf"^moderation\.{_ID}\.agreement{_SHARE_TAIL}"), lambda g: moderation(g[0], "agreement")),
     (re.compile(rf"^moderation\.{_ID}\.count$"), lambda g: moderation(g[0], "moderated")),
     (re.compile(rf"^moderation\.{_ID}\.(kappa|kappa_ci_low|kappa_ci_high)$"), lambda g: moderation(g[0], "kappa")),
 ]
-_COLUMN_OF = {"count": "count", "pct": "pct", "ci_low": "ci_low", "ci_high": "ci_high", "change.p_value": "p_value",
-              "change.verdict": "verdict", "graded": "count", "sample_pct": "pct", "risk_of_harm.count": "count",
-              "applicable": "count", "respondents": "count", "answered": "count", "age.min": "value",
-              "age.max": "value", "kappa": "value", "kappa_ci_low": "ci_low", "kappa_ci_high": "ci_high"}
+_COLUMN_OF = {
+    "count": "count",
+    "pct": "pct",
+    "ci_low": "ci_low",
+    "ci_high": "ci_high",
+    "change.p_value": "p_value",
+    "change.verdict": "verdict",
+    "graded": "count",
+    "sample_pct": "pct",
+    "risk_of_harm.count": "count",
+    "applicable": "count",
+    "respondents": "count",
+    "answered": "count",
+    "age.min": "value",
+    "age.max": "value",
+    "kappa": "value",
+    "kappa_ci_low": "ci_low",
+    "kappa_ci_high": "ci_high",
+}
 
 
 def from_keys(keys: dict[str, Any], quarter: str) -> pd.DataFrame:

@@ -46,18 +46,24 @@ def coded(series: pd.Series, fn: Callable[[Any], str] = str) -> pd.Series:
     missing = len(codes) > 0 and codes.min() < 0
     values = distinct if missing else distinct[:-1]
     mapped = [fn(v) for v in values]
-    if isinstance(series.dtype, pd.CategoricalDtype) and not missing and mapped == values \
-            and len(set(mapped)) == len(mapped):
+    if (
+        isinstance(series.dtype, pd.CategoricalDtype)
+        and not missing
+        and mapped == values
+        and len(set(mapped)) == len(mapped)
+    ):
         return series  # already so: no pass over the rows
     remap, categories = pd.factorize(np.array(mapped, dtype=object))
     return _categorical(remap[codes], categories, series.index)
 
 
-def _categorical(codes: np.ndarray, categories: Sequence[str] | np.ndarray | pd.Index,
-                 index: pd.Index | None) -> pd.Series:
+def _categorical(
+    codes: np.ndarray, categories: Sequence[str] | np.ndarray | pd.Index, index: pd.Index | None
+) -> pd.Series:
     # The codes are made here, in range by construction: no check over every row.
-    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=str), validate=False),
-                     index=index)
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=str), validate=False), index=index
+    )
 
 
 def _combined(parts: Sequence[pd.Series]) -> tuple[np.ndarray, list[pd.Index], int]:
@@ -147,21 +153,22 @@ def positions_in(table_keys: pd.Series, *columns: pd.Series) -> list[np.ndarray]
     def number(run: list[pa.Array]) -> np.ndarray:
         encoded = pc.dictionary_encode(pa.chunked_array(table + run, type=pa.large_string()), null_encoding="encode")
         # Dictionary indices are 32-bit: so are the positions, half the memory of int64.
-        return np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]
-                              or [np.zeros(0, dtype=np.int32)])
+        return np.concatenate(
+            [c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks] or [np.zeros(0, dtype=np.int32)]
+        )
 
     if runs == 1:
         numbered = [number(keys)]
     else:
         with ThreadPoolExecutor(runs) as pool:
             numbered = list(pool.map(number, _runs(keys, runs)))
-    own = numbered[0][:len(table_keys)]
+    own = numbered[0][: len(table_keys)]
     # Numbers are given in order of first appearance: a row of the table is a key's first
     # when its number is higher than any before it.
     first = np.flatnonzero(own > np.maximum.accumulate(np.concatenate([[-1], own[:-1]]))) if len(own) else own
     row_of = np.full(max((int(n.max()) + 1 for n in numbered if len(n)), default=0), -1, dtype=np.int32)
-    row_of[:len(first)] = first
-    found = row_of[np.concatenate([n[len(table_keys):] for n in numbered])]
+    row_of[: len(first)] = first
+    found = row_of[np.concatenate([n[len(table_keys) :] for n in numbered])]
     return [row_of[own], *np.split(found, np.cumsum([len(c) for c in columns])[:-1])]
 
 

@@ -209,12 +209,15 @@ class Framework(_Model):
         """A question's answer set exists, and its positive answers are in it."""
         answer_set = self.answer_sets.get(question.answers)
         if not answer_set:
-            raise ValueError(f"survey {survey!r} question {question.id!r} uses answer set {question.answers!r}, "
-                             "which is not defined or has no answers")
+            raise ValueError(
+                f"survey {survey!r} question {question.id!r} uses answer set {question.answers!r}, "
+                "which is not defined or has no answers"
+            )
         unknown = set(question.positive) - {a.id for a in answer_set}
         if unknown:
-            raise ValueError(f"survey {survey!r} question {question.id!r} counts unknown answers {sorted(unknown)} "
-                             "as positive")
+            raise ValueError(
+                f"survey {survey!r} question {question.id!r} counts unknown answers {sorted(unknown)} as positive"
+            )
 
     # -- look-ups -----------------------------------------------------------------
     def service(self, service_id: str) -> Service:

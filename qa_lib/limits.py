@@ -60,52 +60,106 @@ class Limit:
 # practice_standards.csv of 8,000,000 rows) with room to spare; the rest bound the cost of
 # a file far beyond what any quarter needs.
 CSV_BYTES = Limit("csv_bytes", 512 * MiB, "bytes", "size of a CSV table")
-CSV_HEADER_BYTES = Limit("csv_header_bytes", 64 * KiB, "bytes", "length of a CSV file's header line",
-                         "read alone, first")
+CSV_HEADER_BYTES = Limit(
+    "csv_header_bytes", 64 * KiB, "bytes", "length of a CSV file's header line", "read alone, first"
+)
 PARQUET_BYTES = Limit("parquet_bytes", 512 * MiB, "bytes", "size of a Parquet table")
-PARQUET_FOOTER_BYTES = Limit("parquet_footer_bytes", 16 * MiB, "bytes", "size of a Parquet file's metadata",
-                             "read before its data")
-PARQUET_UNCOMPRESSED_BYTES = Limit("parquet_uncompressed_bytes", 4 * GiB, "bytes",
-                                   "a Parquet table's data once decompressed", "found from its metadata")
-TABLE_ROWS = Limit("table_rows", 25_000_000, "rows", "rows of one table",
-                   "a Parquet file's from its metadata; a CSV file's counted by the reader before any copy (its size "
-                   "bounds them first)")
-TABLE_COLUMNS = Limit("table_columns", 256, "columns", "columns of one table",
-                      "a CSV header, a Parquet schema, a sheet's last column used")
+PARQUET_FOOTER_BYTES = Limit(
+    "parquet_footer_bytes", 16 * MiB, "bytes", "size of a Parquet file's metadata", "read before its data"
+)
+PARQUET_UNCOMPRESSED_BYTES = Limit(
+    "parquet_uncompressed_bytes",
+    4 * GiB,
+    "bytes",
+    "a Parquet table's data once decompressed",
+    "found from its metadata",
+)
+TABLE_ROWS = Limit(
+    "table_rows",
+    25_000_000,
+    "rows",
+    "rows of one table",
+    "a Parquet file's from its metadata; a CSV file's counted by the reader before any copy (its size "
+    "bounds them first)",
+)
+TABLE_COLUMNS = Limit(
+    "table_columns",
+    256,
+    "columns",
+    "columns of one table",
+    "a CSV header, a Parquet schema, a sheet's last column used",
+)
 XLSX_BYTES = Limit("xlsx_bytes", 64 * MiB, "bytes", "size of the quarter's XLSX workbook")
 XLSX_PARTS = Limit("xlsx_parts", 10_000, "parts", "files inside the XLSX workbook's zip")
-XLSX_PART_BYTES = Limit("xlsx_part_bytes", 256 * MiB, "bytes", "one part of the XLSX workbook once decompressed",
-                        "as its zip declares, and Python's zip reader holds it to")
-XLSX_UNCOMPRESSED_BYTES = Limit("xlsx_uncompressed_bytes", 512 * MiB, "bytes",
-                                "the whole XLSX workbook once decompressed")
-XLSX_RATIO = Limit("xlsx_ratio", 100, "times", "how many times a part over 1 MiB may expand when decompressed",
-                   "a zip bomb expands a thousand times")
-SHEET_CELLS = Limit("sheet_cells", 2_000_000, "cells",
-                    "cells in a sheet's used range (last row used × last column used)",
-                    "found by streaming its XML (a dense range of this size takes about 30 seconds to read); a stray "
-                    "cell at A1048576 in a sheet of two or more columns is over it, as the sheet's reader would fill "
-                    "every row of that range")
-YAML_BYTES = Limit("yaml_bytes", 1 * MiB, "bytes", "size of a YAML file",
-                   "quarter.yaml, the framework, a params file")
+XLSX_PART_BYTES = Limit(
+    "xlsx_part_bytes",
+    256 * MiB,
+    "bytes",
+    "one part of the XLSX workbook once decompressed",
+    "as its zip declares, and Python's zip reader holds it to",
+)
+XLSX_UNCOMPRESSED_BYTES = Limit(
+    "xlsx_uncompressed_bytes", 512 * MiB, "bytes", "the whole XLSX workbook once decompressed"
+)
+XLSX_RATIO = Limit(
+    "xlsx_ratio",
+    100,
+    "times",
+    "how many times a part over 1 MiB may expand when decompressed",
+    "a zip bomb expands a thousand times",
+)
+SHEET_CELLS = Limit(
+    "sheet_cells",
+    2_000_000,
+    "cells",
+    "cells in a sheet's used range (last row used × last column used)",
+    "found by streaming its XML (a dense range of this size takes about 30 seconds to read); a stray "
+    "cell at A1048576 in a sheet of two or more columns is over it, as the sheet's reader would fill "
+    "every row of that range",
+)
+YAML_BYTES = Limit("yaml_bytes", 1 * MiB, "bytes", "size of a YAML file", "quarter.yaml, the framework, a params file")
 YAML_DEPTH = Limit("yaml_depth", 32, "levels", "nesting of YAML mappings and lists, aliases expanded")
-YAML_NODES = Limit("yaml_nodes", 100_000, "values", "values in a YAML file once its aliases are expanded",
-                   "a few hundred bytes of aliases can stand for billions")
+YAML_NODES = Limit(
+    "yaml_nodes",
+    100_000,
+    "values",
+    "values in a YAML file once its aliases are expanded",
+    "a few hundred bytes of aliases can stand for billions",
+)
 COMMENTARY_BYTES = Limit("commentary_bytes", 1 * MiB, "bytes", "size of commentary.md")
-MARKDOWN_NESTING = Limit("markdown_nesting", 20, "levels",
-                         "nesting of quotes, lists, emphasis, links and HTML tags in commentary.md")
+MARKDOWN_NESTING = Limit(
+    "markdown_nesting", 20, "levels", "nesting of quotes, lists, emphasis, links and HTML tags in commentary.md"
+)
 POPULATION = Limit("population", 100_000_000, "", "a population in quarter.yaml")
 
 LIMITS: tuple[Limit, ...] = (
-    CSV_BYTES, CSV_HEADER_BYTES, PARQUET_BYTES, PARQUET_FOOTER_BYTES, PARQUET_UNCOMPRESSED_BYTES, TABLE_ROWS,
-    TABLE_COLUMNS, XLSX_BYTES, XLSX_PARTS, XLSX_PART_BYTES, XLSX_UNCOMPRESSED_BYTES, XLSX_RATIO, SHEET_CELLS,
-    YAML_BYTES, YAML_DEPTH, YAML_NODES, COMMENTARY_BYTES, MARKDOWN_NESTING, POPULATION,
+    CSV_BYTES,
+    CSV_HEADER_BYTES,
+    PARQUET_BYTES,
+    PARQUET_FOOTER_BYTES,
+    PARQUET_UNCOMPRESSED_BYTES,
+    TABLE_ROWS,
+    TABLE_COLUMNS,
+    XLSX_BYTES,
+    XLSX_PARTS,
+    XLSX_PART_BYTES,
+    XLSX_UNCOMPRESSED_BYTES,
+    XLSX_RATIO,
+    SHEET_CELLS,
+    YAML_BYTES,
+    YAML_DEPTH,
+    YAML_NODES,
+    COMMENTARY_BYTES,
+    MARKDOWN_NESTING,
+    POPULATION,
 )
 
 _RATIO_FLOOR = 1 * MiB  # small parts (styles, relationships) may compress far better than data: not judged
 
 
-def refuse(rule: str, file: str, expected: str, row: int | None = None, column: str | None = None,
-           value: str | None = None) -> NoReturn:
+def refuse(
+    rule: str, file: str, expected: str, row: int | None = None, column: str | None = None, value: str | None = None
+) -> NoReturn:
     """Raise a :class:`DataError` with one problem: what every check here ends in."""
     raise DataError([Problem(rule, file, row, column, value, expected)])
 
@@ -115,6 +169,7 @@ def _size(n: int) -> str:
 
 
 # -- files -----------------------------------------------------------------------------
+
 
 def regular_file(path: Path, shown: str, limit: Limit | None, within: Path | None = None) -> Path:
     """The real path of ``path`` once it is known to be safe to open: a regular file
@@ -135,12 +190,19 @@ def regular_file(path: Path, shown: str, limit: Limit | None, within: Path | Non
     except (OSError, RuntimeError):  # a loop of links
         refuse("unsafe_file", shown, "a file; this is a link that cannot be followed: put the file itself here")
     if within is not None and not real.is_relative_to(Path(within).resolve()):
-        refuse("unsafe_file", shown, "a file inside its folder; this is a link to a file outside the folder: "
-                                     "put a copy of the file in the folder instead")
+        refuse(
+            "unsafe_file",
+            shown,
+            "a file inside its folder; this is a link to a file outside the folder: "
+            "put a copy of the file in the folder instead",
+        )
     info = os.stat(real)
     if not stat.S_ISREG(info.st_mode):
-        refuse("unsafe_file", shown, "a regular file; this is a folder, a pipe (FIFO) or a device, which cannot "
-                                     "be read as data")
+        refuse(
+            "unsafe_file",
+            shown,
+            "a regular file; this is a folder, a pipe (FIFO) or a device, which cannot be read as data",
+        )
     if limit is not None and info.st_size > limit.value:
         refuse("over_limit", shown, limit.over(_size(info.st_size), "split it, or save it in a smaller form"))
     return real
@@ -158,27 +220,44 @@ def decode_text(raw: bytes, shown: str, what: str = "text") -> str:
     detected = _utf16_or_32(raw)
     if detected:
         excel = " (in Excel: 'CSV UTF-8')" if what == "CSV" else ""
-        refuse("bad_encoding", shown, f"{what} in UTF-8; this file is saved as {detected} ('Unicode text'): "
-                                      f"save it again as UTF-8{excel}")
+        refuse(
+            "bad_encoding",
+            shown,
+            f"{what} in UTF-8; this file is saved as {detected} ('Unicode text'): save it again as UTF-8{excel}",
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if raw.startswith(codecs.BOM_UTF8):  # says UTF-8, so a byte that is not is damage, not Windows-1252
             line = raw.count(b"\n", 0, exc.start) + 1
-            refuse("bad_encoding", shown, f"{what} in UTF-8, as its byte-order mark says; byte {raw[exc.start]:#04x} "
-                                          f"at line {line} is not: save the file again as UTF-8", row=line)
+            refuse(
+                "bad_encoding",
+                shown,
+                f"{what} in UTF-8, as its byte-order mark says; byte {raw[exc.start]:#04x} "
+                f"at line {line} is not: save the file again as UTF-8",
+                row=line,
+            )
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        refuse("bad_encoding", shown, f"{what} in UTF-8 or Windows-1252; byte {raw[exc.start]:#04x} at line {line} "
-                                      f"is neither: save the file again as UTF-8", row=line)
+        refuse(
+            "bad_encoding",
+            shown,
+            f"{what} in UTF-8 or Windows-1252; byte {raw[exc.start]:#04x} at line {line} "
+            f"is neither: save the file again as UTF-8",
+            row=line,
+        )
 
 
 def _utf16_or_32(head: bytes) -> str | None:
     """The encoding a byte-order mark or the NUL bytes of ASCII text in it show, if UTF-16 or UTF-32."""
-    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "UTF-32"),
+        (codecs.BOM_UTF32_BE, "UTF-32"),
+        (codecs.BOM_UTF16_LE, "UTF-16"),
+        (codecs.BOM_UTF16_BE, "UTF-16"),
+    ):
         if head.startswith(bom):
             return name
     if b"\x00" in head[:4096]:  # text never holds NUL; UTF-16 puts one beside every ASCII letter
@@ -187,6 +266,7 @@ def _utf16_or_32(head: bytes) -> str | None:
 
 
 # -- CSV -------------------------------------------------------------------------------
+
 
 def csv_header(path: Path, shown: str, required: tuple[str, ...]) -> list[str]:
     """The column names of a CSV file, read from a bounded first block: refused when the
@@ -205,24 +285,37 @@ def csv_header(path: Path, shown: str, required: tuple[str, ...]) -> list[str]:
         decode_text(head, shown, "CSV")  # refuses, saying what was found
     end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0), default=-1)
     if end < 0 and len(head) > CSV_HEADER_BYTES.value:
-        refuse("over_limit", shown, CSV_HEADER_BYTES.over("a longer first line", "the first line must name the "
-                                                          "columns, separated by commas"), row=1)
-    line = head if end < 0 else head[:end + 1]
+        refuse(
+            "over_limit",
+            shown,
+            CSV_HEADER_BYTES.over("a longer first line", "the first line must name the columns, separated by commas"),
+            row=1,
+        )
+    line = head if end < 0 else head[: end + 1]
     try:
         text = line.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = decode_text(line, shown, "CSV")
     names = next(csv.reader(io.StringIO(text)), [])
     if len(names) > TABLE_COLUMNS.value:
-        refuse("over_limit", shown, TABLE_COLUMNS.over(f"{len(names):,}", "remove the columns the data contract "
-                                                                          "does not ask for"), row=1)
+        refuse(
+            "over_limit",
+            shown,
+            TABLE_COLUMNS.over(f"{len(names):,}", "remove the columns the data contract does not ask for"),
+            row=1,
+        )
     folded = [n.strip().casefold() for n in names]
     if not set(required) & set(folded):
         for delimiter, word in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
             split = {n.strip().casefold() for n in text.strip("\r\n").split(delimiter)}
             if len(split & set(required)) >= 2:
-                refuse("wrong_delimiter", shown, f"columns separated by commas; this file separates them with "
-                                                 f"{word}: save it again as 'CSV (comma delimited)'", row=1)
+                refuse(
+                    "wrong_delimiter",
+                    shown,
+                    f"columns separated by commas; this file separates them with "
+                    f"{word}: save it again as 'CSV (comma delimited)'",
+                    row=1,
+                )
     duplicate_columns(names, shown)
     return names
 
@@ -241,7 +334,7 @@ def odd_quotes(path: Path) -> bool:
         return False
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
         data = np.frombuffer(view, dtype=np.uint8)
-        count = sum(int(np.count_nonzero(data[i:i + _QUOTE_BLOCK] == 34)) for i in range(0, len(data), _QUOTE_BLOCK))
+        count = sum(int(np.count_nonzero(data[i : i + _QUOTE_BLOCK] == 34)) for i in range(0, len(data), _QUOTE_BLOCK))
         del data  # the map cannot close while an array views it
     return count % 2 == 1
 
@@ -264,9 +357,17 @@ def duplicate_columns(names: list[Any], shown: str) -> None:
         if not key:
             continue  # a blank header is an unnamed column, reported as extra if it holds anything
         if key in seen:
-            problems.append(Problem("duplicate_column", shown, 1, str(name).strip(), None,
-                                    f"each column once; this name is also column {column_letter(seen[key])}, "
-                                    f"and this is column {column_letter(position)}: rename or remove one"))
+            problems.append(
+                Problem(
+                    "duplicate_column",
+                    shown,
+                    1,
+                    str(name).strip(),
+                    None,
+                    f"each column once; this name is also column {column_letter(seen[key])}, "
+                    f"and this is column {column_letter(position)}: rename or remove one",
+                )
+            )
         else:
             seen[key] = position
     if problems:
@@ -283,6 +384,7 @@ def column_letter(number: int) -> str:
 
 
 # -- Parquet ---------------------------------------------------------------------------
+
 
 def parquet_metadata(path: Path, shown: str) -> Any:
     """The Parquet file's metadata, read after its length is checked, and checked itself:
@@ -322,11 +424,22 @@ def parquet_metadata(path: Path, shown: str) -> Any:
     schema = meta.schema.to_arrow_schema()
     for column in schema:
         kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
-        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind)
-                or pa.types.is_floating(kind) or pa.types.is_boolean(kind) or pa.types.is_temporal(kind)
-                or pa.types.is_null(kind) or pa.types.is_decimal(kind)):
-            refuse("unreadable_file", shown, f"text, numbers or dates in each column; this column holds {kind}: "
-                                             f"export it as text", column=column.name)
+        if not (
+            pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+            or pa.types.is_integer(kind)
+            or pa.types.is_floating(kind)
+            or pa.types.is_boolean(kind)
+            or pa.types.is_temporal(kind)
+            or pa.types.is_null(kind)
+            or pa.types.is_decimal(kind)
+        ):
+            refuse(
+                "unreadable_file",
+                shown,
+                f"text, numbers or dates in each column; this column holds {kind}: export it as text",
+                column=column.name,
+            )
     return meta
 
 
@@ -364,22 +477,35 @@ def _check_parts(parts: list[zipfile.ZipInfo], shown: str) -> None:
         refuse("over_limit", shown, XLSX_PARTS.over(f"{len(parts):,}", "save the workbook again from Excel"))
     for part in parts:
         if part.file_size > XLSX_PART_BYTES.value:
-            refuse("over_limit", shown, XLSX_PART_BYTES.over(
-                f"{part.filename} of {_size(part.file_size)}", "save the tables as CSV or Parquet instead"))
+            refuse(
+                "over_limit",
+                shown,
+                XLSX_PART_BYTES.over(
+                    f"{part.filename} of {_size(part.file_size)}", "save the tables as CSV or Parquet instead"
+                ),
+            )
         if part.file_size > _RATIO_FLOOR and part.file_size > XLSX_RATIO.value * max(part.compress_size, 1):
-            refuse("over_limit", shown, XLSX_RATIO.over(
-                f"{part.filename} expands {part.file_size // max(part.compress_size, 1):,} times",
-                "the workbook looks like a zip bomb or holds a vast empty range: save the tables as CSV"))
+            refuse(
+                "over_limit",
+                shown,
+                XLSX_RATIO.over(
+                    f"{part.filename} expands {part.file_size // max(part.compress_size, 1):,} times",
+                    "the workbook looks like a zip bomb or holds a vast empty range: save the tables as CSV",
+                ),
+            )
     total = sum(part.file_size for part in parts)
     if total > XLSX_UNCOMPRESSED_BYTES.value:
-        refuse("over_limit", shown, XLSX_UNCOMPRESSED_BYTES.over(_size(total), "save the tables as CSV or Parquet instead"))
+        refuse(
+            "over_limit", shown, XLSX_UNCOMPRESSED_BYTES.over(_size(total), "save the tables as CSV or Parquet instead")
+        )
 
 
 def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
     """Each sheet's name and the zip part that holds it, from the workbook part and its relations."""
     workbook = _workbook_part(book)
-    relations = _relations(book, posixpath.join(posixpath.dirname(workbook), "_rels",
-                                                posixpath.basename(workbook) + ".rels"))
+    relations = _relations(
+        book, posixpath.join(posixpath.dirname(workbook), "_rels", posixpath.basename(workbook) + ".rels")
+    )
     sheets: dict[str, str] = {}
 
     def start(name: str, attrs: dict[str, str]) -> None:
@@ -413,8 +539,11 @@ def xlsx_sheets(path: Path, shown: str) -> dict[str, str]:
     except DataError:
         raise
     except _BROKEN as exc:
-        refuse("unreadable_file", shown, f"a complete XLSX workbook ({exc}); it may be cut short or damaged: "
-                                         f"save it again from Excel")
+        refuse(
+            "unreadable_file",
+            shown,
+            f"a complete XLSX workbook ({exc}); it may be cut short or damaged: save it again from Excel",
+        )
 
 
 _CELL, _ROW, _FORMULA, _VALUE, _INLINE = (f"{_MAIN} {t}" for t in ("c", "row", "f", "v", "is"))
@@ -460,7 +589,7 @@ class _SheetScanner:
                 if not _CELL_REF.fullmatch(ref):
                     raise ValueError(f"a cell reference {ref[:20]!r} that is not one")
                 number = self.columns[letters] = _column_number(letters)
-            self.column, self.row = number, int(ref[len(letters):])
+            self.column, self.row = number, int(ref[len(letters) :])
         else:
             self.column, self.row = self.column + 1, max(self.row, 1)
         self.in_cell, self.formula, self.saved, self.text_cell = True, False, False, attrs.get("t") == "str"
@@ -516,14 +645,22 @@ def scan_sheet(path: Path, part: str, shown: str) -> SheetScan:
             _expat(book, part, scanner.start, scanner.end, scanner.text)
     except _Stop:
         assert scanner.over is not None
-        refuse("over_limit", shown, scanner.over.over(
-            f"a cell used at row {scanner.last_row:,}, column {column_letter(scanner.last_column)}",
-            "delete the rows and columns after the data (or clear them and save), or save the table as CSV"))
+        refuse(
+            "over_limit",
+            shown,
+            scanner.over.over(
+                f"a cell used at row {scanner.last_row:,}, column {column_letter(scanner.last_column)}",
+                "delete the rows and columns after the data (or clear them and save), or save the table as CSV",
+            ),
+        )
     except DataError:
         raise
     except _BROKEN as exc:
-        refuse("unreadable_file", shown, f"a complete sheet ({exc}); the workbook may be cut short or damaged: "
-                                         f"save it again from Excel")
+        refuse(
+            "unreadable_file",
+            shown,
+            f"a complete sheet ({exc}); the workbook may be cut short or damaged: save it again from Excel",
+        )
     if scanner.in_cell:
         scanner.close()
     return SheetScan(scanner.last_row, scanner.last_column, scanner.missing)
@@ -559,12 +696,14 @@ def _expat(book: zipfile.ZipFile, part: str, start: Any, end: Any = None, text: 
         with book.open(part) as stream:
             parser.ParseFile(stream)
     except pyexpat.ExpatError as exc:
-        raise ValueError(f"{part} is not well-formed XML at line {exc.lineno}: {pyexpat.errors.messages[exc.code]}"
-                         ) from None
+        raise ValueError(
+            f"{part} is not well-formed XML at line {exc.lineno}: {pyexpat.errors.messages[exc.code]}"
+        ) from None
 
 
 def _no_dtd(book: zipfile.ZipFile, part: str, shown: str) -> None:
     """Check an XML part up to its first element: a DTD can only come before it."""
+
     def first(name: str, attrs: dict[str, str]) -> None:
         raise _Stop
 
@@ -638,8 +777,12 @@ class _YamlChecker:
         top["is_key"] = not top["is_key"]
         if top["is_key"] and text is not None and text != "<<":
             if text in top["keys"]:
-                self.refuse("malformed_yaml", event, f"each key once in a mapping; {text!r} is given again on line "
-                                                     f"{event.start_mark.line + 1} (YAML would keep only the last)")
+                self.refuse(
+                    "malformed_yaml",
+                    event,
+                    f"each key once in a mapping; {text!r} is given again on line "
+                    f"{event.start_mark.line + 1} (YAML would keep only the last)",
+                )
             top["keys"].add(text)
 
     def scalar(self, event: Any) -> None:
@@ -649,9 +792,13 @@ class _YamlChecker:
         if event.implicit[0] and not event.style:  # plain: None from PyYAML, "" from libyaml
             tag = self.resolver.resolve(yaml.ScalarNode, event.value, (True, False))
             if tag == "tag:yaml.org,2002:int" and not _DECIMAL.fullmatch(event.value):
-                self.refuse("malformed_yaml", event, f"a whole number in decimal digits; YAML reads {event.value!r} "
-                                                     f"on line {event.start_mark.line + 1} as another number: write "
-                                                     f"it without leading zeros, or quote it as text")
+                self.refuse(
+                    "malformed_yaml",
+                    event,
+                    f"a whole number in decimal digits; YAML reads {event.value!r} "
+                    f"on line {event.start_mark.line + 1} as another number: write "
+                    f"it without leading zeros, or quote it as text",
+                )
         self.add(1, len(self.stack), event)
         if event.anchor:
             self.anchors[event.anchor] = (1, 0)
@@ -659,9 +806,13 @@ class _YamlChecker:
     def alias(self, event: Any) -> None:
         self.key(event, None)
         if any(open_["anchor"] == event.anchor for open_ in self.stack):
-            self.refuse("malformed_yaml", event, f"no alias inside the value it names; *{event.anchor} on line "
-                                                 f"{event.start_mark.line + 1} would make a value that contains "
-                                                 f"itself")
+            self.refuse(
+                "malformed_yaml",
+                event,
+                f"no alias inside the value it names; *{event.anchor} on line "
+                f"{event.start_mark.line + 1} would make a value that contains "
+                f"itself",
+            )
         count, depth = self.anchors.get(event.anchor, (1, 0))
         self.add(count, len(self.stack) + depth, event)
 
@@ -670,9 +821,16 @@ class _YamlChecker:
 
         self.key(event, None)
         self.add(1, len(self.stack) + 1, event)
-        self.stack.append({"anchor": event.anchor, "start": self.expanded, "level": len(self.stack) + 1,
-                           "deepest": len(self.stack) + 1, "is_key": False,
-                           "keys": set() if isinstance(event, events.MappingStartEvent) else None})
+        self.stack.append(
+            {
+                "anchor": event.anchor,
+                "start": self.expanded,
+                "level": len(self.stack) + 1,
+                "deepest": len(self.stack) + 1,
+                "is_key": False,
+                "keys": set() if isinstance(event, events.MappingStartEvent) else None,
+            }
+        )
 
     def close(self, event: Any) -> None:
         done = self.stack.pop()
@@ -714,8 +872,12 @@ def _check_events(text: str, shown: str, loader: Any) -> None:
     from yaml import events
 
     checker = _YamlChecker(shown)
-    handlers = ((events.ScalarEvent, checker.scalar), (events.AliasEvent, checker.alias),
-                (events.CollectionStartEvent, checker.open), (events.CollectionEndEvent, checker.close))
+    handlers = (
+        (events.ScalarEvent, checker.scalar),
+        (events.AliasEvent, checker.alias),
+        (events.CollectionStartEvent, checker.open),
+        (events.CollectionEndEvent, checker.close),
+    )
     for event in yaml.parse(text, Loader=loader):
         for kind, handle in handlers:
             if isinstance(event, kind):
@@ -750,8 +912,12 @@ def check_markdown(text: str, shown: str) -> None:
             position = match.end()
         indent = len(line) - len(line.lstrip(" \t"))
         if markers + line[:indent].expandtabs(4).count(" ") // 2 > limit:
-            refuse("over_limit", shown, MARKDOWN_NESTING.over("a line nested or indented deeper",
-                                                              "nest quotes and lists less deeply"), row=number)
+            refuse(
+                "over_limit",
+                shown,
+                MARKDOWN_NESTING.over("a line nested or indented deeper", "nest quotes and lists less deeply"),
+                row=number,
+            )
     from markdown_it import MarkdownIt
 
     html = _TagDepth()  # raw HTML the commentary holds nests too, and its allowed tags are kept
@@ -765,15 +931,22 @@ def check_markdown(text: str, shown: str) -> None:
             else:
                 depth += html.depth
             if depth > limit:
-                refuse("over_limit", shown, MARKDOWN_NESTING.over("deeper nesting (of quotes, lists, emphasis, links "
-                                                                  "or HTML tags)", "nest them less deeply"), row=row)
+                refuse(
+                    "over_limit",
+                    shown,
+                    MARKDOWN_NESTING.over(
+                        "deeper nesting (of quotes, lists, emphasis, links or HTML tags)", "nest them less deeply"
+                    ),
+                    row=row,
+                )
 
 
 class _TagDepth(HTMLParser):
     """How deep the HTML tags fed to it open, void elements aside (a tag never closed counts)."""
 
-    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-                      "track", "wbr"})
+    VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -805,6 +978,20 @@ def read_bounded(path: Path, shown: str, limit: Limit, within: Path | None = Non
     return raw
 
 
-__all__ = ["LIMITS", "Limit", "SheetScan", "check_markdown", "check_yaml", "csv_header", "decode_text",
-           "duplicate_columns", "parquet_metadata", "read_bounded", "refuse", "regular_file", "scan_sheet",
-           "xlsx_sheets", "column_letter"]
+__all__ = [
+    "LIMITS",
+    "Limit",
+    "SheetScan",
+    "check_markdown",
+    "check_yaml",
+    "csv_header",
+    "decode_text",
+    "duplicate_columns",
+    "parquet_metadata",
+    "read_bounded",
+    "refuse",
+    "regular_file",
+    "scan_sheet",
+    "xlsx_sheets",
+    "column_letter",
+]

@@ -20,8 +20,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, StringConstraints,
-                      ValidationError)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+)
 
 from qa_lib import contract, limits
 from qa_lib.errors import DataError, ParameterError, Problem
@@ -58,14 +66,23 @@ class TableSpec:
     @classmethod
     def of(cls, table: contract.Table) -> TableSpec:
         """The readers' view of a table of the data contract."""
+
         def kinds(*kinds: contract.Kind) -> tuple[str, ...]:
             return tuple(c.name for c in table.columns if c.kind in kinds)
 
-        return cls(required=table.required_columns, optional=table.optional_columns,
-                   categorical=kinds(contract.Kind.CATEGORY), yes_no=kinds(contract.Kind.YES_NO),
-                   required_table=table.required, identifiers=table.identifiers,
-                   few_values=tuple(c.name for c in table.columns
-                                    if c.coded and c.kind not in (contract.Kind.CATEGORY, contract.Kind.YES_NO)))
+        return cls(
+            required=table.required_columns,
+            optional=table.optional_columns,
+            categorical=kinds(contract.Kind.CATEGORY),
+            yes_no=kinds(contract.Kind.YES_NO),
+            required_table=table.required,
+            identifiers=table.identifiers,
+            few_values=tuple(
+                c.name
+                for c in table.columns
+                if c.coded and c.kind not in (contract.Kind.CATEGORY, contract.Kind.YES_NO)
+            ),
+        )
 
 
 TABLES: dict[str, TableSpec] = {name: TableSpec.of(table) for name, table in contract.TABLES.items()}
@@ -142,8 +159,9 @@ class DataSetFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    data_set: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80,
-                                               pattern=r"^[\w][\w .-]*$")]
+    data_set: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=r"^[\w][\w .-]*$")
+    ]
 
 
 def data_set_name(data_root: Path) -> str | None:
@@ -162,13 +180,23 @@ def data_set_name(data_root: Path) -> str | None:
     try:
         return DataSetFile.model_validate(raw).data_set
     except ValidationError as exc:
-        raise DataError([Problem("bad_value", shown, None, "data_set", None,
-                                 f"data_set: a name of letters, digits, spaces, '.', '_' or '-' ({exc.errors()[0]['msg']})")]
-                        ) from None
+        raise DataError(
+            [
+                Problem(
+                    "bad_value",
+                    shown,
+                    None,
+                    "data_set",
+                    None,
+                    f"data_set: a name of letters, digits, spaces, '.', '_' or '-' ({exc.errors()[0]['msg']})",
+                )
+            ]
+        ) from None
 
 
-def published_figures(output_dir: Path, quarter: Quarter, data_set: str | None
-                      ) -> tuple[dict[str, Any], Path] | str | None:
+def published_figures(
+    output_dir: Path, quarter: Quarter, data_set: str | None
+) -> tuple[dict[str, Any], Path] | str | None:
     """A quarter's figures as last reported (``<output dir>/<quarter>/figures.json``), if any, and
     only when the manifest beside them names the same data set: otherwise why not, in words.
 
@@ -190,16 +218,16 @@ def published_figures(output_dir: Path, quarter: Quarter, data_set: str | None
     if data_set is None:
         return "this data root names no data set (add data_set.yaml to use published history)"
     if recorded != data_set:
-        return (f"it is from data set {recorded!r}, not {data_set!r}" if recorded
-                else "its manifest names no data set")
+        return f"it is from data set {recorded!r}, not {data_set!r}" if recorded else "its manifest names no data set"
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         figures = document["figures"]
         if document.get("quarter") != str(quarter) or not isinstance(figures, dict):
             raise ValueError("not the figures of this quarter")
     except (ValueError, KeyError, TypeError) as exc:
-        raise DataError([Problem("unreadable_file", display(path), None, None, None,
-                                 f"the figures.json a run writes ({exc})")]) from None
+        raise DataError(
+            [Problem("unreadable_file", display(path), None, None, None, f"the figures.json a run writes ({exc})")]
+        ) from None
     return figures, path
 
 
@@ -282,9 +310,13 @@ def _read_csv(path: Path, spec: TableSpec, shown: str | None = None) -> pd.DataF
     return frame
 
 
-def _read_csv_arrow(path: Path, spec: TableSpec, names: list[str] | None = None,
-                    long_rows: list[tuple[int | None, int, int]] | None = None,
-                    shown: str | None = None) -> pd.DataFrame:
+def _read_csv_arrow(
+    path: Path,
+    spec: TableSpec,
+    names: list[str] | None = None,
+    long_rows: list[tuple[int | None, int, int]] | None = None,
+    shown: str | None = None,
+) -> pd.DataFrame:
     """Read by Arrow; rows with more fields than the header are noted in ``long_rows``
     (row number where Arrow knows it, fields, fields expected) and skipped, any other
     malformed row stops it (``ArrowInvalid``)."""
@@ -313,15 +345,20 @@ def _read_csv_arrow(path: Path, spec: TableSpec, names: list[str] | None = None,
         # Columns of few values arrive as categoricals (codes, not a string per row); the rest
         # as large_string, which pandas keeps text in, so that nothing is converted twice.
         convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.dictionary(pa.int32(), pa.string()) if n.strip().casefold() in spec.coded
-                          else pa.large_string() for n in names},
-            strings_can_be_null=False, quoted_strings_can_be_null=False),
+            column_types={
+                n: pa.dictionary(pa.int32(), pa.string()) if n.strip().casefold() in spec.coded else pa.large_string()
+                for n in names
+            },
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
     )
     if noted:
         raise ValueError("rows with more fields than the header")
     if table.num_rows > limits.TABLE_ROWS.value:  # before pandas makes a copy of them
-        refuse("over_limit", shown or path.name, limits.TABLE_ROWS.over(f"{table.num_rows:,}",
-                                                                        "split the quarter's data"))
+        refuse(
+            "over_limit", shown or path.name, limits.TABLE_ROWS.over(f"{table.num_rows:,}", "split the quarter's data")
+        )
     return table.to_pandas()
 
 
@@ -339,10 +376,18 @@ def _refuse_long_rows(path: Path, shown: str, noted: list[tuple[int | None, int,
     """
     if any(number is None for number, _, _ in noted):
         noted = _long_rows(path)
-    problems = [Problem("too_many_fields", shown, number, None, None,
-                        f"{expected} fields, as the header names; this row has {actual}: a value holding a comma "
-                        f"must be in double quotes (Excel adds them when it saves CSV)")
-                for number, actual, expected in noted]
+    problems = [
+        Problem(
+            "too_many_fields",
+            shown,
+            number,
+            None,
+            None,
+            f"{expected} fields, as the header names; this row has {actual}: a value holding a comma "
+            f"must be in double quotes (Excel adds them when it saves CSV)",
+        )
+        for number, actual, expected in noted
+    ]
     raise DataError(problems)
 
 
@@ -360,9 +405,12 @@ def _long_rows(path: Path) -> list[tuple[int | None, int, int]]:
         return "skip" if len(found) < _LONG_ROWS_SHOWN else "error"
 
     try:
-        pacsv.read_csv(path, read_options=pacsv.ReadOptions(use_threads=False, autogenerate_column_names=True),
-                       parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=invalid),
-                       convert_options=pacsv.ConvertOptions(include_columns=["f0"], column_types={"f0": pa.binary()}))
+        pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=False, autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(include_columns=["f0"], column_types={"f0": pa.binary()}),
+        )
     except pa.ArrowInvalid:
         pass  # stopped after the rows shown, or at a fault the rows found already explain
     return found
@@ -382,8 +430,7 @@ def _read_csv_pandas(path: Path, shown: str | None = None) -> pd.DataFrame:
     from io import StringIO
 
     try:
-        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                           skip_blank_lines=False)
+        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False)
     except pd.errors.ParserError as exc:
         noted = _long_rows(path)
         if noted:
@@ -453,20 +500,32 @@ def _read_sheet(book: Path, sheet: str, part: str, shown: str) -> pd.DataFrame:
         # header=None: the names as written (pandas would rename a repeated one to "grade.1").
         raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many kinds on a damaged part; each is this file's fault
-        refuse("unreadable_file", shown, f"a readable sheet ({type(exc).__name__}: {exc}): save the workbook "
-                                         f"again from Excel")
+        refuse(
+            "unreadable_file",
+            shown,
+            f"a readable sheet ({type(exc).__name__}: {exc}): save the workbook again from Excel",
+        )
     if raw.empty:
         return pd.DataFrame()
     header = list(raw.iloc[0])
     limits.duplicate_columns(header, shown)
     names = [_cell_text(v) if _cell_text(v) != "" else f"Unnamed: {i}" for i, v in enumerate(header)]
     if scan.formulas_without_value:
-        raise DataError([Problem("formula_without_value", shown, row,
-                                 names[column - 1] if column <= len(names) else limits.column_letter(column), None,
-                                 f"a value; cell {limits.column_letter(column)}{row} holds a formula whose result "
-                                 f"was never saved (it would read as blank): open the workbook in Excel or "
-                                 f"LibreOffice and save it, or type the value")
-                         for row, column in scan.formulas_without_value])
+        raise DataError(
+            [
+                Problem(
+                    "formula_without_value",
+                    shown,
+                    row,
+                    names[column - 1] if column <= len(names) else limits.column_letter(column),
+                    None,
+                    f"a value; cell {limits.column_letter(column)}{row} holds a formula whose result "
+                    f"was never saved (it would read as blank): open the workbook in Excel or "
+                    f"LibreOffice and save it, or type the value",
+                )
+                for row, column in scan.formulas_without_value
+            ]
+        )
     frame = raw.iloc[1:].reset_index(drop=True)
     frame.columns = names
     return frame.map(_cell_text).astype(str) if len(frame) else frame.astype(str)
@@ -530,47 +589,26 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
     folder = quarter_folder(data_root, quarter)
     shown = display(folder, root)
     if not folder.is_dir():
-        raise DataError([Problem("missing_quarter", shown, None, None, None,
-                                 f"a folder for quarter {quarter} under the data root")])
+        raise DataError(
+            [Problem("missing_quarter", shown, None, None, None, f"a folder for quarter {quarter} under the data root")]
+        )
     real_folder = folder.resolve()
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    book_name = f"{quarter}.xlsx"
-    book_shown = f"{shown}/{book_name}"
-    book: Path | None = None
-    sheets: dict[str, str] = {}
-    book_failed = False
-    if os.path.lexists(folder / book_name):
-        try:
-            book = limits.regular_file(folder / book_name, book_shown, limits.XLSX_BYTES, real_folder)
-            sheets = limits.xlsx_sheets(book, book_shown)
-        except DataError as exc:
-            problems.extend(exc.problems)
-            book_failed = True
+    book, sheets, book_shown, book_failed = _open_book(folder, shown, quarter, real_folder, problems)
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
     for name, spec in TABLES.items():
-        csv = folder / f"{name}.csv"
-        parquet = folder / f"{name}.parquet"
+        found = _find_table(folder, shown, real_folder, name, spec, book, sheets, book_shown)
+        if found is None:
+            if spec.required_table and not book_failed:  # an unreadable workbook is reported once
+                problems.append(_missing_table(folder, shown, name, quarter, book is not None))
+            continue
+        sources[name], read = found
         try:
-            if os.path.lexists(csv):
-                sources[name] = f"{shown}/{csv.name}"
-                path = limits.regular_file(csv, sources[name], limits.CSV_BYTES, real_folder)
-                raw = _read_csv(path, spec, sources[name])
-            elif os.path.lexists(parquet):
-                sources[name] = f"{shown}/{parquet.name}"
-                path = limits.regular_file(parquet, sources[name], limits.PARQUET_BYTES, real_folder)
-                raw = _read_parquet(path, spec, sources[name])
-            elif name in sheets and book is not None:
-                sources[name] = f"{book_shown} [sheet {name}]"
-                raw = _read_sheet(book, name, sheets[name], sources[name])
-            else:
-                if spec.required_table and not book_failed:  # an unreadable workbook is reported once
-                    problems.append(_missing_table(folder, shown, name, quarter, book is not None))
-                continue
+            raw = read()
         except pd.errors.EmptyDataError:
-            problems.append(Problem("empty_file", sources[name], None, None, None,
-                                    "a header row naming the columns"))
+            problems.append(Problem("empty_file", sources[name], None, None, None, "a header row naming the columns"))
             continue
         except DataError as exc:
             problems.extend(exc.problems)
@@ -581,8 +619,17 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
             if spec.required_table:
                 problems.append(Problem("no_rows", sources[name], None, None, None, "at least one audit"))
             else:
-                warnings.append(Problem("no_rows", sources[name], None, None, None,
-                                        "rows, or no table at all; treated as not supplied", "warning"))
+                warnings.append(
+                    Problem(
+                        "no_rows",
+                        sources[name],
+                        None,
+                        None,
+                        None,
+                        "rows, or no table at all; treated as not supplied",
+                        "warning",
+                    )
+                )
                 del sources[name]
             continue
         tables[name] = frame
@@ -604,6 +651,51 @@ def load_quarter(data_root: Path, quarter: Quarter, root: Path | None = None) ->
     )
 
 
+def _open_book(
+    folder: Path, shown: str, quarter: Quarter, real_folder: Path, problems: list[Problem]
+) -> tuple[Path | None, dict[str, str], str, bool]:
+    """The quarter's workbook, if it has one: its path, its sheets, how it is named in
+    messages, and whether it could not be read (its problems go to ``problems``)."""
+    book_name = f"{quarter}.xlsx"
+    book_shown = f"{shown}/{book_name}"
+    if not os.path.lexists(folder / book_name):
+        return None, {}, book_shown, False
+    try:
+        book = limits.regular_file(folder / book_name, book_shown, limits.XLSX_BYTES, real_folder)
+        return book, limits.xlsx_sheets(book, book_shown), book_shown, False
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return None, {}, book_shown, True
+
+
+def _find_table(
+    folder: Path,
+    shown: str,
+    real_folder: Path,
+    name: str,
+    spec: Any,
+    book: Path | None,
+    sheets: dict[str, str],
+    book_shown: str,
+) -> tuple[str, Any] | None:
+    """Where a table is (its CSV, its Parquet file or its sheet of the workbook, in that
+    order): how messages name it and a reader that checks and reads it; ``None`` if nowhere."""
+    csv = folder / f"{name}.csv"
+    parquet = folder / f"{name}.parquet"
+    if os.path.lexists(csv):
+        source = f"{shown}/{csv.name}"
+        return source, lambda: _read_csv(limits.regular_file(csv, source, limits.CSV_BYTES, real_folder), spec, source)
+    if os.path.lexists(parquet):
+        source = f"{shown}/{parquet.name}"
+        return source, lambda: _read_parquet(
+            limits.regular_file(parquet, source, limits.PARQUET_BYTES, real_folder), spec, source
+        )
+    if name in sheets and book is not None:
+        source = f"{book_shown} [sheet {name}]"
+        return source, lambda: _read_sheet(book, name, sheets[name], source)
+    return None
+
+
 TEMPLATE_NAME = "template.xlsx"  # the data-entry workbook new-quarter and template write
 
 
@@ -612,9 +704,15 @@ def _missing_table(folder: Path, shown: str, name: str, quarter: Quarter, has_bo
     problem says to fill it in and save it under the quarter's name (it is never read as is:
     an untouched template is not a quarter's data)."""
     if not has_book and os.path.lexists(folder / TEMPLATE_NAME):
-        return Problem("unsaved_template", f"{shown}/{TEMPLATE_NAME}", None, None, None,
-                       f"the data-entry workbook filled in and saved as {quarter}.xlsx in {shown} "
-                       f"(or the quarter's CSV files there)")
+        return Problem(
+            "unsaved_template",
+            f"{shown}/{TEMPLATE_NAME}",
+            None,
+            None,
+            None,
+            f"the data-entry workbook filled in and saved as {quarter}.xlsx in {shown} "
+            f"(or the quarter's CSV files there)",
+        )
     return Problem("missing_table", shown, None, None, None, f"{name}.csv or a sheet {name!r} in {quarter}.xlsx")
 
 
@@ -625,8 +723,9 @@ def _read_commentary(folder: Path, shown: str, problems: list[Problem]) -> tuple
         return None, None
     source = f"{shown}/{path.name}"
     try:
-        text = limits.decode_text(limits.read_bounded(path, source, limits.COMMENTARY_BYTES, folder.resolve()),
-                                  source, "Markdown")
+        text = limits.decode_text(
+            limits.read_bounded(path, source, limits.COMMENTARY_BYTES, folder.resolve()), source, "Markdown"
+        )
         limits.check_markdown(text, source)
     except DataError as exc:
         problems.extend(exc.problems)
@@ -635,6 +734,7 @@ def _read_commentary(folder: Path, shown: str, problems: list[Problem]) -> tuple
 
 
 # -- quarter.yaml ----------------------------------------------------------------------
+
 
 def _meeting_date(value: Any) -> Any:
     """A YAML date, or text written exactly ``YYYY-MM-DD``: either is the same date."""
@@ -700,8 +800,9 @@ class QuarterFile(_Strict):
     next_update: _MeetingDate | None = None
 
 
-def _read_quarter_yaml(folder: Path, shown_folder: str, problems: list[Problem],
-                       quarter: Quarter | None = None) -> tuple[dict, dict, str | None]:
+def _read_quarter_yaml(
+    folder: Path, shown_folder: str, problems: list[Problem], quarter: Quarter | None = None
+) -> tuple[dict, dict, str | None]:
     """The meeting, the populations and the date of the next update (ISO), as given; a next
     update on or before the quarter's end is refused."""
     empty: tuple[dict, dict, str | None] = ({}, {"audits": {}, "feedback": {}}, None)
@@ -731,9 +832,17 @@ def _read_quarter_yaml(folder: Path, shown_folder: str, problems: list[Problem],
             populations[kind][normalise_id(key)] = value
     next_update = parsed.next_update
     if next_update is not None and quarter is not None and next_update <= quarter.end_date:
-        problems.append(Problem("bad_value", shown, None, "next_update", next_update.isoformat(),
-                                f"a date after the quarter's end ({quarter.end_date.isoformat()}): the date the "
-                                f"next figures are published"))
+        problems.append(
+            Problem(
+                "bad_value",
+                shown,
+                None,
+                "next_update",
+                next_update.isoformat(),
+                f"a date after the quarter's end ({quarter.end_date.isoformat()}): the date the "
+                f"next figures are published",
+            )
+        )
         return empty
     return meeting, populations, next_update.isoformat() if next_update else None
 
@@ -744,11 +853,23 @@ def _quarter_yaml_problem(shown: str, err: Any) -> Problem:
     value = err.get("input")
     value_text = None if isinstance(value, dict) else str(value)[:80]
     if err["type"] == "extra_forbidden":
-        return Problem("unknown_key", shown, None, path, None,
-                       "only the keys of the data contract (docs/data-contract.md, quarter.yaml); check its spelling")
+        return Problem(
+            "unknown_key",
+            shown,
+            None,
+            path,
+            None,
+            "only the keys of the data contract (docs/data-contract.md, quarter.yaml); check its spelling",
+        )
     if err["loc"][0] == "populations" and len(err["loc"]) == 3:
-        return Problem("bad_population", shown, None, path, value_text,
-                       f"a whole number from 0 to {limits.POPULATION.value:,}, written in digits")
+        return Problem(
+            "bad_population",
+            shown,
+            None,
+            path,
+            value_text,
+            f"a whole number from 0 to {limits.POPULATION.value:,}, written in digits",
+        )
     if err["loc"][-1] in ("date", "next_update"):
         expected = "a date written YYYY-MM-DD"
     elif err["type"] in ("model_type", "model_attributes_type", "dict_type"):

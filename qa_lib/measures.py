@@ -42,8 +42,9 @@ def earlier_figure(fid: FigureId, framework: Framework, quarter: Quarter) -> Fig
     return fid._replace(category=band) if band else None
 
 
-def _change(fid: FigureId, current: Figures, previous: Figures, framework: Framework,
-            quarter: Quarter) -> tuple[float, str] | None:
+def _change(
+    fid: FigureId, current: Figures, previous: Figures, framework: Framework, quarter: Quarter
+) -> tuple[float, str] | None:
     """The tested change of one directed share since the previous quarter, if both quarters have it."""
     values = current.get(fid)
     base = F.base_of(fid)
@@ -67,6 +68,8 @@ def compare(now: pd.DataFrame, before: pd.DataFrame, framework: Framework, quart
     improvement or a decline by the framework's direction."""
     current, previous = Figures(now), Figures(before)
     changes = [_change(fid, current, previous, framework, quarter) for fid in current]
-    tested = now.assign(p_value=pd.array([c[0] if c else None for c in changes], dtype="Float64"),
-                        verdict=pd.array([c[1] if c else None for c in changes], dtype="string"))
+    tested = now.assign(
+        p_value=pd.array([c[0] if c else None for c in changes], dtype="Float64"),
+        verdict=pd.array([c[1] if c else None for c in changes], dtype="string"),
+    )
     return F.SCHEMA.validate(tested)

@@ -65,8 +65,14 @@ class WorkbookKernelManager(KernelManager):
         # The kernel imports the workbook while starting (outside the history: execution
         # counts start at 1), so its imports overlap papermill's in this process.
         return KernelSpec(
-            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                  f"--IPKernelApp.exec_lines={KERNEL_WARM_UP}"],
+            argv=[
+                sys.executable,
+                "-m",
+                "ipykernel_launcher",
+                "-f",
+                "{connection_file}",
+                f"--IPKernelApp.exec_lines={KERNEL_WARM_UP}",
+            ],
             display_name="qa-workbook (Python)",
             language="python",
             resource_dir=str(TEMPLATES),
@@ -99,9 +105,15 @@ def _input_error_names(cls: type = InputError) -> set[str]:
     return names
 
 
-def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], root: Path,
-                     timeout: int = 600, env: dict[str, str] | None = None,
-                     progress_bar: dict[str, Any] | bool = False) -> nbformat.NotebookNode:
+def execute_notebook(
+    notebook: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    root: Path,
+    timeout: int = 600,
+    env: dict[str, str] | None = None,
+    progress_bar: dict[str, Any] | bool = False,
+) -> nbformat.NotebookNode:
     """Run the parameterised notebook with papermill in this environment's kernel;
     ``progress_bar`` is papermill's (a counter of cells, see :meth:`qa_lib.progress.Progress.cells`).
 
@@ -122,16 +134,23 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any], r
         from papermill.exceptions import PapermillExecutionError
 
         return pm.execute_notebook(
-            str(notebook), str(output), parameters=parameters, cwd=str(root), km=km, kernel_name="python3",
-            progress_bar=progress_bar, log_output=False, execution_timeout=timeout, start_timeout=120,
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            cwd=str(root),
+            km=km,
+            kernel_name="python3",
+            progress_bar=progress_bar,
+            log_output=False,
+            execution_timeout=timeout,
+            start_timeout=120,
             request_save_on_cell_execute=False,  # written once, at the end or at a failure
         )
     except PapermillExecutionError as exc:
         first_line = (exc.source or "").strip().splitlines()[0] if (exc.source or "").strip() else ""
         kind = NotebookInputError if exc.ename in _input_error_names() else RenderError
         # Chained, so the kernel's traceback reaches failed/traceback.txt; the message is one line.
-        raise kind(f"the notebook failed in cell {exc.exec_count} ({first_line}): "
-                   f"{exc.ename}: {exc.evalue}") from exc
+        raise kind(f"the notebook failed in cell {exc.exec_count} ({first_line}): {exc.ename}: {exc.evalue}") from exc
     finally:
         km.close()
 
@@ -140,8 +159,7 @@ def portable_parameters(parameters: dict[str, Any], root: Path) -> dict[str, Any
     """Parameters with every absolute path shown as the project shows it (no machine path)."""
     from qa_lib.paths import display
 
-    return {k: display(Path(v), root) if isinstance(v, str) and os.path.isabs(v) else v
-            for k, v in parameters.items()}
+    return {k: display(Path(v), root) if isinstance(v, str) and os.path.isabs(v) else v for k, v in parameters.items()}
 
 
 def make_portable(nb: nbformat.NotebookNode, path: Path, root: Path) -> None:
@@ -171,8 +189,9 @@ def payload_from(nb: nbformat.NotebookNode) -> dict[str, Any]:
             data = out.get("data", {})
             if FIGURES_MIME in data:
                 return data[FIGURES_MIME]
-    raise RenderError("the executed notebook has no figures output (a cell tagged 'figures' calling "
-                      "context.figures_output())")
+    raise RenderError(
+        "the executed notebook has no figures output (a cell tagged 'figures' calling context.figures_output())"
+    )
 
 
 def warnings_from(nb: nbformat.NotebookNode) -> list[Problem]:

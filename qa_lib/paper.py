@@ -115,8 +115,10 @@ class Table(Block):
         unavailable values as missing (their symbols are in the notes)."""
         import pandas as pd
 
-        data = {name: [row[i].value if row[i].kind != "label" else row[i].text for row in self.rows]
-                for i, name in enumerate(self.columns)}
+        data = {
+            name: [row[i].value if row[i].kind != "label" else row[i].text for row in self.rows]
+            for i, name in enumerate(self.columns)
+        }
         return pd.DataFrame(data)
 
 
@@ -170,8 +172,9 @@ class Gap(Block):
 GAP_MARK = "[to be written]"  # the one line of commentary.md that stands for a gap
 
 
-KINDS: dict[str, type[Block]] = {cls.kind: cls for cls in (Heading, Paragraph, ListBlock, Quote, BlockQuote, Table,
-                                                          Figure, Definitions, Box, Gap)}
+KINDS: dict[str, type[Block]] = {
+    cls.kind: cls for cls in (Heading, Paragraph, ListBlock, Quote, BlockQuote, Table, Figure, Definitions, Box, Gap)
+}
 
 
 @dataclass

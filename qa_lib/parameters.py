@@ -34,25 +34,45 @@ class RunParameters(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    quarter: str = Field(description="financial-year quarter, e.g. 2013-14-Q4",
-                         json_schema_extra=_notebook("2013-14-Q4", "the quarter of the report"))
-    data_root: str = Field("data", description="folder of quarter folders",
-                           json_schema_extra=_notebook("data/sample", "the sample: `make lab` runs it"))
-    framework: str = Field("params/framework.yaml", description="framework YAML",
-                           json_schema_extra=_notebook("params/framework.yaml", "services, grades, surveys"))
-    mode: Mode = Field("publication", description="publication: small numbers suppressed, marked OFFICIAL; "
-                                                  "internal: everything shown, marked OFFICIAL-SENSITIVE",
-                       json_schema_extra=_notebook("publication", 'or "internal": small numbers shown, '
-                                                                  "marked OFFICIAL-SENSITIVE"))
-    status: Status = Field("draft", description="draft: watermarked DRAFT on every page; final: for the committee",
-                           json_schema_extra=_notebook("draft", 'or "final": a draft is watermarked on every page'))
-    output_dir: str = Field("outputs", description="where <quarter>/ is written",
-                            json_schema_extra=_notebook("outputs", "where earlier quarters' figures.json are found"))
-    params_file: str | None = Field(None, description="YAML params file, e.g. params/2013-14-Q4.yaml",
-                                    json_schema_extra=_notebook(None, "recorded with its hash in the provenance"))
+    quarter: str = Field(
+        description="financial-year quarter, e.g. 2013-14-Q4",
+        json_schema_extra=_notebook("2013-14-Q4", "the quarter of the report"),
+    )
+    data_root: str = Field(
+        "data",
+        description="folder of quarter folders",
+        json_schema_extra=_notebook("data/sample", "the sample: `make lab` runs it"),
+    )
+    framework: str = Field(
+        "params/framework.yaml",
+        description="framework YAML",
+        json_schema_extra=_notebook("params/framework.yaml", "services, grades, surveys"),
+    )
+    mode: Mode = Field(
+        "publication",
+        description="publication: small numbers suppressed, marked OFFICIAL; "
+        "internal: everything shown, marked OFFICIAL-SENSITIVE",
+        json_schema_extra=_notebook("publication", 'or "internal": small numbers shown, marked OFFICIAL-SENSITIVE'),
+    )
+    status: Status = Field(
+        "draft",
+        description="draft: watermarked DRAFT on every page; final: for the committee",
+        json_schema_extra=_notebook("draft", 'or "final": a draft is watermarked on every page'),
+    )
+    output_dir: str = Field(
+        "outputs",
+        description="where <quarter>/ is written",
+        json_schema_extra=_notebook("outputs", "where earlier quarters' figures.json are found"),
+    )
+    params_file: str | None = Field(
+        None,
+        description="YAML params file, e.g. params/2013-14-Q4.yaml",
+        json_schema_extra=_notebook(None, "recorded with its hash in the provenance"),
+    )
     formats: tuple[Format, ...] = Field(("html", "pdf"), description="formats to write")
-    reference_docx: str = Field("params/reference.docx",
-                                description="Word document whose styles, margins and headers report.docx is built on")
+    reference_docx: str = Field(
+        "params/reference.docx", description="Word document whose styles, margins and headers report.docx is built on"
+    )
 
     @field_validator("quarter")
     @classmethod
@@ -122,9 +142,14 @@ def describe(exc: ValidationError, where: str = "") -> str:
 
 # What a params file may hold: any parameter but ``params_file`` itself, each optional.
 ParamsFile: type[BaseModel] = create_model(
-    "ParamsFile", __config__=ConfigDict(extra="forbid"),
-    **{name: (Optional[field.annotation], None) for name, field in RunParameters.model_fields.items()
-       if name != "params_file"})  # type: ignore[call-overload]  # pydantic's fields by keyword, as it documents
+    "ParamsFile",
+    __config__=ConfigDict(extra="forbid"),
+    **{
+        name: (Optional[field.annotation], None)
+        for name, field in RunParameters.model_fields.items()
+        if name != "params_file"
+    },
+)  # type: ignore[call-overload]  # pydantic's fields by keyword, as it documents
 
 
 def read_params_file(path: Path) -> dict[str, Any]:

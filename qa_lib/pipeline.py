@@ -27,8 +27,15 @@ from qa_lib import provenance as P
 from qa_lib.errors import InputError, ParameterError, Problem, RenderError
 from qa_lib.exporters.html import write_provenance
 from qa_lib.filesystem import refusals_as_errors, save_workbook, shown, write_json
-from qa_lib.notebook import (NOTEBOOK, execute_notebook, import_renderers, make_portable, payload_from,
-                             portable_parameters, warnings_from)
+from qa_lib.notebook import (
+    NOTEBOOK,
+    execute_notebook,
+    import_renderers,
+    make_portable,
+    payload_from,
+    portable_parameters,
+    warnings_from,
+)
 from qa_lib.paper import Paper, assemble, sections_from
 from qa_lib.parameters import RunParameters
 from qa_lib.paths import display, resolve
@@ -52,10 +59,17 @@ def paper_of(nb: nbformat.NotebookNode) -> Paper:
     return assemble(sections_from(nb), payload_from(nb)["meta"])
 
 
-def render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...], started: datetime,
-                run_log: RunLog, listed: tuple[str, ...] | None = None,
-                notebook: dict[str, str] | None = None, reference_docx: Path | None = None,
-                progress: Progress = QUIET) -> None:
+def render_into(
+    work: Path,
+    nb: nbformat.NotebookNode,
+    formats: tuple[str, ...],
+    started: datetime,
+    run_log: RunLog,
+    listed: tuple[str, ...] | None = None,
+    notebook: dict[str, str] | None = None,
+    reference_docx: Path | None = None,
+    progress: Progress = QUIET,
+) -> None:
     """Write every output of an executed notebook into ``work``: figures, the chosen
     formats, the record of the run (:data:`~qa_lib.provenance.RECORD`, whatever the formats),
     then the manifest that hashes them and lists ``listed`` (the formats the folder holds,
@@ -63,8 +77,14 @@ def render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...],
     document ``report.docx`` is built on (by default the project's)."""
     payload = payload_from(nb)
     write_json(work / "figures.json", payload["figures"])
-    exporters.write(paper_of(nb), payload["figures"], work, formats, reference_docx,
-                    lambda name: progress.stage(f"rendering {name.upper()}"))
+    exporters.write(
+        paper_of(nb),
+        payload["figures"],
+        work,
+        formats,
+        reference_docx,
+        lambda name: progress.stage(f"rendering {name.upper()}"),
+    )
     write_provenance(payload["provenance"], payload["meta"], work / P.RECORD, notebook)
     log.info("outputs written: %s", ", ".join(sorted(p.name for p in work.iterdir())))
     run_log.close()
@@ -73,8 +93,9 @@ def render_into(work: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...],
     write_json(work / "manifest.json", record | ({"notebook": notebook} if notebook else {}))
 
 
-def render_outputs(folder: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...],
-                   notebook: dict[str, str] | None = None) -> None:
+def render_outputs(
+    folder: Path, nb: nbformat.NotebookNode, formats: tuple[str, ...], notebook: dict[str, str] | None = None
+) -> None:
     """Write every output of an executed notebook into ``folder`` as a run does, with its own
     ``run.log`` (``verify`` compares them with a run's); ``notebook`` is the notebook the run
     recorded, which its record names."""
@@ -86,14 +107,25 @@ def render_outputs(folder: Path, nb: nbformat.NotebookNode, formats: tuple[str, 
 
 
 def _result(outputs: QuarterOutputs, formats: tuple[str, ...], warnings: list[Problem] | None = None) -> RunResult:
-    names = ["report.ipynb", *[f"report.{f}" for f in in_order(formats)], P.RECORD, "figures.json", "manifest.json",
-             "run.log"]
+    names = [
+        "report.ipynb",
+        *[f"report.{f}" for f in in_order(formats)],
+        P.RECORD,
+        "figures.json",
+        "manifest.json",
+        "run.log",
+    ]
     return RunResult(outputs.final, [outputs.final / name for name in names], warnings or [])
 
 
-def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
-                formats: tuple[str, ...] = exporters.DEFAULT_FORMATS, reference_docx: Path | None = None,
-                progress: Progress = QUIET) -> RunResult:
+def run_quarter(
+    parameters: dict[str, Any],
+    outputs: QuarterOutputs,
+    root: Path,
+    formats: tuple[str, ...] = exporters.DEFAULT_FORMATS,
+    reference_docx: Path | None = None,
+    progress: Progress = QUIET,
+) -> RunResult:
     """Execute and render one quarter and publish it, showing ``progress``; the caller holds the lock.
 
     Raises
@@ -123,15 +155,33 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
         log.info("run of %s started with %s", parameters.get("quarter"), portable_parameters(parameters, root))
         notebook = root / NOTEBOOK
         progress.stage("starting the notebook's kernel")
-        nb = execute_notebook(notebook, work / "report.ipynb", parameters, root,
-                              env={IDENTIFIERS_ENV: str(identifiers)}, progress_bar=progress.cells())
+        nb = execute_notebook(
+            notebook,
+            work / "report.ipynb",
+            parameters,
+            root,
+            env={IDENTIFIERS_ENV: str(identifiers)},
+            progress_bar=progress.cells(),
+        )
         make_portable(nb, work / "report.ipynb", root)
         warnings = warnings_from(nb)
         for problem in warnings:
-            log.info("warning [%s] in %s%s", problem.rule, problem.file,
-                     "" if problem.row is None else f", row {problem.row}")
-        render_into(work, nb, formats, started, run_log, notebook=_notebook_record(notebook, root),
-                    reference_docx=reference_docx, progress=progress)
+            log.info(
+                "warning [%s] in %s%s",
+                problem.rule,
+                problem.file,
+                "" if problem.row is None else f", row {problem.row}",
+            )
+        render_into(
+            work,
+            nb,
+            formats,
+            started,
+            run_log,
+            notebook=_notebook_record(notebook, root),
+            reference_docx=reference_docx,
+            progress=progress,
+        )
         progress.stage("checking the outputs for identifiers")
         _refuse_identifiers(work, read_identifiers(identifiers))
         progress.stage("publishing")
@@ -141,8 +191,9 @@ def run_quarter(parameters: dict[str, Any], outputs: QuarterOutputs, root: Path,
             run_log.close()
         where = outputs.write_failed({"report.ipynb": work / "report.ipynb"})
         shutil.rmtree(work, ignore_errors=True)
-        raise IdentifiersInOutputs(f"{exc}; nothing was published: the notebook as it ran is in "
-                                   f"{shown(where / 'report.ipynb')}") from None
+        raise IdentifiersInOutputs(
+            f"{exc}; nothing was published: the notebook as it ran is in {shown(where / 'report.ipynb')}"
+        ) from None
     except Exception as exc:
         if run_log is not None:
             run_log.close()
@@ -160,10 +211,12 @@ def _refuse_identifiers(work: Path, identifiers: dict[str, str]) -> None:
     """Scan every output of the run for the quarter's identifiers; refuse to publish on a hit."""
     hits = scan(sorted(p for p in work.iterdir() if p.is_file()), identifiers)
     if hits:
-        raise IdentifiersInOutputs("an identifier from the quarter's data is in the outputs, in "
-                                   + "; ".join(h.describe() for h in hits[:5])
-                                   + (f" and {len(hits) - 5} more places" if len(hits) > 5 else "")
-                                   + ": remove it (or the cell's output) and run again")
+        raise IdentifiersInOutputs(
+            "an identifier from the quarter's data is in the outputs, in "
+            + "; ".join(h.describe() for h in hits[:5])
+            + (f" and {len(hits) - 5} more places" if len(hits) > 5 else "")
+            + ": remove it (or the cell's output) and run again"
+        )
 
 
 def _recorded_notebook(folder: Path) -> dict[str, str] | None:
@@ -188,8 +241,10 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
     (after a change of template or style); the caller holds the lock."""
     current = outputs.published()
     if current is None or not (current / "report.ipynb").is_file():
-        raise ParameterError(f"{shown(outputs.final)} holds no executed notebook to render: name an output "
-                             f"folder of `qa-report run`, e.g. outputs/2013-14-Q4")
+        raise ParameterError(
+            f"{shown(outputs.final)} holds no executed notebook to render: name an output "
+            f"folder of `qa-report run`, e.g. outputs/2013-14-Q4"
+        )
     had = outputs.published_formats()
     asked = formats or had or exporters.DEFAULT_FORMATS
     # The formats not asked for are carried over unchanged: they come from the same executed notebook.
@@ -202,14 +257,25 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
     run_log: RunLog | None = None
     try:
         run_log = RunLog(work / "run.log")
-        log.info("re-render of %s without executing (%s; carried over: %s)", outputs.quarter, ",".join(asked),
-                 ",".join(carried) or "none")
+        log.info(
+            "re-render of %s without executing (%s; carried over: %s)",
+            outputs.quarter,
+            ",".join(asked),
+            ",".join(carried) or "none",
+        )
         shutil.copyfile(current / "report.ipynb", work / "report.ipynb")
         for kind in carried:
             shutil.copyfile(current / f"report.{kind}", work / f"report.{kind}")
         formats = in_order(set(asked) | set(carried))
-        render_into(work, nbformat.read(work / "report.ipynb", as_version=4), asked, started, run_log, formats,
-                    _recorded_notebook(current))
+        render_into(
+            work,
+            nbformat.read(work / "report.ipynb", as_version=4),
+            asked,
+            started,
+            run_log,
+            formats,
+            _recorded_notebook(current),
+        )
         outputs.publish(work)
     except Exception as exc:
         if run_log is not None:
@@ -227,6 +293,7 @@ def validate(params: RunParameters) -> Any:
 
 
 # -- verify ------------------------------------------------------------------------------------
+
 
 class _RunParameters(BaseModel):
     """The parameters a manifest records; the notebook is run again with them."""
@@ -274,20 +341,28 @@ def _read_run(folder: Path) -> tuple[RunManifest, dict[str, Any]]:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the whole file"
-        raise ParameterError(f"{shown(manifest_path)} is corrupt ({where}: {first['msg']}), so the run cannot be "
-                             f"verified; restore the folder from a copy, or run the quarter again") from None
+        raise ParameterError(
+            f"{shown(manifest_path)} is corrupt ({where}: {first['msg']}), so the run cannot be "
+            f"verified; restore the folder from a copy, or run the quarter again"
+        ) from None
     figures_path = folder / "figures.json"
     if not figures_path.is_file():
-        raise ParameterError(f"{shown(folder)} has no figures.json, so its figures cannot be compared; restore it "
-                             f"from a copy (the manifest holds its SHA-256), or run the quarter again")
+        raise ParameterError(
+            f"{shown(folder)} has no figures.json, so its figures cannot be compared; restore it "
+            f"from a copy (the manifest holds its SHA-256), or run the quarter again"
+        )
     try:
         figures = json.loads(figures_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParameterError(f"{shown(figures_path)} is corrupt ({exc}), so its figures cannot be compared; "
-                             f"restore it from a copy, or run the quarter again") from None
+        raise ParameterError(
+            f"{shown(figures_path)} is corrupt ({exc}), so its figures cannot be compared; "
+            f"restore it from a copy, or run the quarter again"
+        ) from None
     if not isinstance(figures, dict) or not isinstance(figures.get("figures"), dict):
-        raise ParameterError(f"{shown(figures_path)} holds no figures, so they cannot be compared; restore it "
-                             f"from a copy, or run the quarter again")
+        raise ParameterError(
+            f"{shown(figures_path)} holds no figures, so they cannot be compared; restore it "
+            f"from a copy, or run the quarter again"
+        )
     return manifest, figures
 
 
@@ -299,11 +374,14 @@ def _data_root_of(manifest: RunManifest, given: str | None, root: Path) -> Path:
     if (data_root / quarter).is_dir():
         return data_root
     if given:
-        raise ParameterError(f"--data-root {given} holds no folder {quarter}/; name the folder that holds the run's "
-                             f"quarter folders")
-    raise ParameterError(f"the run's data root is not where the manifest says: it records {recorded!r}, which here "
-                         f"is {shown(data_root)} and holds no folder {quarter}/; name where the data root is now "
-                         f"with --data-root")
+        raise ParameterError(
+            f"--data-root {given} holds no folder {quarter}/; name the folder that holds the run's quarter folders"
+        )
+    raise ParameterError(
+        f"the run's data root is not where the manifest says: it records {recorded!r}, which here "
+        f"is {shown(data_root)} and holds no folder {quarter}/; name where the data root is now "
+        f"with --data-root"
+    )
 
 
 def _changed_outputs(folder: Path, manifest: RunManifest) -> list[str]:
@@ -318,8 +396,9 @@ def _changed_outputs(folder: Path, manifest: RunManifest) -> list[str]:
         elif not path.is_file():
             problems.append(f"{name} is missing (the manifest lists it)")
         elif (now := sha256(path)) != recorded:
-            problems.append(f"{name} has changed since the run (SHA-256 {recorded[:12]}… in the manifest, "
-                            f"{now[:12]}… now)")
+            problems.append(
+                f"{name} has changed since the run (SHA-256 {recorded[:12]}… in the manifest, {now[:12]}… now)"
+            )
     return problems
 
 
@@ -331,8 +410,9 @@ def _params_file_of(manifest: RunManifest, given: str | None, root: Path) -> Pat
     return Path(given).absolute() if given else root / "params" / Path(recorded).name
 
 
-def _changed_inputs(manifest: RunManifest, data_root: Path, output_dir: Path, params_file: Path | None,
-                    root: Path) -> list[str]:
+def _changed_inputs(
+    manifest: RunManifest, data_root: Path, output_dir: Path, params_file: Path | None, root: Path
+) -> list[str]:
     from qa_lib.loading import sha256
 
     places = {P.DATA_ROOT: data_root, P.OUTPUT_DIR: output_dir, P.PARAMS: params_file.parent if params_file else root}
@@ -343,8 +423,9 @@ def _changed_inputs(manifest: RunManifest, data_root: Path, output_dir: Path, pa
         if prefix == P.PARAMS and params_file is not None:
             path = params_file
         if not path.is_file():
-            problems.append(f"input {name} is missing" + (" (name where it is now with --params)"
-                                                          if prefix == P.PARAMS else ""))
+            problems.append(
+                f"input {name} is missing" + (" (name where it is now with --params)" if prefix == P.PARAMS else "")
+            )
         elif (now := sha256(path)) != recorded:
             problems.append(f"input {name} has changed since the run (SHA-256 {recorded[:12]}… is now {now[:12]}…)")
     return problems
@@ -391,16 +472,26 @@ def _other_code(manifest: RunManifest, root: Path) -> list[str]:
     commit or uncommitted changes, and the packages that compute or render the report. Any
     of them changes the rendered outputs' bytes (the record of the run names them all)."""
     git = P.git(root)
-    found = [f"it was version {manifest.qa_workbook_version}, this is {__version__}"] \
-        if manifest.qa_workbook_version != __version__ else []
+    found = (
+        [f"it was version {manifest.qa_workbook_version}, this is {__version__}"]
+        if manifest.qa_workbook_version != __version__
+        else []
+    )
     if manifest.git.commit != git["commit"]:
-        found.append(f"it was commit {(manifest.git.commit or 'unknown')[:12]}…, this is "
-                     f"{(git['commit'] or 'unknown')[:12]}…")
+        found.append(
+            f"it was commit {(manifest.git.commit or 'unknown')[:12]}…, this is {(git['commit'] or 'unknown')[:12]}…"
+        )
     elif manifest.git.dirty != git["dirty"]:
-        found.append("this checkout has uncommitted changes" if git["dirty"] else
-                     "it had uncommitted changes, this checkout has none")
-    found += [f"it had {name} {version}, this has {P.version(name)}" for name, version in manifest.packages.items()
-              if P.version(name) != version]
+        found.append(
+            "this checkout has uncommitted changes"
+            if git["dirty"]
+            else "it had uncommitted changes, this checkout has none"
+        )
+    found += [
+        f"it had {name} {version}, this has {P.version(name)}"
+        for name, version in manifest.packages.items()
+        if P.version(name) != version
+    ]
     return found
 
 
@@ -409,8 +500,7 @@ def _renamed_data_root(manifest: RunManifest, data_root: Path, root: Path) -> li
     now = display(data_root, root)
     if now == manifest.parameters.data_root:
         return []
-    return [f"the record of the run ({P.RECORD}) names its data root {manifest.parameters.data_root!r}, "
-            f"here {now!r}"]
+    return [f"the record of the run ({P.RECORD}) names its data root {manifest.parameters.data_root!r}, here {now!r}"]
 
 
 @dataclass
@@ -439,25 +529,32 @@ def verify(folder: Path, data_root_given: str | None, params_given: str | None, 
     data_root = _data_root_of(run_manifest, data_root_given, root)
     params_file = _params_file_of(run_manifest, params_given, root)
     output_dir = folder.resolve().parent  # where the run found earlier quarters' figures
-    problems = _changed_outputs(folder, run_manifest) + _changed_inputs(run_manifest, data_root, output_dir,
-                                                                         params_file, root)
+    problems = _changed_outputs(folder, run_manifest) + _changed_inputs(
+        run_manifest, data_root, output_dir, params_file, root
+    )
     code, renamed = _other_code(run_manifest, root), _renamed_data_root(run_manifest, data_root, root)
     formats = [f for f in exporters.FORMATS if f in run_manifest.formats or f"report.{f}" in run_manifest.outputs]
     # The record of the run names the code and the packages: made by other code, it differs.
     rendered = [name for name in run_manifest.outputs if name.startswith("report.") or name == P.RECORD]
     if code:
-        made_by = (f"made by version {run_manifest.qa_workbook_version} (commit "
-                   f"{(run_manifest.git.commit or 'unknown')[:12]}…"
-                   + (", with uncommitted changes" if run_manifest.git.dirty else "") + "), not compared")
+        made_by = (
+            f"made by version {run_manifest.qa_workbook_version} (commit "
+            f"{(run_manifest.git.commit or 'unknown')[:12]}…"
+            + (", with uncommitted changes" if run_manifest.git.dirty else "")
+            + "), not compared"
+        )
         skipped = rendered
         notes = [f"{name}: {made_by}" for name in skipped]
     else:
         skipped = [name for name in rendered if name in _NAMING_DATA_ROOT] if renamed else []
-        notes = [f"{name}: names the data root {run_manifest.parameters.data_root!r}, not compared"
-                 for name in skipped]
+        notes = [f"{name}: names the data root {run_manifest.parameters.data_root!r}, not compared" for name in skipped]
     compared = [name for name in run_manifest.outputs if name not in _TIMED_OUTPUTS and name not in skipped]
-    parameters = dict(run_manifest.parameters.model_dump(), data_root=str(data_root), output_dir=str(output_dir),
-                      params_file=str(params_file) if params_file and params_file.is_file() else None)
+    parameters = dict(
+        run_manifest.parameters.model_dump(),
+        data_root=str(data_root),
+        output_dir=str(output_dir),
+        params_file=str(params_file) if params_file and params_file.is_file() else None,
+    )
     with tempfile.TemporaryDirectory(prefix="qa-verify-") as tmp:
         again = Path(tmp)
         log.info("re-executing %s", run_manifest.parameters.quarter)
@@ -479,6 +576,7 @@ def verify(folder: Path, data_root_given: str | None, params_given: str | None, 
 
 # -- batch -------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class BatchResult:
     quarter: str
@@ -494,8 +592,13 @@ def _reason(stderr: str) -> str:
     return errors[-1] if errors else (stderr.strip().splitlines() or ["no message"])[-1]
 
 
-def batch(quarters: list[Quarter], options: list[str], output_dir: Path, jobs: int | None = None,
-          progress: Callable[[int, list[str]], None] = lambda done, running: None) -> list[BatchResult]:
+def batch(
+    quarters: list[Quarter],
+    options: list[str],
+    output_dir: Path,
+    jobs: int | None = None,
+    progress: Callable[[int, list[str]], None] = lambda done, running: None,
+) -> list[BatchResult]:
     """Run every quarter with ``qa-report run <options>``, each in its own process (so one
     quarter's failure or crash cannot touch another's), ``jobs`` at a time; ``progress`` is
     told the number of quarters done and those running, as each starts and ends."""
@@ -517,14 +620,20 @@ def batch(quarters: list[Quarter], options: list[str], output_dir: Path, jobs: i
             done.append(str(quarter))
             progress(len(done), sorted(running))
             log.info("batch: %s %s", quarter, state)
-        return BatchResult(str(quarter), state, seconds, output_dir / str(quarter),
-                           _reason(finished.stderr) if finished.returncode else "")
+        return BatchResult(
+            str(quarter),
+            state,
+            seconds,
+            output_dir / str(quarter),
+            _reason(finished.stderr) if finished.returncode else "",
+        )
 
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         return list(pool.map(one, quarters))
 
 
 # -- a new quarter ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class NewQuarter:
@@ -542,8 +651,9 @@ def write_template(quarter: Quarter, target: Path, framework: Path) -> Path:
 
     fw = load_framework(framework)
     if target.exists():
-        raise ParameterError(f"{target} already exists and may hold entered data; "
-                             f"move it or name another file with --output")
+        raise ParameterError(
+            f"{target} already exists and may hold entered data; move it or name another file with --output"
+        )
     with refusals_as_errors(target.parent, "name another file with --output"):
         save_workbook(build_template(fw, quarter), target)
     return target
@@ -582,20 +692,34 @@ def new_quarter(quarter: Quarter, data_root: Path, framework: Path, data_set: st
         if not template.exists():
             write_template(quarter, template, framework)
         # Skeletons to fill in, never over the analyst's own.
-        for file, text in (("quarter.yaml", skeleton("quarter.yaml", quarter=quarter, months=quarter.months)),
-                           ("commentary.md", skeleton("commentary.md", sections=sections, mark=GAP_MARK))):
+        for file, text in (
+            ("quarter.yaml", skeleton("quarter.yaml", quarter=quarter, months=quarter.months)),
+            ("commentary.md", skeleton("commentary.md", sections=sections, mark=GAP_MARK)),
+        ):
             if not (folder / file).exists():
                 (folder / file).write_text(text, encoding="utf-8")
         if not (data_root / DATA_SET_FILE).exists():
             # A new data root is a data set of its own: named, its runs take history only from its own.
             named = data_root / DATA_SET_FILE
-            named.write_text("# The name of this data set: a run uses published figures (history) only from runs "
-                             "of\n# the same data set, so a real quarter never takes the sample's as its own.\n"
-                             + yaml.safe_dump({"data_set": name}), encoding="utf-8")
+            named.write_text(
+                "# The name of this data set: a run uses published figures (history) only from runs "
+                "of\n# the same data set, so a real quarter never takes the sample's as its own.\n"
+                + yaml.safe_dump({"data_set": name}),
+                encoding="utf-8",
+            )
     # Paths inside a params file are read relative to the project root.
     with refusals_as_errors(params_path.parent, "run it in a copy of the project you can write to"):
-        params_path.write_text(f"# Parameters for {quarter} ({quarter.months}).\n"
-                               + yaml.safe_dump({"quarter": str(quarter), "data_root": _for_params(data_root, root),
-                                                 "framework": _for_params(framework, root), "status": "draft"},
-                                                sort_keys=False), encoding="utf-8")
+        params_path.write_text(
+            f"# Parameters for {quarter} ({quarter.months}).\n"
+            + yaml.safe_dump(
+                {
+                    "quarter": str(quarter),
+                    "data_root": _for_params(data_root, root),
+                    "framework": _for_params(framework, root),
+                    "status": "draft",
+                },
+                sort_keys=False,
+            ),
+            encoding="utf-8",
+        )
     return NewQuarter(params_path, folder, template, named, name if named else None)

@@ -55,8 +55,12 @@ def write_identifiers(tables: Mapping[str, Any], specs: Mapping[str, Any]) -> No
 def read_identifiers(path: Path) -> dict[str, str]:
     """Each identifier and the column it comes from, leaving out those not scanned."""
     columns = json.loads(path.read_text(encoding="utf-8")) if path.is_file() and path.stat().st_size else {}
-    return {value: column for column, values in columns.items() for value in values
-            if not (value.isdigit() and len(value) < SHORTEST_NUMBER)}
+    return {
+        value: column
+        for column, values in columns.items()
+        for value in values
+        if not (value.isdigit() and len(value) < SHORTEST_NUMBER)
+    }
 
 
 class Scanner:

@@ -16,9 +16,14 @@ import jinja2
 def _environment() -> jinja2.Environment:
     from qa_lib.formatting import join_words
 
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("qa_lib", "templates"), autoescape=False,
-                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                                     keep_trailing_newline=False)
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("qa_lib", "templates"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
     environment.filters["join_words"] = join_words  # "a, b and c"
     return environment
 

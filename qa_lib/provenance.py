@@ -21,8 +21,22 @@ from qa_lib.quarter import Quarter
 # The record of a run, published beside the paper (and named by it).
 RECORD = "provenance.html"
 # Packages whose versions can change a number or the rendering; named in the manifest and the record.
-PACKAGES = ("pandas", "numpy", "pandera", "scipy", "statsmodels", "matplotlib", "afcharts", "papermill", "jinja2",
-            "typst", "python-docx", "gptables", "markdown-it-py", "nh3")
+PACKAGES = (
+    "pandas",
+    "numpy",
+    "pandera",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "afcharts",
+    "papermill",
+    "jinja2",
+    "typst",
+    "python-docx",
+    "gptables",
+    "markdown-it-py",
+    "nh3",
+)
 # Prefixes of input names in the record: where each lies is a parameter, not a machine path.
 DATA_ROOT, OUTPUT_DIR, PARAMS = "<data root>", "<output dir>", "<params>"
 
@@ -37,17 +51,29 @@ def version(package: str) -> str:
 def git(root: Path) -> dict[str, Any]:
     """The commit the code came from and whether the working tree differed from it."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True,
-                                    check=True).stdout.strip())
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, check=True
+            ).stdout.strip()
+        )
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}
     return {"commit": commit, "dirty": dirty}
 
 
-def inputs(root: Path, framework: Path, params_file: str | None, data_root: Path, data_set: str | None,
-           quarters: Iterable[Quarter], published: Iterable[Quarter], output_dir: Path) -> dict[str, str]:
+def inputs(
+    root: Path,
+    framework: Path,
+    params_file: str | None,
+    data_root: Path,
+    data_set: str | None,
+    quarters: Iterable[Quarter],
+    published: Iterable[Quarter],
+    output_dir: Path,
+) -> dict[str, str]:
     """Every file the report was made from, with its SHA-256, sorted by name."""
     found = {display(framework, root): sha256(framework)}
     if params_file:
@@ -65,8 +91,13 @@ def inputs(root: Path, framework: Path, params_file: str | None, data_root: Path
     return dict(sorted(found.items()))
 
 
-def record(root: Path, parameters: dict[str, Any], inputs: dict[str, str], data_set: str | None,
-           revisions: Iterable[tuple[str, Any, Any]] = ()) -> dict[str, Any]:
+def record(
+    root: Path,
+    parameters: dict[str, Any],
+    inputs: dict[str, str],
+    data_set: str | None,
+    revisions: Iterable[tuple[str, Any, Any]] = (),
+) -> dict[str, Any]:
     """The provenance of one report; ``data_set`` is for the manifest, which tells runs of one
     data set from another's; ``revisions`` are the previous quarter's figures (by key) whose
     published value the report revises."""

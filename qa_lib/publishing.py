@@ -29,7 +29,6 @@ from qa_lib.quarter import Quarter
 log = logging.getLogger(__name__)
 
 
-
 def in_order(formats: set[str] | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Formats in the order the workbook lists them."""
     return tuple(f for f in FORMATS if f in formats)
@@ -79,10 +78,14 @@ def manifest(provenance: dict[str, Any], work: Path, started: datetime, formats:
 
     from qa_lib.paths import display
 
-    return {**provenance, "output_dir": display(work.parent.parent), "formats": list(formats),
-            "started": started.isoformat(timespec="seconds"),
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "outputs": {p.name: sha256(p) for p in sorted(work.iterdir()) if p.is_file()}}
+    return {
+        **provenance,
+        "output_dir": display(work.parent.parent),
+        "formats": list(formats),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "outputs": {p.name: sha256(p) for p in sorted(work.iterdir()) if p.is_file()},
+    }
 
 
 class QuarterOutputs:
@@ -132,8 +135,10 @@ class QuarterOutputs:
             try:
                 self._lock.acquire(timeout=0)
             except Timeout:
-                raise LockedError(f"quarter {self.quarter} is being written by another run "
-                                  f"(lock {self._lock.lock_file}); wait for it to finish") from None
+                raise LockedError(
+                    f"quarter {self.quarter} is being written by another run "
+                    f"(lock {self._lock.lock_file}); wait for it to finish"
+                ) from None
         try:
             with self._writing():
                 self._clear_abandoned()
@@ -145,8 +150,10 @@ class QuarterOutputs:
         """``.runs``, refused if it leads outside the output folder (checked before anything
         is created, removed or written in it)."""
         if not self.runs.resolve().is_relative_to(self.output_dir.resolve()):
-            raise OutputError(f"{shown(self.runs)} leads outside the output folder; refusing to write there: "
-                              f"remove the link or choose another --output-dir")
+            raise OutputError(
+                f"{shown(self.runs)} leads outside the output folder; refusing to write there: "
+                f"remove the link or choose another --output-dir"
+            )
         return self.runs
 
     def new_run(self) -> Path:
@@ -174,8 +181,10 @@ class QuarterOutputs:
         if self.final.is_symlink():
             target = self.final.resolve()
             if not target.is_relative_to(self.output_dir.resolve()):
-                raise OutputError(f"{shown(self.final)} leads outside the output folder; refusing to write there: "
-                                  f"remove the link or choose another --output-dir")
+                raise OutputError(
+                    f"{shown(self.final)} leads outside the output folder; refusing to write there: "
+                    f"remove the link or choose another --output-dir"
+                )
             return target
         return self.final if self.final.is_dir() else None
 

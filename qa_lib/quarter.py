@@ -24,14 +24,10 @@ class Quarter:
         """Parse ``YYYY-YY-QN``; raise :class:`ParameterError` on anything else."""
         match = _QUARTER_RE.match(str(text))
         if not match:
-            raise ParameterError(
-                f"quarter {text!r} is not of the form YYYY-YY-QN (for example 2013-14-Q4)"
-            )
+            raise ParameterError(f"quarter {text!r} is not of the form YYYY-YY-QN (for example 2013-14-Q4)")
         start, end_short, number = int(match[1]), int(match[2]), int(match[3])
         if (start + 1) % 100 != end_short:
-            raise ParameterError(
-                f"quarter {text!r}: the financial year {start} must end in {(start + 1) % 100:02d}"
-            )
+            raise ParameterError(f"quarter {text!r}: the financial year {start} must end in {(start + 1) % 100:02d}")
         return cls(start, number)
 
     def __str__(self) -> str:

@@ -49,8 +49,15 @@ class _Lists:
 
 
 def _list_validation(formula: str, prompt: str) -> DataValidation:
-    return DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
-                          errorTitle="Not on the list", error=prompt, showInputMessage=False)
+    return DataValidation(
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Not on the list",
+        error=prompt,
+        showInputMessage=False,
+    )
 
 
 def _id_of(table: Table, name: str, letters: dict[str, str], per_row: dict[int, Values]) -> str:
@@ -61,8 +68,9 @@ def _id_of(table: Table, name: str, letters: dict[str, str], per_row: dict[int, 
         return cell
     if id(values) in per_row:
         key = '&"__"&'.join(_id_of(table, c, letters, per_row) for c in values.within)
-        return (f'INDEX(INDIRECT("{IDS}{values.list_name}_"&{key}),'
-                f'MATCH({cell},INDIRECT("{values.list_name}_"&{key}),0))')
+        return (
+            f'INDEX(INDIRECT("{IDS}{values.list_name}_"&{key}),MATCH({cell},INDIRECT("{values.list_name}_"&{key}),0))'
+        )
     return f"INDEX({IDS}{values.list_name},MATCH({cell},{values.list_name},0))"
 
 
@@ -92,6 +100,44 @@ def _add_lists(lists: _Lists, framework: Framework, quarter: Quarter, per_row: d
                 lists.add(f"{IDS}{values.list_name}_{'__'.join(key)}", ids)
 
 
+def _validation(
+    table: Table, name: str, letters: dict[str, str], per_row: dict[int, Values], quarter: Quarter
+) -> DataValidation | None:
+    """The check Excel makes of a column as it is typed: a drop-down of its list (of the
+    row's list where it depends on other cells), a date within the quarter, an age; or none."""
+    column = table.column(name)
+    values = column.allowed
+    start, end = quarter.start_date, quarter.end_date
+    if values is not None and id(values) in per_row:
+        row_key = '&"__"&'.join(_id_of(table, c, letters, per_row) for c in values.within)
+        return _list_validation(f'INDIRECT("{values.list_name}_"&{row_key})', values.choose)
+    if values is not None:
+        return _list_validation(values.list_name, f"Choose {name} from the list.")
+    if column.kind is Kind.DATE:
+        return DataValidation(
+            type="date",
+            operator="between",
+            formula1=f"DATE({start.year},{start.month},{start.day})",
+            formula2=f"DATE({end.year},{end.month},{end.day})",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Outside the quarter",
+            error=f"Enter a date from {start} to {end}.",
+        )
+    if column.kind is Kind.AGE:
+        return DataValidation(
+            type="whole",
+            operator="between",
+            formula1="0",
+            formula2=str(MAX_AGE),
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Age",
+            error=f"Enter {column.words()}.",
+        )
+    return None
+
+
 def build_template(framework: Framework, quarter: Quarter) -> Workbook:
     """The data-entry workbook for ``quarter`` (not saved; the renderer writes it)."""
     book = Workbook()
@@ -101,12 +147,14 @@ def build_template(framework: Framework, quarter: Quarter) -> Workbook:
     # A list whose values depend on other cells of the row has a list per combination of
     # their values, looked up with INDIRECT; where those cells are on another sheet (a
     # standard's service is its audit's), every value the list may hold is offered.
-    per_row = {id(c.allowed): c.allowed for t, c in columns()
-               if c.allowed is not None and c.allowed.within and set(c.allowed.within) <= set(t.names)}
+    per_row = {
+        id(c.allowed): c.allowed
+        for t, c in columns()
+        if c.allowed is not None and c.allowed.within and set(c.allowed.within) <= set(t.names)
+    }
     _add_lists(lists, framework, quarter, per_row)
     lists.sheet.sheet_state = "hidden"
 
-    start, end = quarter.start_date, quarter.end_date
     for table in TABLES.values():
         sheet = book.create_sheet(table.name)
         names = table.names
@@ -117,29 +165,12 @@ def build_template(framework: Framework, quarter: Quarter) -> Workbook:
         sheet.freeze_panes = "A2"
         letters = {c: get_column_letter(i) for i, c in enumerate(names, start=1)}
         for name, letter in letters.items():
-            column = table.column(name)
-            values = column.allowed
-            area = f"{letter}2:{letter}{ROWS}"
-            validation = None
-            if values is not None and id(values) in per_row:
-                row_key = '&"__"&'.join(_id_of(table, c, letters, per_row) for c in values.within)
-                validation = _list_validation(f'INDIRECT("{values.list_name}_"&{row_key})', values.choose)
-            elif values is not None:
-                validation = _list_validation(values.list_name, f"Choose {name} from the list.")
-            elif column.kind is Kind.DATE:
-                validation = DataValidation(type="date", operator="between",
-                                            formula1=f"DATE({start.year},{start.month},{start.day})",
-                                            formula2=f"DATE({end.year},{end.month},{end.day})",
-                                            allow_blank=True, showErrorMessage=True, errorTitle="Outside the quarter",
-                                            error=f"Enter a date from {start} to {end}.")
-                sheet.column_dimensions[letter].number_format = "yyyy-mm-dd"
-            elif column.kind is Kind.AGE:
-                validation = DataValidation(type="whole", operator="between", formula1="0", formula2=str(MAX_AGE),
-                                            allow_blank=True, showErrorMessage=True, errorTitle="Age",
-                                            error=f"Enter {column.words()}.")
+            validation = _validation(table, name, letters, per_row, quarter)
             if validation is not None:
                 sheet.add_data_validation(validation)
-                validation.add(area)
+                validation.add(f"{letter}2:{letter}{ROWS}")
+            if table.column(name).kind is Kind.DATE:
+                sheet.column_dimensions[letter].number_format = "yyyy-mm-dd"
 
     notes.append(["table", "column", "required", "what to enter"])
     for cell in notes[1]:
@@ -149,8 +180,12 @@ def build_template(framework: Framework, quarter: Quarter) -> Workbook:
             column = table.column(name)
             notes.append([table.name, name, "yes" if column.required else "no", what_to_enter(column, quarter)])
     notes.append([])
-    notes.append([f"Quarter {quarter} ({quarter.months}). Save this workbook as {quarter}.xlsx in the "
-                  f"quarter's folder, then run: qa-report validate --quarter {quarter}"])
+    notes.append(
+        [
+            f"Quarter {quarter} ({quarter.months}). Save this workbook as {quarter}.xlsx in the "
+            f"quarter's folder, then run: qa-report validate --quarter {quarter}"
+        ]
+    )
     for letter, width in zip("ABCD", (20, 18, 10, 90)):
         notes.column_dimensions[letter].width = width
     return book

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -130,7 +131,8 @@ def _reference_helper(column: Column) -> str:
 # Each table's column that refers to another table's ids, and the table and column referred to.
 _REFERENCES: dict[str, tuple[Column, Table, Column]] = {
     table.name: (column, contract.TABLES[target], contract.TABLES[target].column(key))
-    for table, column in contract.columns() if column.references
+    for table, column in contract.columns()
+    if column.references
     for target, key in [column.references.split(".")]
 }
 # The tables whose ids other tables refer to, and their id column.
@@ -141,43 +143,64 @@ def _column_schema(table: Table, column: Column, framework: Framework, quarter: 
     """The pandera columns that check one column of the contract (a helper column in place
     of a value whose list depends on other columns)."""
     name = column.name
-    filled = pa.Check.str_length(min_value=1, name="blank_value", error=column.blank_expected or f"a value in {name}")
+    filled_words = column.blank_expected or f"a value in {name}"
+    filled = pa.Check.str_length(min_value=1, name="blank_value", error=filled_words)
     if column.kind is Kind.ID:
         if _KEYS.get(table.name) is column:
             # Where each id first appears: a later row with it repeats it. (Not unique=True: the
             # one hash of the ids also serves the references to them.)
-            return {name: pa.Column(str, filled),
-                    FIRST_ROW: pa.Column("int32", pa.Check(lambda first: first == np.arange(len(first)),
-                                                           name="duplicate_id",
-                                                           error="a value not used on an earlier row"))}
+            return {
+                name: pa.Column(str, filled),
+                FIRST_ROW: pa.Column(
+                    "int32",
+                    pa.Check(
+                        lambda first: first == np.arange(len(first)),
+                        name="duplicate_id",
+                        error="a value not used on an earlier row",
+                    ),
+                ),
+            }
         return {name: pa.Column(str, filled, unique=True, report_duplicates="exclude_first")}
     if column.kind is Kind.REFERENCE:
         # The row of each id in the table referred to, -1 where it has none: one hash lookup,
         # shared with the columns carried from it (not Check.isin, which would copy every id
         # into the schema).
         target = _REFERENCES[table.name][1].name
-        return {_reference_helper(column): pa.Column("int32", pa.Check.ge(
-            0, name=f"unknown_{name}", error=f"{article(name)} {name} listed in {target}"))}
+        return {
+            _reference_helper(column): pa.Column(
+                "int32", pa.Check.ge(0, name=f"unknown_{name}", error=f"{article(name)} {name} listed in {target}")
+            )
+        }
     if column.kind is Kind.TEXT:
         if column.blank:
             return {name: pa.Column(str, required=column.required)}
         if column.few_values:
-            return {name: _coded(_per_value(lambda v: v != "", "blank_value", filled.error), required=column.required)}
+            return {name: _coded(_per_value(lambda v: v != "", "blank_value", filled_words), required=column.required)}
         return {name: pa.Column(str, filled, required=column.required)}
     if column.kind is Kind.DATE:
         return {name: _coded(_date_checks(quarter, column.blank), required=column.required)}
     if column.kind is Kind.AGE:
-        return {name: _coded(_per_value(lambda text: _age_ok(text, column.blank), "bad_age", column.words()),
-                             required=column.required)}
+        return {
+            name: _coded(
+                _per_value(lambda text: _age_ok(text, column.blank), "bad_age", column.words()),
+                required=column.required,
+            )
+        }
     values = column.allowed  # a category, or yes/no
     assert values is not None
     blank = [""] if column.blank else []
     if values.within:
         assert values.lists is not None
-        allowed = {PAIR.join((*key, value)) for key, ids in values.lists(framework, quarter).items()
-                   for value in (*ids, *blank)}
-        return {_joined_helper(column): _coded(_isin(allowed, values.rule, column.expected(framework, quarter)),
-                                               required=column.required)}
+        helper = _joined_helper(column)
+        assert helper is not None  # a list within other columns has its helper
+        pairs = {
+            PAIR.join((*key, value))
+            for key, ids in values.lists(framework, quarter).items()
+            for value in (*ids, *blank)
+        }
+        return {
+            helper: _coded(_isin(pairs, values.rule, column.expected(framework, quarter)), required=column.required)
+        }
     allowed = [*values.all_ids(framework, quarter), *blank]
     return {name: _coded(_isin(allowed, values.rule, column.expected(framework, quarter)), required=column.required)}
 
@@ -188,9 +211,12 @@ def _schemas(framework: Framework, quarter: Quarter) -> dict[str, pa.DataFrameSc
         checked: dict[str, pa.Column] = {}
         for column in table.columns:
             checked.update(_column_schema(table, column, framework, quarter))
-        unique = ({"unique": list(table.unique.columns), "report_duplicates": "exclude_first"}
-                  if table.unique else {})
-        schemas[table.name] = pa.DataFrameSchema(checked, strict=False, **unique)
+        schemas[table.name] = pa.DataFrameSchema(
+            checked,
+            strict=False,
+            unique=list(table.unique.columns) if table.unique else None,
+            report_duplicates="exclude_first",
+        )
     return schemas
 
 
@@ -213,8 +239,11 @@ _HELPERS = _helpers()
 
 
 def _add_helpers(frame: pd.DataFrame) -> pd.DataFrame:
-    helpers = {helper: joined([frame[p] for p in parts], PAIR)
-               for helper, (_, parts) in _HELPERS.items() if parts and all(p in frame for p in parts)}
+    helpers = {
+        helper: joined([frame[p] for p in parts], PAIR)
+        for helper, (_, parts) in _HELPERS.items()
+        if parts and all(p in frame for p in parts)
+    }
     return frame.assign(**helpers)
 
 
@@ -228,16 +257,20 @@ def _key_rows(tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
         keys = tables.get(name)
         if keys is None or key.name not in keys:
             continue
-        referring = [(table, column.name) for table, (column, target, _) in _REFERENCES.items()
-                     if target.name == name and table in tables and column.name in tables[table]]
+        referring = [
+            (table, column.name)
+            for table, (column, target, _) in _REFERENCES.items()
+            if target.name == name and table in tables and column.name in tables[table]
+        ]
         own, *listed = positions_in(keys[key.name], *(tables[table][column] for table, column in referring))
         found[name] = own
         found.update({table: at for (table, _), at in zip(referring, listed)})
     return found
 
 
-def _reference_columns(frame: pd.DataFrame, reference: Column, target: pd.DataFrame,
-                       at: np.ndarray) -> dict[str, pd.Series]:
+def _reference_columns(
+    frame: pd.DataFrame, reference: Column, target: pd.DataFrame, at: np.ndarray
+) -> dict[str, pd.Series]:
     """The row each reference points at (-1 for an unknown id) and the columns carried from it."""
     columns: dict[str, pd.Series] = {_reference_helper(reference): pd.Series(at, index=frame.index)}
     for column in reference.carries:
@@ -246,17 +279,22 @@ def _reference_columns(frame: pd.DataFrame, reference: Column, target: pd.DataFr
     return columns
 
 
-def _problems_from(errors: SchemaErrors, frame: pd.DataFrame, source: str, table: Table,
-                   explain: dict[str, Callable[[pd.Series], str | None]]) -> list[Problem]:
+def _problems_from(
+    errors: SchemaErrors,
+    frame: pd.DataFrame,
+    source: str,
+    table: Table,
+    explain: dict[str, Callable[[pd.Series], str | None]],
+) -> list[Problem]:
     problems = []
     for case in errors.failure_cases.itertuples(index=False):
         column = case.column if isinstance(case.column, str) else None
         rule = str(case.check)
-        value = None if pd.isna(case.failure_case) else str(case.failure_case)
-        index = case.index
+        value: Any = None if pd.isna(case.failure_case) else str(case.failure_case)
+        index: Any = case.index
         row = None
         if index is not None and not pd.isna(index) and int(index) in frame.index:
-            row = int(frame.at[int(index), ROW])
+            row = int(cast(int, frame.at[int(index), ROW]))
         expected = rule
         if column in _HELPERS:
             helper = column
@@ -264,9 +302,10 @@ def _problems_from(errors: SchemaErrors, frame: pd.DataFrame, source: str, table
             if row is not None:
                 value = frame.at[int(index), column]
                 if helper in explain:
-                    expected = explain[helper](frame.loc[int(index)])
-                    if expected is None:  # follows from a problem reported on another column
+                    explained = explain[helper](cast(pd.Series, frame.loc[int(index)]))
+                    if explained is None:  # follows from a problem reported on another column
                         continue
+                    expected = explained
         if rule.startswith("column_in_dataframe") or rule == "column_in_schema":
             problems.append(Problem("missing_column", source, 1, value, None, "this required column"))
             continue
@@ -302,8 +341,11 @@ def _explainers(framework: Framework, quarter: Quarter) -> dict[str, Callable[[p
         if helper is None or values is None or values.explain is None or values.lists is None:
             continue
 
-        def expected(row: pd.Series, values: Values = values,
-                     lists: dict[tuple[str, ...], list[str]] = values.lists(framework, quarter)) -> str | None:
+        def expected(
+            row: pd.Series,
+            values: Values = values,
+            lists: dict[tuple[str, ...], list[str]] = values.lists(framework, quarter),
+        ) -> str | None:
             key = tuple(str(row.get(part, "")) for part in values.within)
             ids = lists.get(key)
             return None if ids is None else values.explain(key, ids, quarter)  # type: ignore[misc]
@@ -322,8 +364,9 @@ def _matcher(values: Values, framework: Framework, quarter: Quarter) -> dict[str
     return found
 
 
-def _resolve_labels(frame: pd.DataFrame, table: Table, framework: Framework, quarter: Quarter,
-                    source: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _resolve_labels(
+    frame: pd.DataFrame, table: Table, framework: Framework, quarter: Quarter, source: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     """A table's category columns as ids: each value given as an id or as the framework's label
     (in any letter case and spacing) becomes the id; a value matching neither stays as typed,
     for the checks to quote; a value naming two ids (one's label another's, or two labels alike)
@@ -336,8 +379,7 @@ def _resolve_labels(frame: pd.DataFrame, table: Table, framework: Framework, qua
         names = _matcher(column.values, framework, quarter)
         ambiguous: dict[str, list[str]] = {}
 
-        def resolve(typed: str, names: dict[str, set[str]] = names,
-                    ambiguous: dict[str, list[str]] = ambiguous) -> str:
+        def resolve(typed: str, names: dict[str, set[str]] = names, ambiguous: dict[str, list[str]] = ambiguous) -> str:
             if not typed.strip():
                 return ""
             ids = names.get(normalise_id(typed), set())
@@ -350,10 +392,18 @@ def _resolve_labels(frame: pd.DataFrame, table: Table, framework: Framework, qua
         if ambiguous:
             flagged = map_distinct(typed, lambda v: v in ambiguous, bool)
             for row, value in zip(frame.loc[flagged.to_numpy(), ROW], typed[flagged.to_numpy()]):
-                problems.append(Problem("ambiguous_label", source, int(row), column.name, str(value),
-                                        f"one value naming one {column.name}; this one names "
-                                        f"{' and '.join(ambiguous[str(value)])} (the framework gives two of them "
-                                        f"the same label or id): use the id"))
+                problems.append(
+                    Problem(
+                        "ambiguous_label",
+                        source,
+                        int(row),
+                        column.name,
+                        str(value),
+                        f"one value naming one {column.name}; this one names "
+                        f"{' and '.join(ambiguous[str(value)])} (the framework gives two of them "
+                        f"the same label or id): use the id",
+                    )
+                )
     return (frame.assign(**columns) if columns else frame), problems
 
 
@@ -361,8 +411,9 @@ def _with_ids(data: QuarterData, framework: Framework, problems: list[Problem]) 
     """Every table with labels read as ids, first: a table carries columns of another."""
     tables: dict[str, pd.DataFrame] = {}
     for name, frame in data.tables.items():
-        tables[name], ambiguous = _resolve_labels(frame, contract.TABLES[name], framework, data.quarter,
-                                                  data.sources[name])
+        tables[name], ambiguous = _resolve_labels(
+            frame, contract.TABLES[name], framework, data.quarter, data.sources[name]
+        )
         problems.extend(ambiguous)
     return tables
 
@@ -371,6 +422,29 @@ def _once_per_cell(problems: list[Problem]) -> list[Problem]:
     """A value naming two ids is reported as that, not again as on no list."""
     named_two = {(p.file, p.row, p.column) for p in problems if p.rule == "ambiguous_label"}
     return [p for p in problems if p.rule == "ambiguous_label" or (p.file, p.row, p.column) not in named_two]
+
+
+def _columns_present(
+    frame: pd.DataFrame, table: contract.Table, source: str, problems: list[Problem], warnings: list[Problem]
+) -> bool:
+    """Whether a table has every required column (a problem for each it lacks); a warning for
+    each column the contract does not name, which is ignored."""
+    missing = [c for c in table.required_columns if c not in frame]
+    for column in missing:
+        problems.append(Problem("missing_column", source, 1, column, None, "this required column"))
+    for column in [c for c in frame.columns if c != ROW and c not in table.names]:
+        warnings.append(
+            Problem(
+                "extra_column",
+                source,
+                1,
+                column,
+                None,
+                "only the columns of the data contract (this one is ignored)",
+                "warning",
+            )
+        )
+    return not missing
 
 
 def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
@@ -396,14 +470,7 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
             continue
         frame = tables[name]
         source = data.sources[name]
-        missing = [c for c in table.required_columns if c not in frame]
-        for column in missing:
-            problems.append(Problem("missing_column", source, 1, column, None, "this required column"))
-        extra = [c for c in frame.columns if c != ROW and c not in table.names]
-        for column in extra:
-            warnings.append(Problem("extra_column", source, 1, column, None,
-                                    "only the columns of the data contract (this one is ignored)", "warning"))
-        if missing:
+        if not _columns_present(frame, table, source, problems, warnings):
             continue
         if reference is not None and target is not None:
             referred = tables.get(target.name, pd.DataFrame(columns=[ROW]))
@@ -418,9 +485,7 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
             schemas[name].validate(checked, lazy=True, inplace=True)  # a frame of our own: no copy
         except SchemaErrors as errors:
             problems.extend(_problems_from(errors, frame, source, table, _explainers(framework, data.quarter)))
-        for column in table.optional_columns:
-            if column not in frame:
-                frame = frame.assign(**{column: ""})
+        frame = frame.assign(**{column: "" for column in table.optional_columns if column not in frame})
         typed[name] = frame[kept]
     problems.extend(_population_problems(data, framework, typed))
     problems = _once_per_cell(problems)
@@ -441,30 +506,47 @@ def validate_quarter(data: QuarterData, framework: Framework) -> ValidQuarter:
     )
 
 
-def _population_problems(data: QuarterData, framework: Framework,
-                         typed: dict[str, pd.DataFrame]) -> list[Problem]:
+def _population_problems(data: QuarterData, framework: Framework, typed: dict[str, pd.DataFrame]) -> list[Problem]:
     problems = []
     shown = f"{data.folder}/quarter.yaml"
     audits = typed["case_audits"]
     for service, population in data.populations.get("audits", {}).items():
         if service not in framework.service_ids:
-            problems.append(Problem("unknown_service", shown, None, "populations.audits", service,
-                                    "a service of the framework"))
+            problems.append(
+                Problem("unknown_service", shown, None, "populations.audits", service, "a service of the framework")
+            )
             continue
         sampled = int((audits["service"] == service).sum())
         if population < sampled:
-            problems.append(Problem("population_too_small", shown, None, f"populations.audits.{service}",
-                                    str(population), f"at least the {sampled} audits in case_audits"))
+            problems.append(
+                Problem(
+                    "population_too_small",
+                    shown,
+                    None,
+                    f"populations.audits.{service}",
+                    str(population),
+                    f"at least the {sampled} audits in case_audits",
+                )
+            )
     responses = typed["feedback_responses"]
     for survey, population in data.populations.get("feedback", {}).items():
         if survey not in {s.id for s in framework.surveys}:
-            problems.append(Problem("unknown_survey", shown, None, "populations.feedback", survey,
-                                    "a survey of the framework"))
+            problems.append(
+                Problem("unknown_survey", shown, None, "populations.feedback", survey, "a survey of the framework")
+            )
             continue
         sampled = responses.loc[responses["survey_id"] == survey, "respondent_id"].nunique()
         if population < sampled:
-            problems.append(Problem("population_too_small", shown, None, f"populations.feedback.{survey}",
-                                    str(population), f"at least the {sampled} respondents in feedback_responses"))
+            problems.append(
+                Problem(
+                    "population_too_small",
+                    shown,
+                    None,
+                    f"populations.feedback.{survey}",
+                    str(population),
+                    f"at least the {sampled} respondents in feedback_responses",
+                )
+            )
     return problems
 
 

@@ -65,6 +65,7 @@ def read_yaml_model(path: Path, model: type[M], error: type[InputError], what: s
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        details = "\n".join(f"  {'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-                            for err in exc.errors())
+        details = "\n".join(
+            f"  {'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
+        )
         raise error(f"{what} {path} is invalid:\n{details}") from None

@@ -27,19 +27,24 @@ def sample_context():
 
     from qa_lib.context import build_context
 
-    return cache(lambda quarter, mode="publication", status="draft": build_context(quarter, "data/sample",
-                                                                                 mode=mode, status=status))
+    return cache(
+        lambda quarter, mode="publication", status="draft": build_context(
+            quarter, "data/sample", mode=mode, status=status
+        )
+    )
 
 
 @pytest.fixture
 def copy_sample(tmp_path: Path):
     """A writable copy of the sample data root, so a test can break one file."""
+
     def _copy(*quarters: str) -> Path:
         root = tmp_path / "data"
         for quarter in quarters or [p.name for p in SAMPLE.iterdir() if p.is_dir()]:
             shutil.copytree(SAMPLE / quarter, root / quarter)
         shutil.copyfile(SAMPLE / "data_set.yaml", root / "data_set.yaml")  # a copy of the sample is the sample
         return root
+
     return _copy
 
 
@@ -47,8 +52,21 @@ def _run_sample(tmp_path_factory, mode: str, formats: str = "html,pdf") -> Path:
     from qa_lib.cli import main
 
     out = tmp_path_factory.mktemp(f"outputs-{mode}")
-    code = main(["run", "--quarter", "2013-14-Q4", "--params", str(ROOT / "params" / "2013-14-Q4.yaml"),
-                 "--output-dir", str(out), "--mode", mode, "--formats", formats])
+    code = main(
+        [
+            "run",
+            "--quarter",
+            "2013-14-Q4",
+            "--params",
+            str(ROOT / "params" / "2013-14-Q4.yaml"),
+            "--output-dir",
+            str(out),
+            "--mode",
+            mode,
+            "--formats",
+            formats,
+        ]
+    )
     assert code == 0
     return out / "2013-14-Q4"
 

@@ -20,9 +20,39 @@ GOLDEN = ROOT / "tests" / "golden"
 QUARTERS = ("2013-14-Q1", "2013-14-Q2", "2013-14-Q3", "2013-14-Q4", "2014-15-Q1")
 MODES = ("publication", "internal")
 
-_BLOCK = {"p", "div", "section", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "caption", "figcaption",
-          "dt", "dd", "blockquote", "footer", "header", "nav", "table", "thead", "tbody", "ul", "ol", "dl", "figure",
-          "main", "br", "pre"}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "figcaption",
+    "dt",
+    "dd",
+    "blockquote",
+    "footer",
+    "header",
+    "nav",
+    "table",
+    "thead",
+    "tbody",
+    "ul",
+    "ol",
+    "dl",
+    "figure",
+    "main",
+    "br",
+    "pre",
+}
 
 
 def visible_text(html: str) -> str:
@@ -52,8 +82,9 @@ def mask(text: str) -> str:
     """Mask what names the code, the packages or a file's bytes rather than the report."""
     text = re.sub(r"\b[0-9a-f]{64}\b", "<sha256>", text)
     text = re.sub(r"\b[0-9a-f]{40}\b( with uncommitted changes)?", "<commit>", text)
-    text = re.sub(r"\b(qa-workbook|Python|statsmodels|SciPy|pandas|pandera) \d[\w.+-]*?(?=[,.)]?(\s|$))",
-                  r"\1 <version>", text)
+    text = re.sub(
+        r"\b(qa-workbook|Python|statsmodels|SciPy|pandas|pandera) \d[\w.+-]*?(?=[,.)]?(\s|$))", r"\1 <version>", text
+    )
     return text
 
 
@@ -68,14 +99,16 @@ def xlsx_cells(path: Path) -> dict[str, list[list[object]]]:
     import openpyxl
 
     book = openpyxl.load_workbook(path)
-    return normalised_cells({sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
-                             for sheet in book.worksheets})
+    return normalised_cells(
+        {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
+    )
 
 
 def normalised_cells(sheets: dict[str, list[list[object]]]) -> dict[str, list[list[object]]]:
     """Text masked as in :func:`mask`."""
-    return {title: [[mask(v) if isinstance(v, str) else v for v in row] for row in rows]
-            for title, rows in sheets.items()}
+    return {
+        title: [[mask(v) if isinstance(v, str) else v for v in row] for row in rows] for title, rows in sheets.items()
+    }
 
 
 def files_of(folder: Path) -> dict[str, str]:
@@ -91,8 +124,21 @@ def run_quarter(quarter: str, mode: str, output_dir: Path) -> Path:
     """One sample quarter run on its own (no published history: the inputs are the data alone)."""
     from qa_lib.cli import main
 
-    code = main(["run", "--quarter", quarter, "--data-root", "data/sample", "--output-dir", str(output_dir),
-                 "--mode", mode, "--formats", "html,xlsx"])
+    code = main(
+        [
+            "run",
+            "--quarter",
+            quarter,
+            "--data-root",
+            "data/sample",
+            "--output-dir",
+            str(output_dir),
+            "--mode",
+            mode,
+            "--formats",
+            "html,xlsx",
+        ]
+    )
     assert code == 0, f"{quarter} {mode} did not run"
     return output_dir / quarter
 

@@ -12,21 +12,42 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 
-AUDIT_COLUMNS = ["audit_id", "service", "case_ref", "case_type", "team", "team_type",
-                 "audit_date", "auditor_role", "grade", "risk_of_harm"]
+AUDIT_COLUMNS = [
+    "audit_id",
+    "service",
+    "case_ref",
+    "case_type",
+    "team",
+    "team_type",
+    "audit_date",
+    "auditor_role",
+    "grade",
+    "risk_of_harm",
+]
 
 
-def audit_row(audit_id: str, service: str, grade: str, team_type: str = "fieldwork",
-              date: str = "2014-02-03", **extra: str) -> dict[str, str]:
-    row = {"audit_id": audit_id, "service": service, "case_ref": f"CR{audit_id}", "case_type": "child_in_need",
-           "team": "Team A", "team_type": team_type, "audit_date": date, "auditor_role": "team_manager",
-           "grade": grade, "risk_of_harm": ""}
+def audit_row(
+    audit_id: str, service: str, grade: str, team_type: str = "fieldwork", date: str = "2014-02-03", **extra: str
+) -> dict[str, str]:
+    row = {
+        "audit_id": audit_id,
+        "service": service,
+        "case_ref": f"CR{audit_id}",
+        "case_type": "child_in_need",
+        "team": "Team A",
+        "team_type": team_type,
+        "audit_date": date,
+        "auditor_role": "team_manager",
+        "grade": grade,
+        "risk_of_harm": "",
+    }
     row.update(extra)
     return row
 
 
-def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] | None = None,
-              encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path, rows: list[dict[str, str]], columns: list[str] | None = None, encoding: str = "utf-8"
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     columns = columns or list(rows[0])
     with open(path, "w", newline="", encoding=encoding) as handle:

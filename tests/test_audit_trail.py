@@ -48,8 +48,16 @@ def test_manifest_records_inputs_versions_code_times_and_outputs(publication_run
     assert manifest["started"] <= manifest["finished"]
     for name, digest in manifest["outputs"].items():
         assert digest == sha(publication_run / name), name
-    assert {"report.html", "report.pdf", "report.xlsx", "report.docx", "figures.json", "report.ipynb",
-            "provenance.html", "run.log"} <= set(manifest["outputs"])
+    assert {
+        "report.html",
+        "report.pdf",
+        "report.xlsx",
+        "report.docx",
+        "figures.json",
+        "report.ipynb",
+        "provenance.html",
+        "run.log",
+    } <= set(manifest["outputs"])
     # provenance.html carries the same record, without times or output hashes; the paper does not.
     record = (publication_run / "provenance.html").read_text(encoding="utf-8")
     assert manifest["git"]["commit"] in record and manifest["inputs"]["params/framework.yaml"] in record
@@ -71,9 +79,24 @@ def test_no_machine_path_or_user_name_in_any_output(publication_run):
 
 def test_two_runs_make_the_same_bytes(publication_run, tmp_path):
     time.sleep(1.1)  # a different second on the clock
-    assert main(["run", "--quarter", QUARTER, "--params", str(ROOT / "params" / "2013-14-Q4.yaml"),
-                 "--output-dir", str(tmp_path / "elsewhere"), "--mode", "publication",
-                 "--formats", "html,pdf,docx,xlsx"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--quarter",
+                QUARTER,
+                "--params",
+                str(ROOT / "params" / "2013-14-Q4.yaml"),
+                "--output-dir",
+                str(tmp_path / "elsewhere"),
+                "--mode",
+                "publication",
+                "--formats",
+                "html,pdf,docx,xlsx",
+            ]
+        )
+        == 0
+    )
     again = tmp_path / "elsewhere" / QUARTER
     for name in ("report.html", "figures.json", "report.xlsx", "report.pdf", "provenance.html"):
         assert (publication_run / name).read_bytes() == (again / name).read_bytes(), name
@@ -83,9 +106,24 @@ def test_two_runs_make_the_same_bytes(publication_run, tmp_path):
 
 
 def test_the_executed_notebook_passes_nbval_when_rerun(publication_run):
-    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", str(publication_run / "report.ipynb"),
-                             "--nbval-current-env", "--nbval-sanitize-with", "nbval_sanitize.cfg", "-q",
-                             "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            str(publication_run / "report.ipynb"),
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            "nbval_sanitize.cfg",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout[-2000:]
 
 
@@ -120,7 +158,8 @@ def test_revised_previous_figures_are_used_marked_and_listed(tmp_path, copy_samp
     html = section_html(section("audits").build(context))
     assert f"{recomputed} [r]" in html
     assert "1 figure for quarter 3 2013-14 revised since first published" in section_html(
-        section("about").build(context))
+        section("about").build(context)
+    )
     assert {"figure": key, "published": recomputed + 3, "revised": recomputed} in context.provenance["revisions"]
     assert "<output dir>/2013-14-Q3/figures.json" in context.provenance["inputs"]
 
@@ -145,8 +184,7 @@ def test_draft_is_watermarked_on_every_page_and_final_is_not(publication_run, sa
     papers = {}
     for status in ("draft", "final"):
         context = sample_context(QUARTER, status=status)
-        papers[status] = paper_html(assemble([section("front_sheet").render(context)],
-                                             context.figures_output().meta))
+        papers[status] = paper_html(assemble([section("front_sheet").render(context)], context.figures_output().meta))
     assert 'class="watermark"' in papers["draft"] and 'class="watermark"' not in papers["final"]
     assert "Draft: not for decision" in papers["draft"] and "<dd>Final</dd>" in papers["final"]
 
@@ -166,9 +204,25 @@ def test_batch_runs_quarters_in_parallel_and_isolates_a_failure(tmp_path, copy_s
     data = copy_sample("2013-14-Q2", "2013-14-Q3", QUARTER)
     (data / "2013-14-Q3" / "case_audits.csv").write_text("audit_id\n1\n", encoding="utf-8")  # broken
     out = tmp_path / "outputs"
-    result = subprocess.run([sys.executable, "-m", "qa_lib.cli", "batch", "--from", "2013-14-Q2", "--to", QUARTER,
-                             "--data-root", str(data), "--output-dir", str(out)], cwd=ROOT, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa_lib.cli",
+            "batch",
+            "--from",
+            "2013-14-Q2",
+            "--to",
+            QUARTER,
+            "--data-root",
+            str(data),
+            "--output-dir",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     summary = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
     assert " ok " in summary["2013-14-Q2"] and " ok " in summary[QUARTER]
@@ -181,7 +235,8 @@ def test_batch_runs_quarters_in_parallel_and_isolates_a_failure(tmp_path, copy_s
     assert figures["previous_quarter"] is None and figures["previous"] == {}
     assert "earlier_quarter_invalid" in (out / QUARTER / "run.log").read_text(encoding="utf-8")
     assert "the data for quarter 3 2013-14 did not pass validation" in (out / QUARTER / "report.html").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     # In a pipe, no progress; the index of quarters is written once, listing the quarters published.
     assert "quarters done" not in result.stderr and "\r" not in result.stderr
     from bs4 import BeautifulSoup
@@ -239,8 +294,10 @@ def test_render_makes_the_outputs_again_without_executing(publication_run, tmp_p
 def test_run_makes_every_format_the_published_outputs_had(publication_run, tmp_path, capsys):
     out = tmp_path / "outputs"
     shutil.copytree(publication_run.resolve(), out / QUARTER)
-    assert main(["run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(out),
-                 "--formats", "html"]) == 0
+    assert (
+        main(["run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(out), "--formats", "html"])
+        == 0
+    )
     manifest = json.loads((out / QUARTER / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["formats"] == ["html", "pdf", "docx", "xlsx"]
     for kind in manifest["formats"]:
@@ -253,11 +310,26 @@ def test_run_makes_every_format_the_published_outputs_had(publication_run, tmp_p
 def test_published_history_is_taken_only_from_the_same_data_set(tmp_path, copy_sample, capsys):
     """A real quarter beside the sample never takes the sample's published figures as its history."""
     out = tmp_path / "outputs"
-    assert main(["run", "--quarter", "2013-14-Q3", "--data-root", "data/sample", "--output-dir", str(out),
-                 "--formats", "html"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--quarter",
+                "2013-14-Q3",
+                "--data-root",
+                "data/sample",
+                "--output-dir",
+                str(out),
+                "--formats",
+                "html",
+            ]
+        )
+        == 0
+    )
     sample_q3 = json.loads((out / "2013-14-Q3" / "figures.json").read_text(encoding="utf-8"))["figures"]
-    assert json.loads((out / "2013-14-Q3" / "manifest.json").read_text(encoding="utf-8"))["data_set"] == \
-        "synthetic-sample"
+    assert (
+        json.loads((out / "2013-14-Q3" / "manifest.json").read_text(encoding="utf-8"))["data_set"] == "synthetic-sample"
+    )
     real = copy_sample(QUARTER)
     for named in (True, False):
         if named:
@@ -265,8 +337,24 @@ def test_published_history_is_taken_only_from_the_same_data_set(tmp_path, copy_s
         else:
             (real / "data_set.yaml").unlink()
         capsys.readouterr()
-        assert main(["run", "--quarter", QUARTER, "--data-root", str(real), "--output-dir", str(out),
-                     "--formats", "html", "--mode", "internal"]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "--quarter",
+                    QUARTER,
+                    "--data-root",
+                    str(real),
+                    "--output-dir",
+                    str(out),
+                    "--formats",
+                    "html",
+                    "--mode",
+                    "internal",
+                ]
+            )
+            == 0
+        )
         err = capsys.readouterr().err
         manifest = json.loads((out / QUARTER / "manifest.json").read_text(encoding="utf-8"))
         assert manifest["data_set"] == ("council-test" if named else None)
@@ -279,7 +367,9 @@ def test_published_history_is_taken_only_from_the_same_data_set(tmp_path, copy_s
         assert "published_history_ignored" in err and "<output dir>/2013-14-Q3/figures.json" in err
         assert ("unnamed_data_set" in err) is not named
     # The sample's own run does take its published history.
-    publish_figures(tmp_path / "sample-out", {"quarter": "2013-14-Q3", "previous_quarter": None,
-                                              "figures": sample_q3, "previous": {}})
+    publish_figures(
+        tmp_path / "sample-out",
+        {"quarter": "2013-14-Q3", "previous_quarter": None, "figures": sample_q3, "previous": {}},
+    )
     context = build_context(QUARTER, "data/sample", output_dir=str(tmp_path / "sample-out"))
     assert "<output dir>/2013-14-Q3/figures.json" in context.provenance["inputs"]

@@ -72,38 +72,79 @@ def break_practice_audit(folder, fw):
 
 
 CASES = {
-    "unknown service": lambda f, fw: ("unknown_service", "case_audits.csv",
-                                      set_cell(f, "case_audits", "service", "Youth Club"), "service", "Youth Club"),
+    "unknown service": lambda f, fw: (
+        "unknown_service",
+        "case_audits.csv",
+        set_cell(f, "case_audits", "service", "Youth Club"),
+        "service",
+        "Youth Club",
+    ),
     "grade not on the service's scale": lambda f, fw: (
-        "grade_not_on_scale", "case_audits.csv", set_cell(f, "case_audits", "grade", "excellent", graded(fw)),
-        "grade", "excellent"),
+        "grade_not_on_scale",
+        "case_audits.csv",
+        set_cell(f, "case_audits", "grade", "excellent", graded(fw)),
+        "grade",
+        "excellent",
+    ),
     "grade on an ungraded service": lambda f, fw: (
-        "grade_not_on_scale", "case_audits.csv", set_cell(f, "case_audits", "grade", "good", ungraded(fw)),
-        "grade", "good"),
+        "grade_not_on_scale",
+        "case_audits.csv",
+        set_cell(f, "case_audits", "grade", "good", ungraded(fw)),
+        "grade",
+        "good",
+    ),
     "missing required column": break_missing_column,
     "duplicate audit_id": break_duplicate_id,
-    "audit_date unparseable": lambda f, fw: ("bad_date", "case_audits.csv",
-                                             set_cell(f, "case_audits", "audit_date", "31/02/2014"), "audit_date",
-                                             "31/02/2014"),
+    "audit_date unparseable": lambda f, fw: (
+        "bad_date",
+        "case_audits.csv",
+        set_cell(f, "case_audits", "audit_date", "31/02/2014"),
+        "audit_date",
+        "31/02/2014",
+    ),
     "audit_date outside the quarter": lambda f, fw: (
-        "date_outside_quarter", "case_audits.csv", set_cell(f, "case_audits", "audit_date", "2014-04-01"),
-        "audit_date", "2014-04-01"),
+        "date_outside_quarter",
+        "case_audits.csv",
+        set_cell(f, "case_audits", "audit_date", "2014-04-01"),
+        "audit_date",
+        "2014-04-01",
+    ),
     "practice standard for an unknown audit": break_practice_audit,
-    "unknown standard_id": lambda f, fw: ("unknown_standard", "practice_standards.csv",
-                                          set_cell(f, "practice_standards", "standard_id", "punctuality"),
-                                          "standard_id", "punctuality"),
+    "unknown standard_id": lambda f, fw: (
+        "unknown_standard",
+        "practice_standards.csv",
+        set_cell(f, "practice_standards", "standard_id", "punctuality"),
+        "standard_id",
+        "punctuality",
+    ),
     "result other than met/not_met/not_applicable": lambda f, fw: (
-        "bad_result", "practice_standards.csv", set_cell(f, "practice_standards", "result", "partly"),
-        "result", "partly"),
+        "bad_result",
+        "practice_standards.csv",
+        set_cell(f, "practice_standards", "result", "partly"),
+        "result",
+        "partly",
+    ),
     "answer outside the answer set": lambda f, fw: (
-        "answer_not_in_set", "feedback_responses.csv", set_cell(f, "feedback_responses", "answer", "maybe"),
-        "answer", "maybe"),
-    "age not a number": lambda f, fw: ("bad_age", "feedback_responses.csv",
-                                       set_cell(f, "feedback_responses", "respondent_age", "twelve",
-                                                lambda r: r["respondent_age"]), "respondent_age", "twelve"),
-    "age outside 0-25": lambda f, fw: ("bad_age", "feedback_responses.csv",
-                                       set_cell(f, "feedback_responses", "respondent_age", "30",
-                                                lambda r: r["respondent_age"]), "respondent_age", "30"),
+        "answer_not_in_set",
+        "feedback_responses.csv",
+        set_cell(f, "feedback_responses", "answer", "maybe"),
+        "answer",
+        "maybe",
+    ),
+    "age not a number": lambda f, fw: (
+        "bad_age",
+        "feedback_responses.csv",
+        set_cell(f, "feedback_responses", "respondent_age", "twelve", lambda r: r["respondent_age"]),
+        "respondent_age",
+        "twelve",
+    ),
+    "age outside 0-25": lambda f, fw: (
+        "bad_age",
+        "feedback_responses.csv",
+        set_cell(f, "feedback_responses", "respondent_age", "30", lambda r: r["respondent_age"]),
+        "respondent_age",
+        "30",
+    ),
     "population smaller than the sample": break_population,
 }
 
@@ -132,8 +173,11 @@ def test_several_mistakes_are_all_reported_at_once(copy_sample, framework, tmp_p
         CASES[case](folder, framework)
     report = tmp_path / "problems.json"
     assert main(["validate", "--quarter", QUARTER, "--data-root", str(root), "--json", str(report)]) == 2
-    assert {p["rule"] for p in json.loads(report.read_text(encoding="utf-8"))["errors"]} == \
-        {"unknown_service", "bad_result", "bad_age"}
+    assert {p["rule"] for p in json.loads(report.read_text(encoding="utf-8"))["errors"]} == {
+        "unknown_service",
+        "bad_result",
+        "bad_age",
+    }
 
 
 def _one_error(root: Path, tmp_path: Path, quarter: str = QUARTER) -> dict:
@@ -173,8 +217,9 @@ def test_malformed_quarter_yaml(copy_sample, tmp_path):
 def test_unknown_placeholder_in_commentary(copy_sample, tmp_path):
     root = copy_sample(QUARTER)
     path = root / QUARTER / "commentary.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("{quarter.months}", "{quarter.month}", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("{quarter.months}", "{quarter.month}", 1), encoding="utf-8"
+    )
     problem = _one_error(root, tmp_path)
     assert problem["rule"] == "commentary"
     assert "commentary.md, line 3: unknown placeholder {quarter.month}" in problem["expected"]
@@ -205,6 +250,7 @@ def test_framework_problems_name_the_file_and_entry(tmp_path, capsys):
 
 # -- warnings: the report can still be made, and says what they mean ---------------------
 
+
 def test_extra_column_is_a_warning(copy_sample, tmp_path):
     root = copy_sample(str(Q.previous), QUARTER)
     path = root / QUARTER / "engagement.csv"
@@ -222,8 +268,22 @@ def test_run_shows_the_warnings_the_notebook_found(copy_sample, tmp_path, capsys
     root = copy_sample(str(Q.previous), QUARTER)
     path = root / QUARTER / "engagement.csv"
     pd.read_csv(path, dtype=str, keep_default_na=False).assign(officer_notes="x").to_csv(path, index=False)
-    assert main(["run", "--quarter", QUARTER, "--data-root", str(root), "--output-dir", str(tmp_path / "out"),
-                 "--mode", "internal"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--quarter",
+                QUARTER,
+                "--data-root",
+                str(root),
+                "--output-dir",
+                str(tmp_path / "out"),
+                "--mode",
+                "internal",
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert "extra_column" in err and "officer_notes" in err
     assert "extra_column" in (tmp_path / "out" / QUARTER / "run.log").read_text(encoding="utf-8")
@@ -242,8 +302,10 @@ def test_no_previous_quarter_and_a_service_without_audits_are_warnings(copy_samp
     report = tmp_path / "problems.json"
     assert main(["validate", "--quarter", QUARTER, "--data-root", str(root), "--json", str(report)]) == 0
     warnings = json.loads(report.read_text(encoding="utf-8"))["warnings"]
-    assert {(w["rule"], w["value"]) for w in warnings} == {("no_previous_quarter", None),
-                                                           ("service_without_audits", service)}
+    assert {(w["rule"], w["value"]) for w in warnings} == {
+        ("no_previous_quarter", None),
+        ("service_without_audits", service),
+    }
 
 
 def test_excel_realities_are_accepted(copy_sample, framework, tmp_path):
@@ -268,5 +330,7 @@ def test_excel_realities_are_accepted(copy_sample, framework, tmp_path):
     (folder / "practice_standards.csv").write_bytes(b"\xef\xbb\xbf" + practice)
     report = tmp_path / "problems.json"
     assert main(["validate", "--quarter", QUARTER, "--data-root", str(root), "--json", str(report)]) == 0
-    assert build_context(QUARTER, str(root)).figures_document()["figures"] == \
-        build_context(QUARTER, "data/sample").figures_document()["figures"]
+    assert (
+        build_context(QUARTER, str(root)).figures_document()["figures"]
+        == build_context(QUARTER, "data/sample").figures_document()["figures"]
+    )

@@ -25,8 +25,11 @@ def drawn(figure):
 
 def text_boxes(figure, renderer):
     """Each text's box (an annotation's text alone, without its leader line)."""
-    return [(t.get_text(), Text.get_window_extent(t, renderer)) for t in figure.findobj(Text)
-            if t.get_visible() and t.get_text().strip()]
+    return [
+        (t.get_text(), Text.get_window_extent(t, renderer))
+        for t in figure.findobj(Text)
+        if t.get_visible() and t.get_text().strip()
+    ]
 
 
 def test_a_chart_is_a_vector_image_in_the_papers_typeface_with_the_same_bytes_each_time():
@@ -58,8 +61,10 @@ def test_trend_series_that_meet_stay_visible_and_their_labels_do_not_overlap(val
 
 
 def test_a_series_that_stopped_earlier_is_labelled_where_it_stops():
-    series = [("Stopped", [57.0, float("nan"), float("nan"), float("nan"), float("nan")]),
-              ("Current", [40.0, 45.0, 50.0, 55.0, 57.0])]
+    series = [
+        ("Stopped", [57.0, float("nan"), float("nan"), float("nan"), float("nan")]),
+        ("Current", [40.0, 45.0, 50.0, 55.0, 57.0]),
+    ]
     chart = trend_lines(list(range(5)), QUARTERS, series, [3], "Percentage", "scale change")
     renderer = drawn(chart.figure)
     ax = chart.figure.axes[0]
@@ -67,18 +72,43 @@ def test_a_series_that_stopped_earlier_is_labelled_where_it_stops():
     assert Text.get_window_extent(stopped, renderer).x0 < ax.transData.transform((1, 0))[0]
 
 
-@pytest.mark.parametrize("chart", [
-    lambda: stacked_bars([("Q3 2013-14", [("Outstanding", 10.0), ("Good", 42.0), ("Requires improvement", 30.0),
-                                          ("Inadequate", 18.0)]),
-                          ("Q4 2013-14", [("Outstanding", 12.0), ("Good", 48.0), ("Requires improvement", 32.0),
-                                          ("Inadequate", 8.0)])], "Percentage of graded audits"),
-    lambda: share_bars([("Working together with children, young people, their parents or carers and other "
-                         "agencies to achieve positive outcomes", 98.0), ("Case recording", 100.0)],
-                       "Percentage of the cases where it applied"),
-    lambda: trend_lines(list(range(5)), QUARTERS,
-                        [(f"A service with a long name, number {i} (good or outstanding)", [50.0 + i] * 5)
-                         for i in range(4)], [4], "Percentage of graded audits", "scale change"),
-])
+@pytest.mark.parametrize(
+    "chart",
+    [
+        lambda: stacked_bars(
+            [
+                (
+                    "Q3 2013-14",
+                    [("Outstanding", 10.0), ("Good", 42.0), ("Requires improvement", 30.0), ("Inadequate", 18.0)],
+                ),
+                (
+                    "Q4 2013-14",
+                    [("Outstanding", 12.0), ("Good", 48.0), ("Requires improvement", 32.0), ("Inadequate", 8.0)],
+                ),
+            ],
+            "Percentage of graded audits",
+        ),
+        lambda: share_bars(
+            [
+                (
+                    "Working together with children, young people, their parents or carers and other "
+                    "agencies to achieve positive outcomes",
+                    98.0,
+                ),
+                ("Case recording", 100.0),
+            ],
+            "Percentage of the cases where it applied",
+        ),
+        lambda: trend_lines(
+            list(range(5)),
+            QUARTERS,
+            [(f"A service with a long name, number {i} (good or outstanding)", [50.0 + i] * 5) for i in range(4)],
+            [4],
+            "Percentage of graded audits",
+            "scale change",
+        ),
+    ],
+)
 def test_no_text_runs_past_the_edge_of_a_chart(chart):
     drawn_chart = chart()
     renderer = drawn(drawn_chart.figure)

@@ -22,14 +22,23 @@ def run(*args: str) -> int:
     return main(["run", *args])
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--quarter", "2013-14-Q5"], "is not of the form"),
-    (["--quarter", "../2013-14-Q4"], "is not of the form"),
-    (["--quarter", "2013-14-Q3", "--params", str(ROOT / "params" / "2013-14-Q4.yaml")], "is for quarter 2013-14-Q4"),
-    ([], "name the quarter: --quarter"),
-    (["--quarter", "2013-14-Q4", "--data-root", "no/such/folder"], "data root no/such/folder does not exist"),
-    (["--quarter", "2013-14-Q4", "--data-root", "data/sample", "--framework", "params/nope.yaml"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--quarter", "2013-14-Q5"], "is not of the form"),
+        (["--quarter", "../2013-14-Q4"], "is not of the form"),
+        (
+            ["--quarter", "2013-14-Q3", "--params", str(ROOT / "params" / "2013-14-Q4.yaml")],
+            "is for quarter 2013-14-Q4",
+        ),
+        ([], "name the quarter: --quarter"),
+        (["--quarter", "2013-14-Q4", "--data-root", "no/such/folder"], "data root no/such/folder does not exist"),
+        (
+            ["--quarter", "2013-14-Q4", "--data-root", "data/sample", "--framework", "params/nope.yaml"],
+            "does not exist",
+        ),
+    ],
+)
 def test_bad_parameters_exit_2_with_a_message(tmp_path, capsys, args, message):
     assert run(*args, "--output-dir", str(tmp_path)) == 2
     assert message in capsys.readouterr().err
@@ -74,9 +83,11 @@ def test_bad_data_exits_2_naming_file_row_and_value(copy_sample, tmp_path, capsy
     assert "1 problem in the quarter's data" in err
     problems = json.loads(report.read_text(encoding="utf-8"))
     assert problems["valid"] is False
-    assert problems["errors"][0]["message"] == ("[unknown_service] 2013-14-Q4/case_audits.csv, row 2, column "
-                                                "'service': value 'chess club' — expected a service of the "
-                                                "framework: csc, tss, ncfp, caf")
+    assert problems["errors"][0]["message"] == (
+        "[unknown_service] 2013-14-Q4/case_audits.csv, row 2, column "
+        "'service': value 'chess club' — expected a service of the "
+        "framework: csc, tss, ncfp, caf"
+    )
 
 
 def test_validate_passes_the_sample(capsys):
@@ -95,14 +106,36 @@ def test_a_stale_user_kernel_does_not_hijack_the_run(tmp_path):
     """A registered `python3` kernelspec pointing at a missing interpreter is ignored."""
     kernels = tmp_path / "jupyter" / "kernels" / "python3"
     kernels.mkdir(parents=True)
-    (kernels / "kernel.json").write_text(json.dumps({
-        "argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "stale", "language": "python"}), encoding="utf-8")
+    (kernels / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "stale",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
     env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path / "jupyter"), "JUPYTER_PATH": str(tmp_path / "jupyter")}
     out = tmp_path / "outputs"
-    result = subprocess.run([sys.executable, "-m", "qa_lib.cli", "run", "--quarter", "2014-15-Q1",
-                             "--params", "params/2014-15-Q1.yaml", "--output-dir", str(out)],
-                            cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa_lib.cli",
+            "run",
+            "--quarter",
+            "2014-15-Q1",
+            "--params",
+            "params/2014-15-Q1.yaml",
+            "--output-dir",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert "report.pdf" in result.stdout
     figures = json.loads((out / "2014-15-Q1" / "figures.json").read_text(encoding="utf-8"))
@@ -124,12 +157,27 @@ def test_a_params_file_anywhere_is_hashed_as_itself(tmp_path, monkeypatch):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     params = elsewhere / "2013-14-Q4.yaml"
-    params.write_text("# a council's own parameters\nquarter: 2013-14-Q4\ndata_root: data/sample\nmode: internal\n",
-                      encoding="utf-8")
+    params.write_text(
+        "# a council's own parameters\nquarter: 2013-14-Q4\ndata_root: data/sample\nmode: internal\n", encoding="utf-8"
+    )
     monkeypatch.chdir(elsewhere)
     out = tmp_path / "outputs"
-    assert main(["run", "--quarter", "2013-14-Q4", "--params", "2013-14-Q4.yaml", "--output-dir", str(out),
-                 "--formats", "html"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--quarter",
+                "2013-14-Q4",
+                "--params",
+                "2013-14-Q4.yaml",
+                "--output-dir",
+                str(out),
+                "--formats",
+                "html",
+            ]
+        )
+        == 0
+    )
     manifest = json.loads((out / "2013-14-Q4" / "manifest.json").read_text(encoding="utf-8"))
     digest = hashlib.sha256(params.read_bytes()).hexdigest()
     assert manifest["inputs"]["<params>/2013-14-Q4.yaml"] == digest
@@ -173,21 +221,40 @@ def test_every_help_is_plain_text_with_a_line_for_every_option():
 def test_validate_offers_only_options_that_mean_something_to_it():
     _, commands = _commands()
     options = {s for a in commands["validate"]._actions for s in a.option_strings}
-    assert options == {"-h", "--help", "--quarter", "--data-root", "--params", "--framework", "--mode", "--status",
-                       "--json"}
+    assert options == {
+        "-h",
+        "--help",
+        "--quarter",
+        "--data-root",
+        "--params",
+        "--framework",
+        "--mode",
+        "--status",
+        "--json",
+    }
 
 
-@pytest.mark.parametrize("argv", [["new-quarter", "2014-15-Q2"], ["new-quarter", "--quarter", "2014-15-Q2"],
-                                  ["new-quarter", "2014-15-Q2", "--quarter", "2014-15-Q2"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["new-quarter", "2014-15-Q2"],
+        ["new-quarter", "--quarter", "2014-15-Q2"],
+        ["new-quarter", "2014-15-Q2", "--quarter", "2014-15-Q2"],
+    ],
+)
 def test_new_quarter_takes_the_quarter_either_way(argv):
     from qa_lib.cli import parse_args
 
     assert parse_args(argv).quarter == "2014-15-Q2"
 
 
-@pytest.mark.parametrize("argv, message", [(["new-quarter"], "required: --quarter"),
-                                           (["new-quarter", "2014-15-Q2", "--quarter", "2014-15-Q3"],
-                                            "given twice")])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["new-quarter"], "required: --quarter"),
+        (["new-quarter", "2014-15-Q2", "--quarter", "2014-15-Q3"], "given twice"),
+    ],
+)
 def test_new_quarter_refuses_no_quarter_or_two_different_ones(argv, message, capsys):
     from qa_lib.cli import parse_args
 
@@ -200,10 +267,17 @@ def test_the_batch_summary_is_an_aligned_table():
     from qa_lib.cli import batch_table
     from qa_lib.pipeline import BatchResult
 
-    results = [BatchResult("2013-14-Q2", "ok", 21.04, ROOT / "outputs" / "2013-14-Q2"),
-               BatchResult("2013-14-Q3", "failed (exit 2)", 3.2, ROOT / "outputs" / "2013-14-Q3",
-                           "1 problem in the quarter's data, 2013-14-Q3/case_audits.csv ..."),
-               BatchResult("2013-14-Q4", "ok", 123.45, ROOT / "outputs" / "2013-14-Q4")]
+    results = [
+        BatchResult("2013-14-Q2", "ok", 21.04, ROOT / "outputs" / "2013-14-Q2"),
+        BatchResult(
+            "2013-14-Q3",
+            "failed (exit 2)",
+            3.2,
+            ROOT / "outputs" / "2013-14-Q3",
+            "1 problem in the quarter's data, 2013-14-Q3/case_audits.csv ...",
+        ),
+        BatchResult("2013-14-Q4", "ok", 123.45, ROOT / "outputs" / "2013-14-Q4"),
+    ]
     lines = batch_table(results).splitlines()
     assert lines[0].split() == ["quarter", "status", "seconds", "result"]
     status, result = lines[0].index("status"), lines[0].index("result")

@@ -24,14 +24,17 @@ def test_the_committed_data_contract_is_as_the_declaration_generates_it():
     committed = (ROOT / contract.DOC).read_text(encoding="utf-8")
     assert committed == contract.render_doc(ROOT / contract.SAMPLE_FRAMEWORK), (
         "docs/data-contract.md is stale: regenerate it with `make docs` "
-        "(python -m qa_lib.contract --write-docs) and commit it")
+        "(python -m qa_lib.contract --write-docs) and commit it"
+    )
 
 
 def test_the_check_command_finds_a_stale_document_and_write_docs_mends_it(tmp_path, capsys):
     (tmp_path / "docs").mkdir()
     (tmp_path / "params").mkdir()
     shutil.copyfile(ROOT / contract.SAMPLE_FRAMEWORK, tmp_path / contract.SAMPLE_FRAMEWORK)
-    stale = (ROOT / contract.DOC).read_text(encoding="utf-8").replace("| `grade` | yes | yes |", "| `grade` | yes | no |")
+    stale = (
+        (ROOT / contract.DOC).read_text(encoding="utf-8").replace("| `grade` | yes | yes |", "| `grade` | yes | no |")
+    )
     (tmp_path / contract.DOC).write_text(stale, encoding="utf-8")
     assert contract.main(["--check", "--root", str(tmp_path)]) == 1
     assert "make docs" in capsys.readouterr().err
@@ -42,8 +45,9 @@ def test_the_check_command_finds_a_stale_document_and_write_docs_mends_it(tmp_pa
 
 def test_a_column_declared_once_reaches_every_place(monkeypatch, framework):
     table = contract.TABLES["engagement"]
-    venue = Column("venue_ref", Kind.TEXT, "The venue's booking reference.", required=False, blank=True,
-                   identifier=True)
+    venue = Column(
+        "venue_ref", Kind.TEXT, "The venue's booking reference.", required=False, blank=True, identifier=True
+    )
     monkeypatch.setitem(contract.TABLES, "engagement", dataclasses.replace(table, columns=(*table.columns, venue)))
     spec = TableSpec.of(contract.TABLES["engagement"])
     assert "venue_ref" in spec.optional and "venue_ref" in spec.identifiers
@@ -79,19 +83,34 @@ def test_every_rule_a_schema_can_report_is_in_the_document(framework):
 
 def test_the_notes_sheet_gives_every_column_its_declared_note(framework):
     rows = [row for row in build_template(framework, Q)["notes"].iter_rows(values_only=True) if row and row[1]][1:]
-    expected = [(t.name, name, "yes" if t.column(name).required else "no")
-                for t in contract.TABLES.values() for name in t.names]
+    expected = [
+        (t.name, name, "yes" if t.column(name).required else "no") for t in contract.TABLES.values() for name in t.names
+    ]
     assert [row[:3] for row in rows] == expected
     for table, name, _, text in rows:
         assert text.startswith(contract.TABLES[table].column(name).note)
 
 
 def test_every_commentary_section_is_described_and_nothing_else(framework):
-    described = {"key_messages": "k", "purpose": "p", "information": "i", "audit.<service>": "a", "audits_future": "f",
-                 "feedback.<topic>": "t", "engagement": "e", "summary": "s", "future_developments": "d",
-                 "other_options": "o", "reasons": "r", "statutory_implications": "l", "recommendation": "c",
-                 "constitutional_comments": "k", "financial_comments": "m", "background_papers": "b",
-                 "electoral_divisions": "v"}
+    described = {
+        "key_messages": "k",
+        "purpose": "p",
+        "information": "i",
+        "audit.<service>": "a",
+        "audits_future": "f",
+        "feedback.<topic>": "t",
+        "engagement": "e",
+        "summary": "s",
+        "future_developments": "d",
+        "other_options": "o",
+        "reasons": "r",
+        "statutory_implications": "l",
+        "recommendation": "c",
+        "constitutional_comments": "k",
+        "financial_comments": "m",
+        "background_papers": "b",
+        "electoral_divisions": "v",
+    }
     rows = contract._commentary_rows(framework, described)
     assert [r[0] for r in rows] == list(described)
     assert dict((r[0], r[2]) for r in rows)["audit.<service>"] == sorted(f"audit.{s}" for s in framework.service_ids)

@@ -25,25 +25,37 @@ pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
 # (key in figures, value as the seed shows it); percentages are compared after
 # rounding half up, counts exactly. Transcribed from the seed report.
 SEED_FIGURES = [
-    ("audits.csc.count", 320), ("audits.csc.graded", 320),
-    ("audits.csc.band.adequate_or_better.pct", 82), ("audits.csc.grade.inadequate.pct", 18),
+    ("audits.csc.count", 320),
+    ("audits.csc.graded", 320),
+    ("audits.csc.band.adequate_or_better.pct", 82),
+    ("audits.csc.grade.inadequate.pct", 18),
     ("standards.csc.working_together.met.pct", 98),
     ("standards.csc.timescales.team_type.fieldwork.not_met.pct", 27),
     ("standards.csc.management_oversight.team_type.fieldwork.not_met.pct", 19),
-    ("audits.tss.count", 101), ("audits.tss.band.good_or_better.pct", 59), ("audits.tss.grade.inadequate.pct", 9),
-    ("audits.ncfp.count", 235), ("audits.ncfp.graded", 0),
-    ("audits.caf.count", 15), ("audits.caf.grade.good.count", 4),
-    ("audits.caf.grade.requires_improvement.count", 9), ("audits.caf.grade.inadequate.count", 2),
-    ("audits.caf.risk_of_harm.count", 0), ("audits.caf.sample_pct", 14),
-    ("feedback.cp_child_interview.respondents", 14), ("feedback.cp_child_interview.age.min", 6),
-    ("feedback.cp_child_interview.age.max", 18), ("feedback.cp_parent_questionnaire.respondents", 4),
+    ("audits.tss.count", 101),
+    ("audits.tss.band.good_or_better.pct", 59),
+    ("audits.tss.grade.inadequate.pct", 9),
+    ("audits.ncfp.count", 235),
+    ("audits.ncfp.graded", 0),
+    ("audits.caf.count", 15),
+    ("audits.caf.grade.good.count", 4),
+    ("audits.caf.grade.requires_improvement.count", 9),
+    ("audits.caf.grade.inadequate.count", 2),
+    ("audits.caf.risk_of_harm.count", 0),
+    ("audits.caf.sample_pct", 14),
+    ("feedback.cp_child_interview.respondents", 14),
+    ("feedback.cp_child_interview.age.min", 6),
+    ("feedback.cp_child_interview.age.max", 18),
+    ("feedback.cp_parent_questionnaire.respondents", 4),
     ("feedback.cp_child_interview.feels_safe.positive.pct", 100),
     ("feedback.ehc_parent_interview.sample_pct", 15),
     ("feedback.ehc_parent_interview.overall_satisfaction.positive.pct", 100),
     ("feedback.ehc_parent_interview.aware_of_local_offer.answer.no.pct", 67),
     ("feedback.ehc_parent_interview.informed_personal_budgets.answer.no.pct", 86),
-    ("feedback.ehu_contact_interview.respondents", 25), ("feedback.ehu_contact_interview.sample_pct", 5),
-    ("engagement.location_type.out_of_area.count", 2), ("engagement.type.scrutiny_board.count", 2),
+    ("feedback.ehu_contact_interview.respondents", 25),
+    ("feedback.ehu_contact_interview.sample_pct", 5),
+    ("engagement.location_type.out_of_area.count", 2),
+    ("engagement.type.scrutiny_board.count", 2),
 ]
 SEED_PREVIOUS = [("audits.tss.band.good_or_better.pct", 52), ("audits.tss.grade.inadequate.pct", 18)]
 
@@ -91,11 +103,17 @@ def test_figures_json_shape_and_exactness(sample_figures):
     for values in (doc["figures"], doc["previous"]):
         words = {k: v for k, v in values.items() if isinstance(v, str)}
         assert words and all(k.endswith(".change.verdict") and v in VERDICTS for k, v in words.items())
-        assert all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                   for k, v in values.items() if k not in words)
+        assert all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for k, v in values.items()
+            if k not in words
+        )
     assert doc["figures"]["audits.tss.band.good_or_better.change.verdict"] == "comparable"
-    assert doc["figures"]["audits.tss.band.good_or_better.ci_low"] < 59.4 < \
-        doc["figures"]["audits.tss.band.good_or_better.ci_high"]
+    assert (
+        doc["figures"]["audits.tss.band.good_or_better.ci_low"]
+        < 59.4
+        < doc["figures"]["audits.tss.band.good_or_better.ci_high"]
+    )
     # Every key of the previous quarter that exists on both sides uses the same grammar.
     assert set(doc["previous"]) & set(doc["figures"])
 
@@ -140,8 +158,18 @@ def test_key_sentences_in_pdf(pdf_text, sentence):
 def test_html_is_self_contained_with_no_code_prompts_or_parameters(html, soup):
     assert html.startswith("<!DOCTYPE html>") and soup.html["lang"] == "en-GB"
     assert soup.title.string == "OFFICIAL-SENSITIVE: Children's Services Quality Assurance Framework"
-    for leftover in ("build_context", "section(", "data_root = &quot;", "data_root = \"", "In&nbsp;[", "jp-InputPrompt",
-                     "# Parameters", "injected-parameters", "<script", "Traceback"):
+    for leftover in (
+        "build_context",
+        "section(",
+        "data_root = &quot;",
+        'data_root = "',
+        "In&nbsp;[",
+        "jp-InputPrompt",
+        "# Parameters",
+        "injected-parameters",
+        "<script",
+        "Traceback",
+    ):
         assert leftover not in html, leftover
     assert not re.search(r"""(src|href)=["']https?:""", html), "nothing is fetched from the network"
     images = soup.find_all("img")
@@ -152,11 +180,19 @@ def test_html_is_self_contained_with_no_code_prompts_or_parameters(html, soup):
 
 
 def test_html_reads_like_the_seed(soup):
-    order = ["Purpose of the report", "Outcomes from case file audit activity", "Children's Social Care",
-             "Targeted Support Service", "Common Assessment Framework (CAF)",
-             "Feedback from children, young people and families", "Early Help Unit",
-             "Engagement of Elected Members and senior officers in quality assurance", "Summary",
-             "Other options considered", "Recommendation/s"]
+    order = [
+        "Purpose of the report",
+        "Outcomes from case file audit activity",
+        "Children's Social Care",
+        "Targeted Support Service",
+        "Common Assessment Framework (CAF)",
+        "Feedback from children, young people and families",
+        "Early Help Unit",
+        "Engagement of Elected Members and senior officers in quality assurance",
+        "Summary",
+        "Other options considered",
+        "Recommendation/s",
+    ]
     headings = [plain(h.get_text()) for h in soup.find_all(["h1", "h2", "h3"])]
     positions = [headings.index(h) for h in order]
     assert positions == sorted(positions)
@@ -185,12 +221,29 @@ def test_executed_notebook_has_its_outputs(sample_run):
 
 def test_plain_papermill_runs_the_notebook(tmp_path):
     out = tmp_path / "out.ipynb"
-    subprocess.run([sys.executable, "-m", "papermill", str(ROOT / "notebooks" / "quarterly_report.ipynb"), str(out),
-                    "-f", str(ROOT / "params" / "2014-15-Q1.yaml"), "--cwd", str(tmp_path)],
-                   check=True, capture_output=True, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(ROOT / "notebooks" / "quarterly_report.ipynb"),
+            str(out),
+            "-f",
+            str(ROOT / "params" / "2014-15-Q1.yaml"),
+            "--cwd",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
     nb = nbformat.read(out, as_version=4)
-    payload = next(o["data"]["application/vnd.qa-workbook+json"] for c in nb.cells for o in c.get("outputs", [])
-                   if "application/vnd.qa-workbook+json" in o.get("data", {}))
+    payload = next(
+        o["data"]["application/vnd.qa-workbook+json"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "application/vnd.qa-workbook+json" in o.get("data", {})
+    )
     assert payload["figures"]["quarter"] == "2014-15-Q1"
     assert payload["figures"]["previous_quarter"] == "2013-14-Q4"
     # The family support service is graded from 2014-15 on the new scale.
@@ -218,7 +271,8 @@ def test_publication_mode_suppresses_small_numbers(publication_run):
     assert "Of the cases audited, 82% were judged adequate or good and 18% were judged inadequate." in text
     assert "Appendix: methodology" in text and "numbers from 1 to 5 are not shown" in text
     reader = PdfReader(publication_run / "report.pdf")
-    assert all("OFFICIAL" in page.extract_text() and "OFFICIAL-SENSITIVE" not in page.extract_text()
-               for page in reader.pages)
+    assert all(
+        "OFFICIAL" in page.extract_text() and "OFFICIAL-SENSITIVE" not in page.extract_text() for page in reader.pages
+    )
     figures = json.loads((publication_run / "figures.json").read_text(encoding="utf-8"))
     assert figures["figures"]["audits.caf.grade.inadequate.count"] == 2, "figures.json stays exact"

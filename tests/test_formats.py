@@ -32,8 +32,15 @@ def axe_violations(html: Path) -> list[dict]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             page = browser.new_page()
             page.goto(html.resolve().as_uri())
@@ -43,8 +50,10 @@ def axe_violations(html: Path) -> list[dict]:
     return results.response["violations"]
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="accessibility test SKIPPED: Chromium is not installed "
-                                              "(apt-get install chromium; .ci/run does this)")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="accessibility test SKIPPED: Chromium is not installed (apt-get install chromium; .ci/run does this)",
+)
 @pytest.mark.parametrize("run", ["publication_run", "sample_run"])
 @pytest.mark.parametrize("page", ["report.html", "provenance.html"])
 def test_axe_finds_no_wcag_22_aa_violations(run, page, request):
@@ -52,8 +61,10 @@ def test_axe_finds_no_wcag_22_aa_violations(run, page, request):
     assert violations == [], [(v["id"], v["help"], v["nodes"][0]["html"][:120]) for v in violations]
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="accessibility test SKIPPED: Chromium is not installed "
-                                              "(apt-get install chromium; .ci/run does this)")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="accessibility test SKIPPED: Chromium is not installed (apt-get install chromium; .ci/run does this)",
+)
 def test_axe_finds_no_wcag_22_aa_violations_in_the_index_of_quarters(publication_run):
     """The page of every quarter the run writes beside the quarter's folder."""
     violations = axe_violations(publication_run.parent / "index.html")
@@ -126,16 +137,33 @@ def test_spreadsheet_annex_follows_the_analysis_function_layout(publication_run,
     for number, html_table in enumerate(tables, start=1):
         sheet = book[f"Table {number}"]
         assert sheet["A1"].value == html_table.caption.get_text()
-        (name, ref), = sheet.tables.items()
+        ((name, ref),) = sheet.tables.items()
         assert ref.startswith("A"), "the table starts in column A, under its title"
-    caf = next(s for s in book.worksheets if "Common Assessment Framework" in str(s["A1"].value)
-               and "grades" in str(s["A1"].value))
+    caf = next(
+        s
+        for s in book.worksheets
+        if "Common Assessment Framework" in str(s["A1"].value) and "grades" in str(s["A1"].value)
+    )
     assert "[c]" in [c.value for row in caf.iter_rows() for c in row]
     notes = " ".join(str(c.value) for row in book["Notes"].iter_rows() for c in row if c.value)
     assert "[c] confidential" in notes
 
 
 def test_unknown_format_is_refused(tmp_path, capsys):
-    assert main(["run", "--quarter", "2013-14-Q4", "--data-root", "data/sample", "--output-dir", str(tmp_path),
-                 "--formats", "html,odt"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--quarter",
+                "2013-14-Q4",
+                "--data-root",
+                "data/sample",
+                "--output-dir",
+                str(tmp_path),
+                "--formats",
+                "html,odt",
+            ]
+        )
+        == 2
+    )
     assert "--formats takes" in capsys.readouterr().err

@@ -35,7 +35,7 @@ def _as_categorical(values: list[str], index: range) -> pd.Series:
 @settings(max_examples=60, deadline=None)
 @given(values=words, other=words, categorical=st.booleans())
 def test_coded_joined_and_counts_agree_with_pandas(values, other, categorical):
-    other = (other + ["x"] * len(values))[:len(values)]
+    other = (other + ["x"] * len(values))[: len(values)]
     index = range(10, 10 + len(values))
     first = _as_categorical(values, index) if categorical else pd.Series(values, index=index, dtype="str")
     second = pd.Series(other, index=index, dtype="str")
@@ -62,8 +62,11 @@ def test_positions_in_finds_each_key_once_for_several_columns():
 
 
 @settings(max_examples=60, deadline=None)
-@given(table=st.lists(st.sampled_from("abcdefg"), max_size=12),
-       keys=st.lists(st.sampled_from("abcdefgxyz"), max_size=40), run_rows=st.sampled_from([1, 3, 1_000_000]))
+@given(
+    table=st.lists(st.sampled_from("abcdefg"), max_size=12),
+    keys=st.lists(st.sampled_from("abcdefgxyz"), max_size=40),
+    run_rows=st.sampled_from([1, 3, 1_000_000]),
+)
 def test_positions_in_gives_first_rows_in_one_run_or_several(table, keys, run_rows):
     first: dict[str, int] = {}
     for row, value in enumerate(table):
@@ -84,11 +87,14 @@ def test_take_gives_the_first_matching_row_and_leaves_unknown_keys_blank():
     assert found.astype(str).tolist() == ["tss", "", "csc"]
 
 
-@pytest.mark.parametrize("content", [
-    b"\xef\xbb\xbfa,b\r\n1,2\r\n,\r\n\r\n3,4\r\n",  # BOM, CRLF, a blank row and an empty line
-    b'a,b\n"x, with comma","two\nlines"\n  padded  ,\n',
-    b"a,b\n",  # a header alone
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\xef\xbb\xbfa,b\r\n1,2\r\n,\r\n\r\n3,4\r\n",  # BOM, CRLF, a blank row and an empty line
+        b'a,b\n"x, with comma","two\nlines"\n  padded  ,\n',
+        b"a,b\n",  # a header alone
+    ],
+)
 def test_arrow_reader_reads_as_pandas_does(tmp_path, content):
     path = tmp_path / "t.csv"
     path.write_bytes(content)
@@ -101,10 +107,13 @@ def test_arrow_reader_reads_as_pandas_does(tmp_path, content):
     pd.testing.assert_frame_equal(arrow, _tidy(_read_csv_pandas(path), spec), check_categorical=False)
 
 
-@pytest.mark.parametrize("content, expected", [
-    ("a,b\nCaf\xe9,2\n".encode("cp1252"), [["Caf\xe9", "2"]]),  # not UTF-8
-    (b"a,b\n1\n3,4\n", [["1", ""], ["3", "4"]]),  # a short row
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("a,b\nCaf\xe9,2\n".encode("cp1252"), [["Caf\xe9", "2"]]),  # not UTF-8
+        (b"a,b\n1\n3,4\n", [["1", ""], ["3", "4"]]),  # a short row
+    ],
+)
 def test_files_arrow_refuses_are_read_by_pandas(tmp_path, content, expected):
     path = tmp_path / "t.csv"
     path.write_bytes(content)
@@ -116,5 +125,6 @@ def test_sample_csvs_read_the_same_by_both_readers():
     assert len(paths) >= 5
     for path in paths:
         spec = TABLES[path.stem]
-        pd.testing.assert_frame_equal(_tidy(_read_csv_arrow(path, spec), spec), _tidy(_read_csv_pandas(path), spec),
-                                      obj=path.name)
+        pd.testing.assert_frame_equal(
+            _tidy(_read_csv_arrow(path, spec), spec), _tidy(_read_csv_pandas(path), spec), obj=path.name
+        )

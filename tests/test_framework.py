@@ -34,15 +34,26 @@ def _broken(tmp_path, mutate):
     return path
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda r: next(iter(r["grade_scales"].values()))["bands"][0]["grades"].append("brilliant"),
-     "unknown grades ['brilliant']"),
-    (lambda r: r["services"].append(dict(r["services"][0])), "duplicate service id"),
-    (lambda r: r["services"][0]["scales"].append({"from": "2015-16-Q1", "scale": "nope"}), "unknown grade scale 'nope'"),
-    (lambda r: r["feedback_topics"][0]["surveys"][0]["questions"][0].update(answers="missing"), "answer set 'missing'"),
-    (lambda r: next(iter(r["grade_scales"].values())).update(grades=[]), "grades"),
-    (lambda r: r.update(surprise=1), "surprise"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (
+            lambda r: next(iter(r["grade_scales"].values()))["bands"][0]["grades"].append("brilliant"),
+            "unknown grades ['brilliant']",
+        ),
+        (lambda r: r["services"].append(dict(r["services"][0])), "duplicate service id"),
+        (
+            lambda r: r["services"][0]["scales"].append({"from": "2015-16-Q1", "scale": "nope"}),
+            "unknown grade scale 'nope'",
+        ),
+        (
+            lambda r: r["feedback_topics"][0]["surveys"][0]["questions"][0].update(answers="missing"),
+            "answer set 'missing'",
+        ),
+        (lambda r: next(iter(r["grade_scales"].values())).update(grades=[]), "grades"),
+        (lambda r: r.update(surprise=1), "surprise"),
+    ],
+)
 def test_inconsistent_framework_is_refused_naming_file_and_entry(tmp_path, mutate, message):
     path = _broken(tmp_path, mutate)
     with pytest.raises(FrameworkError) as err:

@@ -26,9 +26,27 @@ def runs(tmp_path_factory) -> dict[tuple[str, str], Path]:
 
     def run(quarter: str, mode: str) -> Path:
         out = base / f"{quarter}-{mode}"
-        done = subprocess.run([sys.executable, "-m", "qa_lib.cli", "run", "--quarter", quarter, "--data-root",
-                               "data/sample", "--output-dir", str(out), "--mode", mode, "--formats", "html,xlsx"],
-                              cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "qa_lib.cli",
+                "run",
+                "--quarter",
+                quarter,
+                "--data-root",
+                "data/sample",
+                "--output-dir",
+                str(out),
+                "--mode",
+                mode,
+                "--formats",
+                "html,xlsx",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 0, done.stderr
         return out / quarter
 

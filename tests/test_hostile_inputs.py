@@ -33,6 +33,7 @@ pytestmark = pytest.mark.timeout(300)  # a hang fails the test instead of stalli
 
 # -- helpers ---------------------------------------------------------------------------
 
+
 def validate(root: Path, tmp_path: Path, capsys, *extra: str) -> tuple[int, list[dict], str]:
     """Run ``qa-report validate``; its exit code, the errors it recorded and what it printed."""
     report = tmp_path / "problems.json"
@@ -52,8 +53,10 @@ def only_problem(root: Path, tmp_path: Path, capsys) -> dict:
 
 def forbid(monkeypatch, target: object, name: str) -> None:
     """Make a parser raise if it is ever called."""
+
     def reached(*args, **kwargs):
         raise AssertionError(f"{name} was reached")
+
     monkeypatch.setattr(target, name, reached)
 
 
@@ -66,6 +69,7 @@ def forbid_yaml_on(monkeypatch, marker: str, name: str = "safe_load") -> None:
         if isinstance(stream, str) and marker in stream:
             raise AssertionError(f"yaml.{name} was reached")
         return original(stream, *args, **kwargs)
+
     monkeypatch.setattr(yaml, name, guarded)
 
 
@@ -77,11 +81,13 @@ def forbid_for(monkeypatch, target: object, name: str, needle: str) -> None:
         if needle in str(source):
             raise AssertionError(f"{name} was reached for {source}")
         return original(source, *args, **kwargs)
+
     monkeypatch.setattr(target, name, guarded)
 
 
 def forbid_excel(monkeypatch) -> None:
     import openpyxl
+
     forbid(monkeypatch, pd, "read_excel")
     forbid(monkeypatch, pd, "ExcelFile")
     forbid(monkeypatch, openpyxl, "load_workbook")
@@ -105,7 +111,8 @@ def to_workbook(folder: Path, tables: tuple[str, ...] = ("case_audits",)) -> Pat
     with pd.ExcelWriter(book, engine="openpyxl") as writer:
         for table in tables:
             pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False).to_excel(
-                writer, sheet_name=table, index=False)
+                writer, sheet_name=table, index=False
+            )
             (folder / f"{table}.csv").unlink()
     return book
 
@@ -124,6 +131,7 @@ def sheet_part(book: Path, sheet: str = "case_audits") -> str:
 
 
 # -- every path stays where it belongs -----------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["commentary.md", "feedback_quotes.csv", "case_audits.csv", "quarter.yaml"])
 def test_a_link_to_a_file_outside_the_data_root_is_refused(name, copy_sample, tmp_path, capsys):
@@ -180,8 +188,10 @@ def test_quarter_files_neither_follows_a_link_out_nor_reads_a_pipe(copy_sample, 
     os.mkfifo(folder / "pipe")
     with pytest.raises(DataError) as err:
         quarter_files(root, Q)
-    assert {(p.rule, p.file) for p in err.value.problems} == {("unsafe_file", f"{QUARTER}/notes.txt"),
-                                                             ("unsafe_file", f"{QUARTER}/pipe")}
+    assert {(p.rule, p.file) for p in err.value.problems} == {
+        ("unsafe_file", f"{QUARTER}/notes.txt"),
+        ("unsafe_file", f"{QUARTER}/pipe"),
+    }
     (folder / "notes.txt").unlink()
     (folder / "pipe").unlink()
     (folder / "inside.md").symlink_to("commentary.md")  # a link within the folder is hashed as its file
@@ -190,8 +200,10 @@ def test_quarter_files_neither_follows_a_link_out_nor_reads_a_pipe(copy_sample, 
 
 # -- bounded: YAML ---------------------------------------------------------------------
 
-ALIAS_BOMB = "\n".join(["a: &a [x, x, x, x, x, x, x, x, x, x]"]
-                       + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]" for i in range(9)])
+ALIAS_BOMB = "\n".join(
+    ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]" for i in range(9)]
+)
 
 
 def test_a_yaml_alias_bomb_is_refused_before_it_is_loaded(copy_sample, tmp_path, capsys, monkeypatch):
@@ -206,11 +218,12 @@ def test_a_yaml_alias_bomb_is_refused_before_it_is_loaded(copy_sample, tmp_path,
 
 @pytest.mark.parametrize("shape", ["flow", "block", "aliases"])
 def test_deeply_nested_yaml_is_refused_before_it_is_loaded(shape, copy_sample, tmp_path, capsys, monkeypatch):
-    text = {"flow": "deep: " + "[" * 100_000 + "]" * 100_000,
-            "block": "deep:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 200)),
-            # shallow as written, deep once each alias is expanded
-            "aliases": "deep:\n" + "".join(f"  - &n{i} [*n{i - 1}]\n" if i else "  - &n0 [x]\n" for i in range(40)),
-            }[shape]
+    text = {
+        "flow": "deep: " + "[" * 100_000 + "]" * 100_000,
+        "block": "deep:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 200)),
+        # shallow as written, deep once each alias is expanded
+        "aliases": "deep:\n" + "".join(f"  - &n{i} [*n{i - 1}]\n" if i else "  - &n0 [x]\n" for i in range(40)),
+    }[shape]
     root = copy_sample(QUARTER)
     (root / QUARTER / "quarter.yaml").write_text(text, encoding="utf-8")
     forbid_yaml_on(monkeypatch, "deep:")
@@ -218,8 +231,7 @@ def test_deeply_nested_yaml_is_refused_before_it_is_loaded(shape, copy_sample, t
     assert problem["rule"] == "over_limit" and "yaml_depth" in problem["expected"]
 
 
-def test_the_framework_and_a_params_file_are_read_by_the_same_safe_reader(copy_sample, tmp_path, capsys,
-                                                                         monkeypatch):
+def test_the_framework_and_a_params_file_are_read_by_the_same_safe_reader(copy_sample, tmp_path, capsys, monkeypatch):
     root = copy_sample(QUARTER)
     bomb = tmp_path / "framework.yaml"
     bomb.write_text(ALIAS_BOMB, encoding="utf-8")
@@ -263,10 +275,13 @@ def test_read_yaml_refuses_a_pipe_and_yaml_that_reads_numbers_wrongly(tmp_path):
 
 # -- bounded: XLSX ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("cell, limit", [("XFD1048576", "table_columns|sheet_cells"), ("XFD2", "table_columns"),
-                                         ("A1048576", "sheet_cells")])
-def test_a_sheet_with_one_cell_at_the_far_end_is_refused_before_openpyxl(cell, limit, copy_sample, tmp_path,
-                                                                         capsys, monkeypatch):
+
+@pytest.mark.parametrize(
+    "cell, limit", [("XFD1048576", "table_columns|sheet_cells"), ("XFD2", "table_columns"), ("A1048576", "sheet_cells")]
+)
+def test_a_sheet_with_one_cell_at_the_far_end_is_refused_before_openpyxl(
+    cell, limit, copy_sample, tmp_path, capsys, monkeypatch
+):
     import openpyxl
 
     root = copy_sample(QUARTER)
@@ -308,8 +323,10 @@ def test_a_one_column_sheet_reaching_the_last_row_is_within_the_limits(tmp_path)
 
 def _bomb(book: Path, part: str, size: int) -> None:
     """Replace a sheet by valid XML padded with ``size`` bytes of spaces: a tiny compressed part."""
-    head = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-            b'spreadsheetml/2006/main"><sheetData>')
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData>'
+    )
     with zipfile.ZipFile(book) as old:
         parts = [(info.filename, old.read(info.filename)) for info in old.infolist() if info.filename != part]
     with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as new:
@@ -323,8 +340,7 @@ def _bomb(book: Path, part: str, size: int) -> None:
             stream.write(b"</sheetData></worksheet>")
 
 
-def test_a_zip_bomb_workbook_is_refused_before_anything_is_decompressed(copy_sample, tmp_path, capsys,
-                                                                        monkeypatch):
+def test_a_zip_bomb_workbook_is_refused_before_anything_is_decompressed(copy_sample, tmp_path, capsys, monkeypatch):
     root = copy_sample(QUARTER)
     book = to_workbook(root / QUARTER)
     _bomb(book, sheet_part(book), 64 << 20)
@@ -367,9 +383,11 @@ def test_a_malformed_sheet_is_reported_naming_the_sheet(damage, copy_sample, tmp
     part = sheet_part(book)
     with zipfile.ZipFile(book) as archive:
         xml = archive.read(part)
-    broken = {"cut": xml[: len(xml) // 2],
-              "not xml": b"\x00\x01 not a sheet",
-              "dtd": b'<!DOCTYPE worksheet [<!ENTITY a "aaaa">]>' + xml.split(b"?>", 1)[-1]}[damage]
+    broken = {
+        "cut": xml[: len(xml) // 2],
+        "not xml": b"\x00\x01 not a sheet",
+        "dtd": b'<!DOCTYPE worksheet [<!ENTITY a "aaaa">]>' + xml.split(b"?>", 1)[-1],
+    }[damage]
     replace_part(book, part, broken)
     problem = only_problem(root, tmp_path, capsys)
     assert problem["rule"] == "unreadable_file"
@@ -405,11 +423,15 @@ def test_a_formula_with_its_result_saved_is_read(tmp_path):
     book = folder / f"{QUARTER}.xlsx"
     pd.DataFrame({"a": ["x"]}).to_excel(book, sheet_name="engagement", index=False)
     part = sheet_part(book, "engagement")
-    replace_part(book, part, b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                             b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c>'
-                             b'<c r="B1" t="inlineStr"><is><t>b</t></is></c></row>'
-                             b'<row r="2"><c r="A2"><f>0+1</f><v>1</v></c><c r="B2" t="str"><f>""</f><v></v></c></row>'
-                             b'</sheetData></worksheet>')
+    replace_part(
+        book,
+        part,
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c>'
+        b'<c r="B1" t="inlineStr"><is><t>b</t></is></c></row>'
+        b'<row r="2"><c r="A2"><f>0+1</f><v>1</v></c><c r="B2" t="str"><f>""</f><v></v></c></row>'
+        b"</sheetData></worksheet>",
+    )
     scan = limits.scan_sheet(book, part, "engagement")
     assert (scan.last_row, scan.last_column, scan.formulas_without_value) == (2, 2, [])
     frame = pd.read_excel(book, sheet_name="engagement", dtype=object)
@@ -429,6 +451,7 @@ def test_a_repeated_column_in_a_sheet_is_an_error(copy_sample, tmp_path, capsys)
 
 
 # -- bounded: CSV and Parquet ----------------------------------------------------------
+
 
 def test_a_csv_over_its_size_limit_is_refused_before_it_is_parsed(copy_sample, tmp_path, capsys, monkeypatch):
     import pyarrow.csv as pacsv
@@ -516,7 +539,7 @@ def test_a_damaged_or_unreadable_parquet_file_is_reported(damage, copy_sample, t
     elif damage == "cut":
         path.write_bytes(raw[: len(raw) // 2])
     elif damage == "pages":
-        path.write_bytes(raw[:4] + bytes(len(raw) // 2 - 4) + raw[len(raw) // 2:])  # data zeroed, footer sound
+        path.write_bytes(raw[:4] + bytes(len(raw) // 2 - 4) + raw[len(raw) // 2 :])  # data zeroed, footer sound
     problem = only_problem(root, tmp_path, capsys)
     assert problem["file"] == f"{QUARTER}/engagement.parquet"
     assert problem["rule"] == ("duplicate_column" if damage == "column twice" else "unreadable_file")
@@ -539,6 +562,7 @@ def test_the_limits_admit_the_largest_scale_data(tmp_path):
 
 
 # -- exit 2 with a message: CSV rows, encodings, delimiters --------------------------------
+
 
 def _with_long_row(path: Path, line: int) -> None:
     """An unquoted comma in a free-text value on ``line`` (1 = header)."""
@@ -576,8 +600,7 @@ def test_run_names_the_file_and_row_of_a_row_with_too_many_fields(copy_sample, t
     assert "too_many_fields" in printed and f"{QUARTER}/case_audits.csv" in printed and "Traceback" not in printed
 
 
-@pytest.mark.parametrize("encoding, detected", [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16"),
-                                                ("utf-32", "UTF-32")])
+@pytest.mark.parametrize("encoding, detected", [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16"), ("utf-32", "UTF-32")])
 def test_a_utf16_csv_is_refused_saying_so(encoding, detected, copy_sample, tmp_path, capsys):
     root = copy_sample(QUARTER)
     path = root / QUARTER / "case_audits.csv"
@@ -616,8 +639,10 @@ def test_a_quote_left_open_is_reported_not_read_as_fewer_rows(where, tmp_path, c
     rows = [f"E{i},2014-01-10,director_case_audit,senior_officer,internal,Visit {i}" for i in range(120_000)]
     rows[where] = rows[where].replace("Visit", '"Visit')
     folder.mkdir()
-    (folder / "engagement.csv").write_text("activity_id,activity_date,activity_type,participant_role,location_type,"
-                                           "description\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "engagement.csv").write_text(
+        "activity_id,activity_date,activity_type,participant_role,location_type,description\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
     write_csv(folder / "case_audits.csv", [{"audit_id": "1"}])
     with pytest.raises(DataError) as err:
         load_quarter(tmp_path, Q)
@@ -654,6 +679,7 @@ def test_a_missing_audit_id_column_is_not_followed_by_an_error_per_standard(copy
 
 # -- never silently wrong --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("second", ["grade", "Grade", " GRADE "])
 def test_a_repeated_column_in_a_csv_is_an_error(second, copy_sample, tmp_path, capsys):
     root = copy_sample(QUARTER)
@@ -666,15 +692,26 @@ def test_a_repeated_column_in_a_csv_is_an_error(second, copy_sample, tmp_path, c
     assert problem["column"] == second.strip()
 
 
-@pytest.mark.parametrize("table, column", [("case_audits", "team"), ("engagement", "description"),
-                                           ("engagement", "activity_id"), ("feedback_responses", "response_id"),
-                                           ("feedback_quotes", "quote_id")])
+@pytest.mark.parametrize(
+    "table, column",
+    [
+        ("case_audits", "team"),
+        ("engagement", "description"),
+        ("engagement", "activity_id"),
+        ("feedback_responses", "response_id"),
+        ("feedback_quotes", "quote_id"),
+    ],
+)
 def test_a_blank_value_in_a_required_column_is_an_error(table, column, copy_sample, tmp_path, capsys):
     root = copy_sample(QUARTER)
     row = set_cell(root / QUARTER / f"{table}.csv", column, "  ")
     problem = only_problem(root, tmp_path, capsys)
-    assert (problem["rule"], problem["file"], problem["row"], problem["column"]) == \
-        ("blank_value", f"{QUARTER}/{table}.csv", row, column)
+    assert (problem["rule"], problem["file"], problem["row"], problem["column"]) == (
+        "blank_value",
+        f"{QUARTER}/{table}.csv",
+        row,
+        column,
+    )
 
 
 @pytest.mark.parametrize("age", ["1e1", "12.0", "１２", "١٢", "+12", "12.5"])
@@ -684,8 +721,12 @@ def test_an_age_must_be_written_in_ascii_digits(age, copy_sample, tmp_path, caps
     index = next(i for i, r in enumerate(rows_of(path)) if r["respondent_age"])
     row = set_cell(path, "respondent_age", age, index)
     problem = only_problem(root, tmp_path, capsys)
-    assert (problem["rule"], problem["row"], problem["column"], problem["value"]) == \
-        ("bad_age", row, "respondent_age", age.strip())
+    assert (problem["rule"], problem["row"], problem["column"], problem["value"]) == (
+        "bad_age",
+        row,
+        "respondent_age",
+        age.strip(),
+    )
 
 
 @pytest.mark.parametrize("written", ["20140105", "２０１４-０１-０５", "2014-1-5", "2014-01-05T00:00"])
@@ -693,8 +734,12 @@ def test_a_date_must_be_written_yyyy_mm_dd(written, copy_sample, tmp_path, capsy
     root = copy_sample(QUARTER)
     row = set_cell(root / QUARTER / "case_audits.csv", "audit_date", written)
     problem = only_problem(root, tmp_path, capsys)
-    assert (problem["rule"], problem["row"], problem["column"], problem["value"]) == \
-        ("bad_date", row, "audit_date", written)
+    assert (problem["rule"], problem["row"], problem["column"], problem["value"]) == (
+        "bad_date",
+        row,
+        "audit_date",
+        written,
+    )
 
 
 def _quarter_yaml(root: Path, edit) -> None:
@@ -704,17 +749,20 @@ def _quarter_yaml(root: Path, edit) -> None:
     path.write_text(yaml.safe_dump(meta), encoding="utf-8")
 
 
-@pytest.mark.parametrize("edit, rule, key", [
-    (lambda m: m["meeting"].update(title=["Quality", "Assurance"]), "bad_value", "meeting.title"),
-    (lambda m: m["meeting"].update(title={"text": "Quality"}), "bad_value", "meeting.title"),
-    (lambda m: m["meeting"]["contact"].update(email=["a@example.org"]), "bad_value", "meeting.contact.email"),
-    (lambda m: m["populations"]["audits"].update(caf=10**26), "bad_population", "populations.audits.caf"),
-    (lambda m: m["populations"]["audits"].update(caf=107.5), "bad_population", "populations.audits.caf"),
-    (lambda m: m["populations"]["audits"].update(caf="107"), "bad_population", "populations.audits.caf"),
-    (lambda m: m["populations"]["audits"].update(caf=-1), "bad_population", "populations.audits.caf"),
-    (lambda m: m["meeting"].update(titel="A typo"), "unknown_key", "meeting.titel"),
-    (lambda m: m.update(meetings={}), "unknown_key", "meetings"),
-])
+@pytest.mark.parametrize(
+    "edit, rule, key",
+    [
+        (lambda m: m["meeting"].update(title=["Quality", "Assurance"]), "bad_value", "meeting.title"),
+        (lambda m: m["meeting"].update(title={"text": "Quality"}), "bad_value", "meeting.title"),
+        (lambda m: m["meeting"]["contact"].update(email=["a@example.org"]), "bad_value", "meeting.contact.email"),
+        (lambda m: m["populations"]["audits"].update(caf=10**26), "bad_population", "populations.audits.caf"),
+        (lambda m: m["populations"]["audits"].update(caf=107.5), "bad_population", "populations.audits.caf"),
+        (lambda m: m["populations"]["audits"].update(caf="107"), "bad_population", "populations.audits.caf"),
+        (lambda m: m["populations"]["audits"].update(caf=-1), "bad_population", "populations.audits.caf"),
+        (lambda m: m["meeting"].update(titel="A typo"), "unknown_key", "meeting.titel"),
+        (lambda m: m.update(meetings={}), "unknown_key", "meetings"),
+    ],
+)
 def test_quarter_yaml_values_are_checked_by_key_path(edit, rule, key, copy_sample, tmp_path, capsys):
     root = copy_sample(QUARTER)
     _quarter_yaml(root, edit)
@@ -757,8 +805,9 @@ INLINE_SHAPES = {
 
 def _commentary(root: Path, text: str) -> None:
     path = root / QUARTER / "commentary.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("## summary\n", "## summary\n\n" + text + "\n", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("## summary\n", "## summary\n\n" + text + "\n", 1), encoding="utf-8"
+    )
 
 
 @pytest.mark.parametrize("shape", list(MARKDOWN_SHAPES))
@@ -786,8 +835,14 @@ def test_deeply_nested_emphasis_and_links_are_refused(shape, copy_sample, tmp_pa
     assert "markdown_nesting" in problem["expected"]
 
 
-@pytest.mark.parametrize("text", ["[" * DEEP + "x" + "](https://example.org)" * DEEP,
-                                  "[" * DEEP + "x" + "]" * DEEP, "![" * DEEP + "x" + "](a)" * DEEP])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * DEEP + "x" + "](https://example.org)" * DEEP,
+        "[" * DEEP + "x" + "]" * DEEP,
+        "![" * DEEP + "x" + "](a)" * DEEP,
+    ],
+)
 def test_deep_brackets_are_read_flat(text, copy_sample):
     """Brackets nest no HTML (a link holds no link): accepted, and rendered no deeper than the limit."""
     from html.parser import HTMLParser
@@ -833,8 +888,19 @@ def test_the_deepest_commentary_the_limit_admits_renders_in_every_format(copy_sa
         limits.check_markdown("*a " * (deepest + 1) + "x" + " b*" * (deepest + 1), "c")
     root = copy_sample("2013-14-Q3", QUARTER)
     _commentary(root, admitted + "\n\n" + "".join("  " * i + "- item\n" for i in range(8)) + "\n> > > *deep*\n")
-    code = main(["run", "--quarter", QUARTER, "--data-root", str(root), "--output-dir", str(tmp_path / "out"),
-                 "--formats", "html,pdf,docx"])
+    code = main(
+        [
+            "run",
+            "--quarter",
+            QUARTER,
+            "--data-root",
+            str(root),
+            "--output-dir",
+            str(tmp_path / "out"),
+            "--formats",
+            "html,pdf,docx",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert {p.name for p in (tmp_path / "out" / QUARTER).iterdir()} >= {"report.html", "report.pdf", "report.docx"}
 
@@ -844,8 +910,9 @@ def test_commentary_over_its_size_limit_is_refused_before_it_is_parsed(copy_samp
 
     root = copy_sample(QUARTER)
     path = root / QUARTER / "commentary.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\nword " * (limits.COMMENTARY_BYTES.value // 5),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nword " * (limits.COMMENTARY_BYTES.value // 5), encoding="utf-8"
+    )
     forbid(monkeypatch, MarkdownIt, "parse")
     problem = only_problem(root, tmp_path, capsys)
     assert problem["rule"] == "over_limit" and "commentary_bytes" in problem["expected"]
@@ -853,12 +920,16 @@ def test_commentary_over_its_size_limit_is_refused_before_it_is_parsed(copy_samp
 
 def test_sample_commentary_and_ordinary_nesting_pass(copy_sample):
     root = copy_sample(QUARTER)
-    _commentary(root, "> A quote with *emphasis* and a [link](https://example.org)\n\n"
-                      "- one\n  - two\n    - **three** *and [four](https://example.org)*\n")
+    _commentary(
+        root,
+        "> A quote with *emphasis* and a [link](https://example.org)\n\n"
+        "- one\n  - two\n    - **three** *and [four](https://example.org)*\n",
+    )
     assert "[link]" in load_quarter(root, Q).commentary
 
 
 # -- the limits are stated -------------------------------------------------------------
+
 
 def test_every_limit_is_in_the_data_contract():
     contract = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")

@@ -52,8 +52,13 @@ def test_bom_windows_1252_case_and_trailing_blank_rows_are_accepted(tmp_path, fr
     folder = tmp_path / str(Q4)
     folder.mkdir()
     header = "audit_id,service,case_ref,case_type,team,team_type,audit_date,auditor_role,grade\r\n"
-    body = f"1, {service.id.upper()} ,CR1,Child In Need,Caf\xe9 Team,Fieldwork,2014-02-03,Team Manager, {grade.label.upper()} \r\n"
-    (folder / "case_audits.csv").write_bytes(header.encode("cp1252") + body.encode("cp1252") + b",,,,,,,,\r\n,,,,,,,,\r\n")
+    body = (
+        f"1, {service.id.upper()} ,CR1,Child In Need,Caf\xe9 Team,Fieldwork,2014-02-03,Team Manager, "
+        f"{grade.label.upper()} \r\n"
+    )
+    (folder / "case_audits.csv").write_bytes(
+        header.encode("cp1252") + body.encode("cp1252") + b",,,,,,,,\r\n,,,,,,,,\r\n"
+    )
     data = validate_quarter(load_quarter(tmp_path, Q4), framework)
     audits = data.tables["case_audits"]
     assert len(audits) == 1
@@ -126,18 +131,25 @@ def test_every_problem_is_reported_with_file_row_column_and_value(copy_sample, f
     graded = int(later.index[later["service"].map(lambda s: framework.scale_for(s, Q4) is not None)][0])
     ungraded_row = int(later.index[later["service"] == ungraded][0])
     some_grade = framework.scale_for(audits["service"][graded], Q4).grades[0].id
-    edit(folder / "case_audits.csv", {
-        0: {"service": "chess club"},
-        graded: {"grade": "brilliant"},
-        ungraded_row: {"grade": some_grade},
-        3: {"audit_date": "2014-13-01"},
-        4: {"audit_date": "2013-12-31"},
-        5: {"audit_id": audits["audit_id"][6]},
-    })
-    edit(folder / "practice_standards.csv", {0: {"result": "maybe"}, 1: {"audit_id": "nope"},
-                                             2: {"standard_id": "dancing"}})
-    edit(folder / "feedback_responses.csv", {0: {"answer": "perhaps"}, 1: {"respondent_age": "thirty"},
-                                             2: {"respondent_age": "26"}})
+    edit(
+        folder / "case_audits.csv",
+        {
+            0: {"service": "chess club"},
+            graded: {"grade": "brilliant"},
+            ungraded_row: {"grade": some_grade},
+            3: {"audit_date": "2014-13-01"},
+            4: {"audit_date": "2013-12-31"},
+            5: {"audit_id": audits["audit_id"][6]},
+        },
+    )
+    edit(
+        folder / "practice_standards.csv",
+        {0: {"result": "maybe"}, 1: {"audit_id": "nope"}, 2: {"standard_id": "dancing"}},
+    )
+    edit(
+        folder / "feedback_responses.csv",
+        {0: {"answer": "perhaps"}, 1: {"respondent_age": "thirty"}, 2: {"respondent_age": "26"}},
+    )
     found = problems(root, framework)
     by_rule = {}
     for p in found:
@@ -193,6 +205,7 @@ def test_malformed_quarter_yaml(copy_sample, framework):
 
 # -- case-management exports as they come: UK dates, the framework's labels -------------------
 
+
 def _rewrite(path: Path, column: str, change) -> None:
     """Rewrite every value of a CSV column."""
     with open(path, newline="", encoding="utf-8") as handle:
@@ -225,15 +238,20 @@ def test_uk_dates_are_day_first_never_guessed_month_first(copy_sample, framework
     root = copy_sample("2013-14-Q4")
     folder = root / str(Q4)
     edit(folder / "case_audits.csv", {0: {"audit_date": "03/02/2014"}})
-    assert validate_quarter(load_quarter(root, Q4), framework).tables["case_audits"]["audit_date"][0] == \
-        date(2014, 2, 3)
+    assert validate_quarter(load_quarter(root, Q4), framework).tables["case_audits"]["audit_date"][0] == date(
+        2014, 2, 3
+    )
     # 01/04/2014 is 1 April (after the quarter), never 4 January; 13/25/2014 is no date at all.
-    edit(folder / "case_audits.csv", {0: {"audit_date": "01/04/2014"}, 1: {"audit_date": "13/25/2014"},
-                                      2: {"audit_date": "2014/02/03"}})
+    edit(
+        folder / "case_audits.csv",
+        {0: {"audit_date": "01/04/2014"}, 1: {"audit_date": "13/25/2014"}, 2: {"audit_date": "2014/02/03"}},
+    )
     found = problems(root, framework)
     assert [(p.rule, p.row, p.column, p.value) for p in found] == [
-        ("date_outside_quarter", 2, "audit_date", "01/04/2014"), ("bad_date", 3, "audit_date", "13/25/2014"),
-        ("bad_date", 4, "audit_date", "2014/02/03")]
+        ("date_outside_quarter", 2, "audit_date", "01/04/2014"),
+        ("bad_date", 3, "audit_date", "13/25/2014"),
+        ("bad_date", 4, "audit_date", "2014/02/03"),
+    ]
     assert "DD/MM/YYYY" in found[1].expected
 
 
@@ -242,8 +260,12 @@ def test_labels_as_the_framework_names_them_read_as_ids(copy_sample, framework):
     folder = root / str(Q4)
     ids = validate_quarter(load_quarter(root, Q4), framework)
     services = {s.id: s.name for s in framework.services}
-    grades = {g.id: g.label for s in framework.services if framework.scale_for(s.id, Q4)
-              for g in framework.scale_for(s.id, Q4).grades}
+    grades = {
+        g.id: g.label
+        for s in framework.services
+        if framework.scale_for(s.id, Q4)
+        for g in framework.scale_for(s.id, Q4).grades
+    }
     ages = {a.id: a.label for a in framework.quote_age_bands}
     answers = {a.id: a.label for _, q in framework.iter_questions() for a in framework.answers(q)}
     _rewrite(folder / "case_audits.csv", "service", lambda v: f" {services[v].upper()}  ")
@@ -264,8 +286,10 @@ def test_a_value_matching_neither_id_nor_label_is_quoted_as_typed(copy_sample, f
     row = int(audits.index[audits["grade"] == "requires_improvement"][0])
     edit(folder / "case_audits.csv", {row: {"grade": "Requires Improvment  "}, 0: {"service": "Childrens Social Care"}})
     found = {(p.rule, p.row, p.column, p.value) for p in problems(root, framework)}
-    assert found == {("grade_not_on_scale", row + 2, "grade", "Requires Improvment  "),
-                     ("unknown_service", 2, "service", "Childrens Social Care")}
+    assert found == {
+        ("grade_not_on_scale", row + 2, "grade", "Requires Improvment  "),
+        ("unknown_service", 2, "service", "Childrens Social Care"),
+    }
 
 
 def test_two_values_of_a_list_with_one_label_are_refused(copy_sample, framework, tmp_path, capsys):
@@ -281,8 +305,20 @@ def test_two_values_of_a_list_with_one_label_are_refused(copy_sample, framework,
     data = yaml.safe_load((ROOT / "params" / "framework.yaml").read_text(encoding="utf-8"))
     data["services"][0]["name"] = "Targeted Support Service"  # two services, one name
     (tmp_path / "framework.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert main(["validate", "--quarter", str(Q4), "--data-root", str(root),
-                 "--framework", str(tmp_path / "framework.yaml")]) == 2
+    assert (
+        main(
+            [
+                "validate",
+                "--quarter",
+                str(Q4),
+                "--data-root",
+                str(root),
+                "--framework",
+                str(tmp_path / "framework.yaml"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     line = next(line for line in err.splitlines() if line.startswith("error ") and "ambiguous_label" in line)
     assert f"{Q4}/case_audits.csv" in line and " 3 " in line and "service" in line

@@ -56,8 +56,12 @@ def graded_service(framework, quarter=Q4):
 def test_grade_and_band_shares_are_of_graded_audits(framework):
     service, scale = graded_service(framework)
     best, worst = scale.grades[0].id, scale.grades[-1].id
-    frame = audits(audit_row("1", service.id, best), audit_row("2", service.id, best),
-                   audit_row("3", service.id, worst), audit_row("4", service.id, ""))
+    frame = audits(
+        audit_row("1", service.id, best),
+        audit_row("2", service.id, best),
+        audit_row("3", service.id, worst),
+        audit_row("4", service.id, ""),
+    )
     figures = audit_figures(frame, framework, Q4, {})
     key = f"audits.{service.id}"
     assert figures[f"{key}.count"] == 4
@@ -91,9 +95,11 @@ def test_a_service_with_no_audits_has_counts_but_no_percentages(framework):
 
 def test_sample_pct_and_risk_of_harm(framework):
     service, scale = graded_service(framework)
-    frame = audits(audit_row("1", service.id, scale.grades[0].id, risk_of_harm="no"),
-                   audit_row("2", service.id, scale.grades[-1].id, risk_of_harm="yes"),
-                   audit_row("3", service.id, scale.grades[-1].id, risk_of_harm=""))
+    frame = audits(
+        audit_row("1", service.id, scale.grades[0].id, risk_of_harm="no"),
+        audit_row("2", service.id, scale.grades[-1].id, risk_of_harm="yes"),
+        audit_row("3", service.id, scale.grades[-1].id, risk_of_harm=""),
+    )
     figures = audit_figures(frame, framework, Q4, {service.id: 8})
     assert figures[f"audits.{service.id}.sample_pct"] == 100 * 3 / 8
     assert figures[f"audits.{service.id}.risk_of_harm.count"] == 1
@@ -124,15 +130,22 @@ def test_same_service_uses_the_scale_of_its_quarter(framework):
 def test_standards_applicable_excludes_not_applicable_and_splits_by_team_type(framework):
     service = next(s for s in framework.services if s.standards)
     standard = service.standards[0].id
-    frame = audits(audit_row("1", service.id, "", team_type="fieldwork"),
-                   audit_row("2", service.id, "", team_type="fieldwork"),
-                   audit_row("3", service.id, "", team_type="looked_after"),
-                   audit_row("4", service.id, "", team_type="looked_after"))
+    frame = audits(
+        audit_row("1", service.id, "", team_type="fieldwork"),
+        audit_row("2", service.id, "", team_type="fieldwork"),
+        audit_row("3", service.id, "", team_type="looked_after"),
+        audit_row("4", service.id, "", team_type="looked_after"),
+    )
     # As validated: each row carries its audit's service and team type.
-    results = pd.DataFrame({"audit_id": ["1", "2", "3", "4"], "standard_id": [standard] * 4,
-                            "result": ["met", "not_met", "not_met", "not_applicable"],
-                            "service": [service.id] * 4,
-                            "team_type": ["fieldwork", "fieldwork", "looked_after", "looked_after"]})
+    results = pd.DataFrame(
+        {
+            "audit_id": ["1", "2", "3", "4"],
+            "standard_id": [standard] * 4,
+            "result": ["met", "not_met", "not_met", "not_applicable"],
+            "service": [service.id] * 4,
+            "team_type": ["fieldwork", "fieldwork", "looked_after", "looked_after"],
+        }
+    )
     figures = standards_figures(results, frame, framework)
     key = f"standards.{service.id}.{standard}"
     assert figures[f"{key}.applicable"] == 3
@@ -152,14 +165,16 @@ def test_feedback_shares_are_of_those_who_answered(framework):
     question = survey.questions[0]
     positive = question.positive[0]
     other = next(a.id for a in framework.answers(question) if a.id not in question.positive)
-    responses = pd.DataFrame({
-        "survey_id": [survey.id] * 4,
-        "respondent_id": ["a", "b", "c", "a"],
-        "respondent_type": ["child"] * 4,
-        "respondent_age": [9, 15, None, 9],
-        "question_id": [question.id, question.id, question.id, survey.questions[1].id],
-        "answer": [positive, positive, other, positive],
-    })
+    responses = pd.DataFrame(
+        {
+            "survey_id": [survey.id] * 4,
+            "respondent_id": ["a", "b", "c", "a"],
+            "respondent_type": ["child"] * 4,
+            "respondent_age": [9, 15, None, 9],
+            "question_id": [question.id, question.id, question.id, survey.questions[1].id],
+            "answer": [positive, positive, other, positive],
+        }
+    )
     figures = feedback_figures(responses, framework, {survey.id: 30})
     key = f"feedback.{survey.id}"
     assert figures[f"{key}.respondents"] == 3
@@ -177,9 +192,13 @@ def test_engagement_counts_by_type_role_and_location(framework):
     types = framework.engagement.activity_types
     roles = framework.engagement.participant_roles
     places = framework.engagement.location_types
-    frame = pd.DataFrame({"activity_type": [types[0].id, types[0].id, types[1].id],
-                          "participant_role": [roles[0].id] * 3,
-                          "location_type": [places[0].id, places[-1].id, places[-1].id]})
+    frame = pd.DataFrame(
+        {
+            "activity_type": [types[0].id, types[0].id, types[1].id],
+            "participant_role": [roles[0].id] * 3,
+            "location_type": [places[0].id, places[-1].id, places[-1].id],
+        }
+    )
     figures = engagement_figures(frame, framework)
     assert figures["engagement.count"] == 3
     assert figures[f"engagement.type.{types[0].id}.count"] == 2
@@ -191,8 +210,13 @@ def test_engagement_counts_by_type_role_and_location(framework):
 def test_absent_optional_tables_give_no_keys(framework):
     service, scale = graded_service(framework)
     empty = pd.DataFrame(columns=["audit_id", "standard_id", "result"])
-    tables = {"case_audits": audits(audit_row("1", service.id, scale.grades[0].id)), "practice_standards": empty,
-              "feedback_responses": pd.DataFrame(), "engagement": pd.DataFrame(), "feedback_quotes": pd.DataFrame()}
+    tables = {
+        "case_audits": audits(audit_row("1", service.id, scale.grades[0].id)),
+        "practice_standards": empty,
+        "feedback_responses": pd.DataFrame(),
+        "engagement": pd.DataFrame(),
+        "feedback_quotes": pd.DataFrame(),
+    }
     data = ValidQuarter(Q4, tables, {"case_audits"}, {}, {}, None, None)
     figures = F.to_keys(quarter_figures(data, framework))
     assert not any(k.startswith(("standards.", "feedback.", "engagement.")) for k in figures)
@@ -212,8 +236,7 @@ def test_the_figures_table_is_typed_and_checked(framework):
 
 def test_figures_json_reads_back_into_the_same_table(framework):
     service, scale = graded_service(framework)
-    rows = [audit_row(str(i), service.id, scale.grades[i % len(scale.grades)].id, risk_of_harm="no")
-            for i in range(12)]
+    rows = [audit_row(str(i), service.id, scale.grades[i % len(scale.grades)].id, risk_of_harm="no") for i in range(12)]
     keys = audit_figures(audits(*rows), framework, Q4, {service.id: 40})
     again = F.to_keys(F.from_keys(keys, str(Q4)))
     assert again == keys

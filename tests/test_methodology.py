@@ -49,8 +49,7 @@ def fisher_by_hand(a: int, b: int, c: int, d: int) -> float:
         return math.comb(col1, x) * math.comb(n - col1, row1 - x) / math.comb(n, row1)
 
     observed = prob(a)
-    return sum(prob(x) for x in range(max(0, row1 + col1 - n), min(row1, col1) + 1)
-               if prob(x) <= observed * (1 + 1e-7))
+    return sum(prob(x) for x in range(max(0, row1 + col1 - n), min(row1, col1) + 1) if prob(x) <= observed * (1 + 1e-7))
 
 
 def audit_table(frame, framework, quarter):
@@ -120,8 +119,10 @@ def test_moderation_agreement_and_weighted_kappa(framework):
     rows = []
     for i, auditor in enumerate(scale.grade_ids):
         for j, moderator in enumerate(scale.grade_ids):
-            rows += [audit_row(f"{i}{j}{n}", service.id, auditor, date="2014-05-01", moderated_grade=moderator)
-                     for n in range(table[i][j])]
+            rows += [
+                audit_row(f"{i}{j}{n}", service.id, auditor, date="2014-05-01", moderated_grade=moderator)
+                for n in range(table[i][j])
+            ]
     frame = pd.DataFrame(rows)
     frame["agency"] = ""
     figures = moderation_figures(frame, framework, Q1)
@@ -144,8 +145,11 @@ def test_the_sample_moderation_reaches_the_report(sample_context):
 def test_comparisons_cross_a_scale_change_only_through_the_mapping(framework, sample_context):
     context = sample_context("2014-15-Q1", mode="internal")
     figures = context.figures_document()["figures"]
-    changed = [s for s in framework.services
-               if not framework.same_scale(s.id, Q1, Q1.previous) and framework.scale_for(s.id, Q1.previous)]
+    changed = [
+        s
+        for s in framework.services
+        if not framework.same_scale(s.id, Q1, Q1.previous) and framework.scale_for(s.id, Q1.previous)
+    ]
     assert changed
     for service in changed:
         period = framework.period_for(service.id, Q1)
@@ -183,7 +187,9 @@ def test_methodology_is_generated_from_what_was_used(framework, sample_context):
                 assert words in html.lower()
     for exemption in framework.suppression_exempt:
         assert f"Counts of {exemption.label} are not about individual children" in html
-    assert "internal version" in section_html(section("methodology").build(sample_context("2013-14-Q4", mode="internal")))
+    assert "internal version" in section_html(
+        section("methodology").build(sample_context("2013-14-Q4", mode="internal"))
+    )
 
 
 def test_methodology_reads_in_words_with_formulas_and_references_at_its_end(sample_context):
@@ -204,20 +210,25 @@ def test_methodology_reads_in_words_with_formulas_and_references_at_its_end(samp
 
 # -- properties -------------------------------------------------------------------------
 
+
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_shares_of_a_partition_add_to_100_within_rounding(framework, data):
     service, scale = _tss(framework)
-    counts = data.draw(st.lists(st.integers(0, 40), min_size=len(scale.grades), max_size=len(scale.grades))
-                       .filter(lambda c: sum(c) > 0))
+    counts = data.draw(
+        st.lists(st.integers(0, 40), min_size=len(scale.grades), max_size=len(scale.grades)).filter(
+            lambda c: sum(c) > 0
+        )
+    )
     figures = audit_figures(_grades(service, scale, counts), framework, Q4, {})
     shares = [figures[f"audits.{service.id}.grade.{g}.pct"] for g in scale.grade_ids]
     assert sum(shares) == pytest.approx(100)
     assert abs(sum(whole_percent(s) for s in shares) - 100) <= len(shares) / 2
 
 
-def _consistent_values(group: Group, values: dict[str, int], hidden: set[str], free: list[str],
-                       limit: int) -> dict[str, set[int]]:
+def _consistent_values(
+    group: Group, values: dict[str, int], hidden: set[str], free: list[str], limit: int
+) -> dict[str, set[int]]:
     """Brute force, independent of the linear programming: every assignment of the free
     cells that reproduces what is published, and the values each hidden cell then takes."""
     seen: dict[str, set[int]] = {c: set() for c in hidden}
@@ -241,8 +252,9 @@ def test_no_suppressed_count_can_be_worked_out_from_a_published_table(framework,
     scales = [framework.scale_for(s.id, Q4) for s in framework.services if framework.scale_for(s.id, Q4)]
     scale = data.draw(st.sampled_from(scales))
     service = next(s for s in framework.services if framework.scale_for(s.id, Q4) == scale)
-    counts = data.draw(st.lists(st.integers(0, 9), min_size=len(scale.grades), max_size=len(scale.grades))
-                       .filter(lambda c: sum(c) > 0))
+    counts = data.draw(
+        st.lists(st.integers(0, 9), min_size=len(scale.grades), max_size=len(scale.grades)).filter(lambda c: sum(c) > 0)
+    )
     figures = Figures(audit_table(_grades(service, scale, counts), framework, Q4))
     group = next(g for g in audits_section.groups(figures, framework, Q4) if F.audit(service.id, "graded") in g.cells)
     values = {c: figures.count(c) for c in group.cells}
@@ -285,8 +297,13 @@ def test_publication_view_hides_percentages_built_on_hidden_counts(framework, sa
     assert view.count(F.engagement("type", "scrutiny_board")) == "2", "engagement counts are exempt by name"
     # Every count is suppressed unless exempted: without the exemption, the same count is hidden.
     figures = view.figures
-    groups = [g for s in __import__("qa_lib.sections", fromlist=["REGISTRY"]).REGISTRY if s.groups
-              for g in s.groups(figures, framework, Q4)]
+    groups = [
+        g
+        for s in __import__("qa_lib.sections", fromlist=["REGISTRY"]).REGISTRY
+        if s.groups
+        for g in s.groups(figures, framework, Q4)
+    ]
     assert F.engagement("type", "scrutiny_board") in suppressed(figures, groups, framework.suppression_threshold)
-    assert F.engagement("type", "scrutiny_board") not in suppressed(figures, groups, framework.suppression_threshold,
-                                                                    [e.name for e in framework.suppression_exempt])
+    assert F.engagement("type", "scrutiny_board") not in suppressed(
+        figures, groups, framework.suppression_threshold, [e.name for e in framework.suppression_exempt]
+    )

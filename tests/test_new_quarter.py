@@ -38,8 +38,16 @@ def project(tmp_path, monkeypatch):
 
 
 def new_quarter(project: Path, *args: str) -> int:
-    return main(["new-quarter", *args, "--data-root", str(project / "data"),
-                 "--framework", str(project / "params" / "framework.yaml")])
+    return main(
+        [
+            "new-quarter",
+            *args,
+            "--data-root",
+            str(project / "data"),
+            "--framework",
+            str(project / "params" / "framework.yaml"),
+        ]
+    )
 
 
 @pytest.mark.parametrize("form", [["--quarter", QUARTER], [QUARTER]])
@@ -80,8 +88,20 @@ def test_new_quarter_never_overwrites_the_analysts_files(project):
 def test_validate_on_the_untouched_template_says_to_save_it_under_the_quarters_name(project, capsys):
     assert new_quarter(project, "--quarter", QUARTER) == 0
     capsys.readouterr()
-    assert main(["validate", "--quarter", QUARTER, "--data-root", str(project / "data"),
-                 "--framework", str(project / "params" / "framework.yaml")]) == 2
+    assert (
+        main(
+            [
+                "validate",
+                "--quarter",
+                QUARTER,
+                "--data-root",
+                str(project / "data"),
+                "--framework",
+                str(project / "params" / "framework.yaml"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "unsaved_template" in err and f"{QUARTER}/template.xlsx" in err
     assert f"saved as {QUARTER}.xlsx" in err
@@ -90,11 +110,11 @@ def test_validate_on_the_untouched_template_says_to_save_it_under_the_quarters_n
 
 # -- the gap --------------------------------------------------------------------------------
 
+
 def test_only_the_exact_line_is_a_gap():
     assert blocks(GAP_MARK) == [Gap("To be written", blocks(GAP_MARK)[0].label)]
     assert blocks(f"  {GAP_MARK}\n") == blocks(GAP_MARK)
-    for text in ("[To be written]", "[to be written] soon", f"Intro.\n{GAP_MARK}", "to be written",
-                 f"`{GAP_MARK}`"):
+    for text in ("[To be written]", "[to be written] soon", f"Intro.\n{GAP_MARK}", "to be written", f"`{GAP_MARK}`"):
         assert not any(isinstance(b, Gap) for b in blocks(text)), text
     found = blocks(f"Written.\n\n{GAP_MARK}\n")
     assert isinstance(found[0], Paragraph) and isinstance(found[1], Gap)
@@ -102,8 +122,10 @@ def test_only_the_exact_line_is_a_gap():
 
 def gap_paper() -> object:
     section = [Box("section", [Heading(2, "Purpose of the report"), *blocks(f"Written words.\n\n{GAP_MARK}")])]
-    return assemble([SectionOutput("opening", section)], {"title": "Paper", "marking": "OFFICIAL", "status": "draft",
-                                                           "document_date": "2014-06-16"})
+    return assemble(
+        [SectionOutput("opening", section)],
+        {"title": "Paper", "marking": "OFFICIAL", "status": "draft", "document_date": "2014-06-16"},
+    )
 
 
 def test_the_gap_is_visible_and_named_in_html():
@@ -128,6 +150,7 @@ def test_the_gap_is_marked_in_word_and_in_the_pdf(tmp_path):
 
 
 # -- a final paper --------------------------------------------------------------------------
+
 
 def skeleton(framework) -> str:
     return "".join(f"## {s}\n\n{GAP_MARK}\n\n" for s in commentary_order(framework))
@@ -206,23 +229,46 @@ def test_a_final_paper_has_no_gap_no_empty_heading_and_its_recommendation(skelet
     path.write_text(text, encoding="utf-8")
     ctx = build_context("2013-14-Q4", str(skeleton_quarter), status="final")
     made = committee.build_opening(ctx) + committee.build_closing(ctx)
-    html = paper_html(assemble([SectionOutput("s", made)], {"title": "t", "marking": "OFFICIAL", "status": "final",
-                                                           "document_date": "2014-06-16"}))
+    html = paper_html(
+        assemble(
+            [SectionOutput("s", made)],
+            {"title": "t", "marking": "OFFICIAL", "status": "final", "document_date": "2014-06-16"},
+        )
+    )
     assert 'class="gap"' not in html and "Written recommendation." in html
     headings = [b for box in made if isinstance(box, Box) for b in box.blocks if isinstance(b, Heading)]
     assert all(len(box.blocks) > 1 for box in made if isinstance(box, Box)), headings
     assert "Information and advice" not in html and "Summary" not in html
     draft = build_context("2013-14-Q4", str(skeleton_quarter), status="draft")
-    assert "Information and advice" in paper_html(assemble(
-        [SectionOutput("s", committee.build_opening(draft))], {"title": "t", "marking": "OFFICIAL",
-                                                                "status": "draft", "document_date": "2014-06-16"}))
+    assert "Information and advice" in paper_html(
+        assemble(
+            [SectionOutput("s", committee.build_opening(draft))],
+            {"title": "t", "marking": "OFFICIAL", "status": "draft", "document_date": "2014-06-16"},
+        )
+    )
 
 
 @pytest.mark.slow
 def test_run_final_refuses_with_exit_2_and_writes_no_paper(skeleton_quarter, tmp_path, capsys):
     out = tmp_path / "outputs"
-    assert main(["run", "--quarter", "2013-14-Q4", "--data-root", str(skeleton_quarter), "--output-dir", str(out),
-                 "--status", "final", "--formats", "html"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--quarter",
+                "2013-14-Q4",
+                "--data-root",
+                str(skeleton_quarter),
+                "--output-dir",
+                str(out),
+                "--status",
+                "final",
+                "--formats",
+                "html",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert all(message in err for message in REQUIRED_MESSAGES)
     assert not (out / "2013-14-Q4" / "report.html").exists()
@@ -243,8 +289,10 @@ def test_a_draft_with_gaps_has_no_accessibility_violations(tmp_path):
 
 def test_final_from_the_params_file_is_refused_as_from_the_command_line(skeleton_quarter, tmp_path, capsys):
     params = tmp_path / "2013-14-Q4.yaml"
-    params.write_text(yaml.safe_dump({"quarter": "2013-14-Q4", "data_root": str(skeleton_quarter),
-                                      "status": "final"}), encoding="utf-8")
+    params.write_text(
+        yaml.safe_dump({"quarter": "2013-14-Q4", "data_root": str(skeleton_quarter), "status": "final"}),
+        encoding="utf-8",
+    )
     assert main(["validate", "--quarter", "2013-14-Q4", "--params", str(params)]) == 2
     err = capsys.readouterr().err
     assert all(message in err for message in REQUIRED_MESSAGES), err

@@ -89,24 +89,38 @@ def test_the_helper_requires_a_caption_and_alt_text_and_checks_counts(sample_con
 
 
 def test_the_helper_suppresses_the_counts_it_shows(sample_context):
-    data = pd.DataFrame({"Team": ["North", "South", "East", "West"], "Audits": [120, 3, 64, 0],
-                         "Share": [64.5, 1.6, 34.4, 0.0]})
+    data = pd.DataFrame(
+        {"Team": ["North", "South", "East", "West"], "Audits": [120, 3, 64, 0], "Share": [64.5, 1.6, 34.4, 0.0]}
+    )
     fig, ax = plt.subplots()
     ax.bar(data["Team"], data["Audits"])
-    shown = add_to_paper(sample_context(QUARTER), caption="Audits by team", data=data, counts=["Audits"],
-                         shares=["Share"], figure=fig, alt="Bar chart of audits by team: North 120, East 64.")
+    shown = add_to_paper(
+        sample_context(QUARTER),
+        caption="Audits by team",
+        data=data,
+        counts=["Audits"],
+        shares=["Share"],
+        figure=fig,
+        alt="Bar chart of audits by team: North 120, East 64.",
+    )
     table = next(b for b in walk(shown.blocks) if isinstance(b, Table))
     cells = {row[0].text: [c.text for c in row[1:]] for row in table.rows}
     # 3 is primary; with one small count in the column, the next smallest above zero (64) goes too.
     assert cells == {"North": ["120", "64.5"], "South": ["[c]", "[c]"], "East": ["[c]", "[c]"], "West": ["0", "0"]}
     assert not any(isinstance(b, Figure) for b in walk(shown.blocks)), "a chart of hidden counts is left out"
-    internal = add_to_paper(sample_context(QUARTER, mode="internal"), caption="Audits by team", data=data,
-                            counts=["Audits"], figure=fig, alt="Bar chart of audits by team: North 120, East 64.")
+    internal = add_to_paper(
+        sample_context(QUARTER, mode="internal"),
+        caption="Audits by team",
+        data=data,
+        counts=["Audits"],
+        figure=fig,
+        alt="Bar chart of audits by team: North 120, East 64.",
+    )
     assert any(isinstance(b, Figure) for b in walk(internal.blocks)), "the internal paper shows everything"
     plt.close(fig)
 
 
-ANALYST_CELL = '''import matplotlib.pyplot as plt
+ANALYST_CELL = """import matplotlib.pyplot as plt
 
 by_service = figures.query("measure == 'audited'")[["service", "count"]].rename(
     columns={"service": "Service", "count": "Audits"})
@@ -114,7 +128,7 @@ fig, ax = plt.subplots(figsize=(7, 2.5))
 ax.barh(by_service["Service"], by_service["Audits"])
 add_to_paper(context, heading="Audits by service", caption="Case file audits by service this quarter",
              data=by_service, counts=["Audits"], figure=fig,
-             alt="Bar chart of the number of case file audits of each service this quarter.")'''
+             alt="Bar chart of the number of case file audits of each service this quarter.")"""
 
 
 def _run_with(cells: list[tuple[str, list[str]]], tmp_path, monkeypatch, *args: str) -> int:
@@ -128,8 +142,9 @@ def _run_with(cells: list[tuple[str, list[str]]], tmp_path, monkeypatch, *args: 
     path = tmp_path / "analyst.ipynb"
     nbformat.write(nb, path)
     monkeypatch.setattr(pipeline, "NOTEBOOK", str(path))
-    return main(["run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(tmp_path / "out"),
-                 *args])
+    return main(
+        ["run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(tmp_path / "out"), *args]
+    )
 
 
 def test_an_analyst_adds_a_chart_to_the_paper_from_a_cell(tmp_path, monkeypatch):

@@ -32,8 +32,11 @@ QUARTER = "2013-14-Q4"
 def digest(folder: Path, skip: str = "failed") -> dict[str, str]:
     """Every file below ``folder`` (following the quarter's link) and its hash."""
     folder = folder.resolve()
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.relative_to(folder).parts[0] != skip}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.relative_to(folder).parts[0] != skip
+    }
 
 
 @pytest.fixture
@@ -87,8 +90,7 @@ def test_invalid_data_records_validation_json_and_keeps_the_outputs(published, c
     path.write_text(text, encoding="utf-8")
     inputs = digest(root)
     before = digest(published.final)
-    assert main(["run", "--quarter", QUARTER, "--data-root", str(root),
-                 "--output-dir", str(published.output_dir)]) == 2
+    assert main(["run", "--quarter", QUARTER, "--data-root", str(root), "--output-dir", str(published.output_dir)]) == 2
     assert digest(published.final) == before
     record = json.loads((published.final / "failed" / "validation.json").read_text(encoding="utf-8"))
     assert [(p["rule"], p["row"], p["value"]) for p in record["errors"]] == [("bad_result", 2, "done")]
@@ -105,8 +107,10 @@ def test_a_failing_cell_is_named_and_its_notebook_kept(published, tmp_path, monk
     monkeypatch.setattr(pipeline, "NOTEBOOK", str(path))
     before = digest(published.final)
     inputs = digest(ROOT / "data" / "sample")
-    assert main(["run", "--quarter", QUARTER, "--data-root", "data/sample",
-                 "--output-dir", str(published.output_dir)]) == 1
+    assert (
+        main(["run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(published.output_dir)])
+        == 1
+    )
     err = capsys.readouterr().err
     assert "failed in cell" in err and "(context.figures_output())" in err and "the chart server is down" in err
     assert digest(published.final) == before
@@ -125,9 +129,24 @@ def test_the_first_run_of_a_quarter_may_fail_too(tmp_path, copy_sample):
 
 
 def _start_run(output_dir: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "qa_lib.cli", "run", "--quarter", QUARTER, "--data-root",
-                             "data/sample", "--output-dir", str(output_dir)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "qa_lib.cli",
+            "run",
+            "--quarter",
+            QUARTER,
+            "--data-root",
+            "data/sample",
+            "--output-dir",
+            str(output_dir),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _wait_for(predicate, process: subprocess.Popen, seconds: float = 120) -> None:
@@ -150,8 +169,10 @@ def test_sigkill_at_any_moment_leaves_the_previous_outputs(published, moment):
     marker = {"executing": "report.ipynb", "rendering": "report.html"}[moment]
     _wait_for(lambda: any((p / marker).exists() for p in running()), process)
     # A second run meanwhile refuses at once and writes nothing.
-    assert main(["run", "--quarter", QUARTER, "--data-root", "data/sample",
-                 "--output-dir", str(published.output_dir)]) == 3
+    assert (
+        main(["run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(published.output_dir)])
+        == 3
+    )
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert digest(published.final) == before
@@ -171,7 +192,9 @@ def test_re_running_cells_in_any_order_does_not_change_the_paper(publication_run
     fresh = publication_run.resolve()
     nb = nbformat.read(fresh / "report.ipynb", as_version=4)
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    setup = [i for i in code if {"parameters", "injected-parameters", "setup"} & set(nb.cells[i].metadata.get("tags", []))]
+    setup = [
+        i for i in code if {"parameters", "injected-parameters", "setup"} & set(nb.cells[i].metadata.get("tags", []))
+    ]
     paper = [i for i in code if i not in setup]
     order = paper + random.Random(7).sample(paper, len(paper)) + paper[:3][::-1]
     client = NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}})

@@ -69,6 +69,7 @@ class Refusal:
             def call(*args, **kwargs):
                 self.check(args[checked])
                 return real[name](*args, **kwargs)
+
             return call
 
         monkeypatch.setattr(builtins, "open", guarded_open)
@@ -107,8 +108,9 @@ def published(sample_run: Path, tmp_path: Path) -> QuarterOutputs:
 
 
 def run(outputs: QuarterOutputs, *extra: str) -> int:
-    return main(["run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir",
-                 str(outputs.output_dir), *extra])
+    return main(
+        ["run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(outputs.output_dir), *extra]
+    )
 
 
 def render(outputs: QuarterOutputs) -> int:
@@ -136,8 +138,20 @@ def test_an_output_dir_that_is_a_file_exits_2(tmp_path, capsys):
 
 def test_an_output_dir_below_a_file_exits_2(tmp_path, capsys):
     (tmp_path / "file").write_text("x", encoding="utf-8")
-    assert main(["run", "--quarter", QUARTER, "--data-root", "data/sample",
-                 "--output-dir", str(tmp_path / "file" / "outputs")]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--quarter",
+                QUARTER,
+                "--data-root",
+                "data/sample",
+                "--output-dir",
+                str(tmp_path / "file" / "outputs"),
+            ]
+        )
+        == 2
+    )
     assert f"{tmp_path / 'file'} is a file where a folder is needed" in one_line(capsys.readouterr().err)
 
 
@@ -162,8 +176,10 @@ def test_a_lock_file_that_cannot_be_made_exits_2(published, monkeypatch, capsys)
     Refusal(errno.EACCES, named(f".{QUARTER}.lock"), published.output_dir).install(monkeypatch)
     assert run(published) == 2
     line = one_line(capsys.readouterr().err)
-    assert f"cannot write to {published.output_dir / f'.{QUARTER}.lock'}: permission denied; " \
-           f"choose another --output-dir or fix its permissions" in line
+    assert (
+        f"cannot write to {published.output_dir / f'.{QUARTER}.lock'}: permission denied; "
+        f"choose another --output-dir or fix its permissions" in line
+    )
     monkeypatch.undo()
     assert digest(published.final) == before and not leftovers(published)
 
@@ -172,8 +188,9 @@ def test_a_read_only_output_folder_exits_2(tmp_path, monkeypatch, capsys):
     out = tmp_path / "outputs"
     Refusal(errno.EROFS, lambda path: path.is_relative_to(out), tmp_path).install(monkeypatch)
     assert main(["run", "--quarter", QUARTER, "--data-root", "data/sample", "--output-dir", str(out)]) == 2
-    assert f"cannot write to {out}: the file system is read-only; choose another --output-dir" \
-        in one_line(capsys.readouterr().err)
+    assert f"cannot write to {out}: the file system is read-only; choose another --output-dir" in one_line(
+        capsys.readouterr().err
+    )
 
 
 def test_a_run_folder_that_cannot_be_made_exits_2(published, monkeypatch, capsys):
@@ -193,12 +210,18 @@ def test_a_run_folder_that_cannot_be_made_exits_2(published, monkeypatch, capsys
 def test_a_full_disk_while_the_notebook_is_written_exits_2_and_leaves_nothing(published, monkeypatch, capsys):
     before = digest(published.final)
     # papermill writes the executed notebook into the run's folder
-    refusal = Refusal(errno.ENOSPC, lambda p: p.name == "report.ipynb" and p.parent.parent == published.runs,
-                      published.output_dir, full_disk=True).install(monkeypatch)
+    refusal = Refusal(
+        errno.ENOSPC,
+        lambda p: p.name == "report.ipynb" and p.parent.parent == published.runs,
+        published.output_dir,
+        full_disk=True,
+    ).install(monkeypatch)
     assert run(published) == 2
     line = one_line(capsys.readouterr().err)
-    assert line == (f"error: the disk holding {published.output_dir} is full; free space and run again — "
-                    f"the previous outputs are unchanged")
+    assert line == (
+        f"error: the disk holding {published.output_dir} is full; free space and run again — "
+        f"the previous outputs are unchanged"
+    )
     assert refusal.refused[0].name == "report.ipynb"
     monkeypatch.undo()
     assert digest(published.final) == before
@@ -211,8 +234,12 @@ def test_permission_denied_while_rendering_exits_2_and_records_only_the_message(
     Refusal(errno.EACCES, named("report.pdf"), published.output_dir).install(monkeypatch)
     assert run(published) == 2
     line = one_line(capsys.readouterr().err)
-    assert "cannot write to " in line and "report.pdf: permission denied; choose another --output-dir or fix its " \
-                                          "permissions — the previous outputs are unchanged" in line
+    assert (
+        "cannot write to " in line
+        and "report.pdf: permission denied; choose another --output-dir or fix its "
+        "permissions — the previous outputs are unchanged"
+        in line
+    )
     monkeypatch.undo()
     assert digest(published.final) == before and not leftovers(published)
     assert sorted(p.name for p in (published.final / "failed").iterdir()) == ["error.txt"]
@@ -230,8 +257,9 @@ def test_a_disk_that_fills_while_rendering_again_leaves_the_previous_outputs(pub
     assert not (published.final / "failed").exists()
 
 
-def test_a_disk_that_fills_while_the_run_log_is_written_fails_the_run_without_a_traceback(published, monkeypatch,
-                                                                                          capsys):
+def test_a_disk_that_fills_while_the_run_log_is_written_fails_the_run_without_a_traceback(
+    published, monkeypatch, capsys
+):
     """The log file is open before the disk fills: its writes fail, not its opening."""
     before = digest(published.final)
 
@@ -241,8 +269,10 @@ def test_a_disk_that_fills_while_the_run_log_is_written_fails_the_run_without_a_
     monkeypatch.setattr(publishing._RunLogHandler, "flush", full)
     assert render(published) == 2
     line = one_line(capsys.readouterr().err)
-    assert line == (f"error: the disk holding {published.output_dir} is full; free space and run again — "
-                    f"the previous outputs are unchanged")
+    assert line == (
+        f"error: the disk holding {published.output_dir} is full; free space and run again — "
+        f"the previous outputs are unchanged"
+    )
     monkeypatch.undo()
     assert digest(published.final) == before and not leftovers(published)
 
@@ -330,8 +360,12 @@ def test_a_bug_with_no_output_folder_leaves_its_traceback_in_a_temporary_file(tm
         raise ValueError("no such sheet")
 
     monkeypatch.setattr(template, "build_template", bug)
-    assert main([*(["-v"] if verbose else []), "template", "--quarter", "2014-15-Q2",
-                 "--output", str(tmp_path / "t.xlsx")]) == 1
+    assert (
+        main(
+            [*(["-v"] if verbose else []), "template", "--quarter", "2014-15-Q2", "--output", str(tmp_path / "t.xlsx")]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     line = next(line for line in err.splitlines() if line.startswith("error:")) if verbose else one_line(err)
     assert line.startswith("error: qa-report crashed (ValueError: no such sheet); this is a bug")
@@ -350,8 +384,9 @@ def test_template_and_new_quarter_refused_writes_exit_2(tmp_path, monkeypatch, c
     target = tmp_path / "t" / "template.xlsx"
     Refusal(errno.EACCES, lambda p: p.is_relative_to(tmp_path / "t"), tmp_path).install(monkeypatch)
     assert main(["template", "--quarter", "2014-15-Q2", "--output", str(target)]) == 2
-    assert "permission denied; name another file with --output or fix its permissions" \
-        in one_line(capsys.readouterr().err)
+    assert "permission denied; name another file with --output or fix its permissions" in one_line(
+        capsys.readouterr().err
+    )
     monkeypatch.undo()
 
     project = tmp_path / "project"

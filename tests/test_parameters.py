@@ -18,8 +18,11 @@ from helpers import ROOT
 def test_the_notebook_parameters_cell_is_the_model_with_the_notebook_defaults():
     nb = nbformat.read(ROOT / "notebooks" / "quarterly_report.ipynb", as_version=4)
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    assigned = {node.targets[0].id: ast.literal_eval(node.value)
-                for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)}
+    assigned = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in ast.parse(cell.source).body
+        if isinstance(node, ast.Assign)
+    }
     assert assigned == RunParameters.notebook_defaults()
     assert list(assigned) == list(NOTEBOOK)
 
@@ -42,13 +45,16 @@ def test_the_command_line_options_come_from_the_model():
     assert options["status"].choices == ("draft", "final")
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"quarter": "2013-14-Q4", "status": "drafty"}, "status 'drafty' is not one of draft, final"),
-    ({"quarter": "2013-14-Q4", "mode": "open"}, "mode 'open' is not one of publication, internal"),
-    ({"quarter": "2013-14-Q4", "dat_root": "x"}, "dat_root is not a parameter"),
-    ({"quarter": "Q4"}, "is not of the form YYYY-YY-QN"),
-    ({"quarter": "2013-14-Q4", "formats": ["html", "odt"]}, "formats.1"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"quarter": "2013-14-Q4", "status": "drafty"}, "status 'drafty' is not one of draft, final"),
+        ({"quarter": "2013-14-Q4", "mode": "open"}, "mode 'open' is not one of publication, internal"),
+        ({"quarter": "2013-14-Q4", "dat_root": "x"}, "dat_root is not a parameter"),
+        ({"quarter": "Q4"}, "is not of the form YYYY-YY-QN"),
+        ({"quarter": "2013-14-Q4", "formats": ["html", "odt"]}, "formats.1"),
+    ],
+)
 def test_a_bad_parameter_is_named_with_what_it_must_be(values, message):
     with pytest.raises(ParameterError, match=message):
         parameters(**values)

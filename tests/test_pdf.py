@@ -17,8 +17,23 @@ from pypdf import PdfReader
 
 from qa_lib.exporters import pdf
 from qa_lib.exporters.html import paper_html
-from qa_lib.paper import (Block, BlockQuote, Box, Cell, Definitions, Figure, Heading, ListBlock, Paper, Paragraph,
-                          Quote, SectionOutput, Span, Table, assemble)
+from qa_lib.paper import (
+    Block,
+    BlockQuote,
+    Box,
+    Cell,
+    Definitions,
+    Figure,
+    Heading,
+    ListBlock,
+    Paper,
+    Paragraph,
+    Quote,
+    SectionOutput,
+    Span,
+    Table,
+    assemble,
+)
 from qa_lib.sections import REGISTRY
 
 QUARTER = "2013-14-Q4"
@@ -56,9 +71,17 @@ def pages_of(path: Path) -> list[list[Char]]:
             chars = []
             for i in range(textpage.count_chars()):
                 left, bottom, right, top = textpage.get_charbox(i)
-                chars.append(Char(textpage.get_text_range(i, 1), left, bottom, right, top,
-                                  pdfium_c.FPDFText_GetFontSize(textpage.raw, i),
-                                  bool(pdfium_c.FPDFText_IsGenerated(textpage.raw, i))))
+                chars.append(
+                    Char(
+                        textpage.get_text_range(i, 1),
+                        left,
+                        bottom,
+                        right,
+                        top,
+                        pdfium_c.FPDFText_GetFontSize(textpage.raw, i),
+                        bool(pdfium_c.FPDFText_IsGenerated(textpage.raw, i)),
+                    )
+                )
             pages.append(chars)
     finally:
         document.close()
@@ -69,6 +92,7 @@ def band(chars: list[Char], where: str) -> str:
     """The text of one band of a page: ``header`` (above the text area), ``footer`` (below
     it) or ``body``; the watermark is in none of them, and a line break inferred between two
     bands separates them."""
+
     def inside(c: Char) -> bool:
         middle = (c.top + c.bottom) / 2
         return {"header": middle > TOP, "footer": middle < BOTTOM, "body": BOTTOM <= middle <= TOP}[where]
@@ -93,16 +117,46 @@ def pdf_words(path: Path, tables: list[Table]) -> list[str]:
     found = []
     for chars in pages_of(path):
         page = words(re.sub(r"(?:\s*\.){4,}\s*\u2060?\s*\d+", " ", band(chars, "body")))
-        page = page[len(next((h for h in headers if page[:len(h)] == h), [])):]
+        page = page[len(next((h for h in headers if page[: len(h)] == h), [])) :]
         if found and page and len(found[-1]) > 1 and found[-1][-1] in "-–/":  # a word broken over the page
             found[-1] += page.pop(0)
         found += page
     return found
 
 
-_BLOCK = {"p", "div", "section", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "caption", "figcaption",
-          "dt", "dd", "blockquote", "footer", "header", "nav", "table", "thead", "tbody", "ul", "ol", "dl", "figure",
-          "main", "br", "pre"}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "figcaption",
+    "dt",
+    "dd",
+    "blockquote",
+    "footer",
+    "header",
+    "nav",
+    "table",
+    "thead",
+    "tbody",
+    "ul",
+    "ol",
+    "dl",
+    "figure",
+    "main",
+    "br",
+    "pre",
+}
 _BULLETS = ["•", "◦", "▪"]
 
 
@@ -122,8 +176,11 @@ def html_words(html: str) -> list[str]:
                 out.append(" " if child.name in _BLOCK else "")
                 if child.name == "li":
                     siblings = child.parent.find_all("li", recursive=False)
-                    out.append(f"{siblings.index(child) + 1}. " if child.parent.name == "ol"
-                               else f"{_BULLETS[min(depth - 1, 2)]} ")
+                    out.append(
+                        f"{siblings.index(child) + 1}. "
+                        if child.parent.name == "ol"
+                        else f"{_BULLETS[min(depth - 1, 2)]} "
+                    )
                 walk(child, upper or child.name == "h1", depth + (child.name in ("ul", "ol")))
                 out.append(" " if child.name in _BLOCK else "")
 
@@ -135,9 +192,10 @@ def html_words(html: str) -> list[str]:
 def split_at_headings(found: list[str], headings: list[list[str]]) -> list[list[str]]:
     """Words cut where each level-2 heading begins its part: after the contents, which list
     the same headings first. The first part is the front sheet with the contents."""
+
     def find(sequence: list[str], start: int) -> int:
         for i in range(start, len(found) - len(sequence) + 1):
-            if found[i:i + len(sequence)] == sequence:
+            if found[i : i + len(sequence)] == sequence:
                 return i
         raise AssertionError(f"{' '.join(sequence)!r} not found after word {start}")
 
@@ -156,12 +214,13 @@ def split_at_headings(found: list[str], headings: list[list[str]]) -> list[list[
 def first_difference(made: list[str], expected: list[str]) -> str:
     for tag, a, b, c, d in difflib.SequenceMatcher(a=expected, b=made, autojunk=False).get_opcodes():
         if tag != "equal":
-            html, pdf_ = " ".join(expected[max(a - 8, 0):b + 3]), " ".join(made[max(c - 8, 0):d + 3])
+            html, pdf_ = " ".join(expected[max(a - 8, 0) : b + 3]), " ".join(made[max(c - 8, 0) : d + 3])
             return f"{tag}: HTML {html!r} / PDF {pdf_!r}"
     return ""
 
 
 # -- The sample paper, made without the notebook ----------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def sample_paper(sample_context, tmp_path_factory) -> tuple[Paper, str, Path]:
@@ -196,11 +255,13 @@ def test_every_page_has_the_marking_above_and_its_number_below(sample_paper):
 def overlapping(chars: list[Char]) -> list[tuple[Char, Char]]:
     """Glyphs drawn over one another: a cell's text run into the next, a line over a line.
     Neighbours in the text (a kerned pair, the letters of one ligature) may touch."""
-    glyphs = sorted(((i, c) for i, c in enumerate(chars) if not (c.generated or c.watermark or c.text.isspace())),
-                    key=lambda item: item[1].left)
+    glyphs = sorted(
+        ((i, c) for i, c in enumerate(chars) if not (c.generated or c.watermark or c.text.isspace())),
+        key=lambda item: item[1].left,
+    )
     found = []
     for k, (i, a) in enumerate(glyphs):
-        for j, b in glyphs[k + 1:]:
+        for j, b in glyphs[k + 1 :]:
             if b.left >= a.right - SLACK:
                 break
             if abs(i - j) > 3 and min(a.top, b.top) - max(a.bottom, b.bottom) > SLACK:
@@ -221,8 +282,9 @@ def test_no_character_or_chart_lies_outside_the_text_area_or_over_another(sample
             assert LEFT - SLACK <= c.left and c.right <= RIGHT + SLACK, where
             body = BOTTOM - SLACK <= c.bottom and c.top <= TOP + SLACK
             assert body or c.bottom >= TOP or c.top <= BOTTOM, where
-        assert not overlapping(chars), [(number, a.text, b.text, round(a.left), round(a.bottom))
-                                        for a, b in overlapping(chars)][:5]
+        assert not overlapping(chars), [
+            (number, a.text, b.text, round(a.left), round(a.bottom)) for a, b in overlapping(chars)
+        ][:5]
     # Charts are vectors: every path (a chart's marks and labels, a table's rules) stands within
     # the margins, less half the width of a rule drawn along them.
     document = pypdfium2.PdfDocument(str(target))
@@ -274,20 +336,31 @@ def test_the_same_paper_gives_the_same_bytes(sample_paper, tmp_path):
 
 # -- A long table -------------------------------------------------------------------------------
 
+
 def long_table_paper(rows: int) -> Paper:
     """A paper of one table, long enough to run over several pages; every seventh row's label
     runs over three lines, so a row broken across pages would show."""
-    def label(i: int) -> str:
-        return f"Row {i} " + ("with a label long enough to wrap over several lines of its narrow column " * 2
-                              if i % 7 == 0 else "")
 
-    table = Table("A long table", ["Row", "Count", "Share"],
-                  [[Cell(label(i).strip(), "label"), Cell(str(i), "count", i), Cell(f"{i % 100}%", "percent", i % 100)]
-                   for i in range(1, rows + 1)])
-    section = SectionOutput("long", [Box("section", [Heading(2, "A long table"),
-                                                     Paragraph([Span("Before the table.")], numbered=True), table])])
-    return assemble([section], {"title": "Long tables", "marking": "OFFICIAL", "status": "final",
-                                "document_date": "2014-06-16"})
+    def label(i: int) -> str:
+        return f"Row {i} " + (
+            "with a label long enough to wrap over several lines of its narrow column " * 2 if i % 7 == 0 else ""
+        )
+
+    table = Table(
+        "A long table",
+        ["Row", "Count", "Share"],
+        [
+            [Cell(label(i).strip(), "label"), Cell(str(i), "count", i), Cell(f"{i % 100}%", "percent", i % 100)]
+            for i in range(1, rows + 1)
+        ],
+    )
+    section = SectionOutput(
+        "long",
+        [Box("section", [Heading(2, "A long table"), Paragraph([Span("Before the table.")], numbered=True), table])],
+    )
+    return assemble(
+        [section], {"title": "Long tables", "marking": "OFFICIAL", "status": "final", "document_date": "2014-06-16"}
+    )
 
 
 def test_a_table_three_pages_long_repeats_its_header_row_and_never_splits_a_row(tmp_path):
@@ -302,13 +375,14 @@ def test_a_table_three_pages_long_repeats_its_header_row_and_never_splits_a_row(
     for chars in pages_of(target):
         found = words(band(chars, "body"))
         # The header row comes before any row of the table on the page, and the rows follow it whole.
-        header = next(i for i in range(len(found)) if found[i:i + 3] == ["Row", "Count", "Share"])
+        header = next(i for i in range(len(found)) if found[i : i + 3] == ["Row", "Count", "Share"])
         table_pages += 1
         position = header + 3
         while position < len(found):
             number = int(found[position + 1])
-            assert found[position:position + len(row_words[number])] == row_words[number], \
-                f"page {table_pages}: row {number} is not whole: {' '.join(found[position:position + 12])}"
+            assert found[position : position + len(row_words[number])] == row_words[number], (
+                f"page {table_pages}: row {number} is not whole: {' '.join(found[position : position + 12])}"
+            )
             seen.append(number)
             position += len(row_words[number])
     assert table_pages >= 3
@@ -319,8 +393,20 @@ def test_a_table_three_pages_long_repeats_its_header_row_and_never_splits_a_row(
 
 # Typst markup, code and math that would change the page, read a file or fail to compile if
 # any of it were read as markup; each must print as written.
-HOSTILE = ['#set page(header: [OFFICIAL])', '#read("/etc/passwd")', '#image("/etc/hostname")', '$x^2$', '@x', '<x>',
-           '#sys.inputs', '*not strong* _not emphasis_', '= not a heading', '// not a comment', '] ) } #{', '\\u{41}']
+HOSTILE = [
+    "#set page(header: [OFFICIAL])",
+    '#read("/etc/passwd")',
+    '#image("/etc/hostname")',
+    "$x^2$",
+    "@x",
+    "<x>",
+    "#sys.inputs",
+    "*not strong* _not emphasis_",
+    "= not a heading",
+    "// not a comment",
+    "] ) } #{",
+    "\\u{41}",
+]
 
 
 def svg() -> str:
@@ -334,22 +420,36 @@ def hostile_paper(marking: str) -> Paper:
     text = " ".join(HOSTILE)
     blocks = [
         Heading(1, text),
-        Box("section", [
-            Heading(2, text),
-            Paragraph([Span(text), Span(text, strong=True), Span(text, em=True), Span(text, code=True),
-                       Span(text, link="https://example.org/#read(%22/etc/passwd%22)", br=True)], numbered=True),
-            Heading(3, text), Heading(4, text),
-            Paragraph([Span(text)], role="caution"),
-            Table(text, [text, text], [[Cell(text, "label"), Cell(text)]], notes=[text]),
-            Figure(text, text, svg(), text, text),
-            Definitions([(text, text)]),
-            ListBlock([[Paragraph([Span(text)], role="inline")], [Paragraph([Span(text)])]], ordered=True),
-            BlockQuote([Paragraph([Span(text)])]),
-            Box("quotes", [Paragraph([Span(text)], role="quotes-heading"), Quote(text, text)]),
-        ]),
+        Box(
+            "section",
+            [
+                Heading(2, text),
+                Paragraph(
+                    [
+                        Span(text),
+                        Span(text, strong=True),
+                        Span(text, em=True),
+                        Span(text, code=True),
+                        Span(text, link="https://example.org/#read(%22/etc/passwd%22)", br=True),
+                    ],
+                    numbered=True,
+                ),
+                Heading(3, text),
+                Heading(4, text),
+                Paragraph([Span(text)], role="caution"),
+                Table(text, [text, text], [[Cell(text, "label"), Cell(text)]], notes=[text]),
+                Figure(text, text, svg(), text, text),
+                Definitions([(text, text)]),
+                ListBlock([[Paragraph([Span(text)], role="inline")], [Paragraph([Span(text)])]], ordered=True),
+                BlockQuote([Paragraph([Span(text)])]),
+                Box("quotes", [Paragraph([Span(text)], role="quotes-heading"), Quote(text, text)]),
+            ],
+        ),
     ]
-    return assemble([SectionOutput("hostile", blocks)], {"title": text, "marking": marking, "status": "draft",
-                                                         "document_date": "2014-06-16"})
+    return assemble(
+        [SectionOutput("hostile", blocks)],
+        {"title": text, "marking": marking, "status": "draft", "document_date": "2014-06-16"},
+    )
 
 
 def test_text_that_looks_like_typst_markup_prints_as_written_everywhere(tmp_path):
@@ -393,16 +493,26 @@ def test_commentary_in_typst_markup_prints_literally_and_the_marking_stays(copy_
 
     data = copy_sample("2013-14-Q3", QUARTER)
     commentary = data / QUARTER / "commentary.md"
-    commentary.write_text(commentary.read_text(encoding="utf-8").replace(
-        "## summary\n", '## summary\n\nTypst stays text: #set page(header: [OFFICIAL]) then `#read("/etc/passwd")` '
-        "then $x$ then @x then \\<x> end.\n\n", 1), encoding="utf-8")
+    commentary.write_text(
+        commentary.read_text(encoding="utf-8").replace(
+            "## summary\n",
+            '## summary\n\nTypst stays text: #set page(header: [OFFICIAL]) then `#read("/etc/passwd")` '
+            "then $x$ then @x then \\<x> end.\n\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "outputs"
-    assert main(["run", "--quarter", QUARTER, "--data-root", str(data), "--output-dir", str(out),
-                 "--mode", "internal"]) == 0
+    assert (
+        main(["run", "--quarter", QUARTER, "--data-root", str(data), "--output-dir", str(out), "--mode", "internal"])
+        == 0
+    )
     pages = pages_of(out / QUARTER / "report.pdf")
     body = " ".join(words("\n".join(band(chars, "body") for chars in pages)))
-    assert ('Typst stays text: #set page(header: [OFFICIAL]) then #read("/etc/passwd") then $x$ then @x then <x> end.'
-            in body)
+    assert (
+        'Typst stays text: #set page(header: [OFFICIAL]) then #read("/etc/passwd") then $x$ then @x then <x> end.'
+        in body
+    )
     assert "root:" not in body
     assert len(pages) > 5
     for number, chars in enumerate(pages, start=1):
@@ -418,15 +528,39 @@ def test_empty_deep_and_unusual_blocks_still_make_a_pdf(tmp_path):
     quoted: Block = Paragraph([Span("quoted")])
     for _ in range(limits.MARKDOWN_NESTING.value):
         deep, quoted = ListBlock([[deep]]), BlockQuote([quoted])
-    blocks = [Box("section", [
-        Heading(2, "Empty things"), Heading(4, ""), Heading(4, "A level-4 heading under a level-2 one"),
-        Paragraph([], numbered=True), Paragraph([Span("")]), Table("", ["A"], []),
-        Table("Empty cells", ["A", "B"], [[Cell("", "label"), Cell("")]]), ListBlock([]), ListBlock([[]]),
-        Definitions([]), Definitions([("", "")]), BlockQuote([]), Box("quotes", []), Quote("", ""),
-        Paragraph([Span("an unknown role")], role="no-such-role"), deep, quoted])]
+    blocks = [
+        Box(
+            "section",
+            [
+                Heading(2, "Empty things"),
+                Heading(4, ""),
+                Heading(4, "A level-4 heading under a level-2 one"),
+                Paragraph([], numbered=True),
+                Paragraph([Span("")]),
+                Table("", ["A"], []),
+                Table("Empty cells", ["A", "B"], [[Cell("", "label"), Cell("")]]),
+                ListBlock([]),
+                ListBlock([[]]),
+                Definitions([]),
+                Definitions([("", "")]),
+                BlockQuote([]),
+                Box("quotes", []),
+                Quote("", ""),
+                Paragraph([Span("an unknown role")], role="no-such-role"),
+                deep,
+                quoted,
+            ],
+        )
+    ]
     target = tmp_path / "edge.pdf"
-    pdf.write(assemble([SectionOutput("edge", blocks)], {"title": "Edges", "marking": "OFFICIAL", "status": "final",
-                                                         "document_date": "2014-06-16"}), {}, target)
+    pdf.write(
+        assemble(
+            [SectionOutput("edge", blocks)],
+            {"title": "Edges", "marking": "OFFICIAL", "status": "final", "document_date": "2014-06-16"},
+        ),
+        {},
+        target,
+    )
     text = " ".join(words("\n".join(band(chars, "body") for chars in pages_of(target))))
     assert "A level-4 heading under a level-2 one" in text and text.endswith("deep quoted")
 
@@ -436,13 +570,21 @@ def test_characters_the_font_cannot_draw_show_as_a_replacement_mark_with_a_warni
     would stop Typst (PDF/UA-1 wants every character drawn); the PDF shows each as U+FFFD
     and the run says which, with no text around them."""
     text = "你好 bell\x07 bom\ufeff zero\u200bwidth e\u0301 end"
-    blocks = [Heading(1, "Characters"), Paragraph([Span(text)]), Table("Cells", ["A", "B"], [[Cell("中", "label"),
-                                                                                             Cell("ok")]])]
+    blocks = [
+        Heading(1, "Characters"),
+        Paragraph([Span(text)]),
+        Table("Cells", ["A", "B"], [[Cell("中", "label"), Cell("ok")]]),
+    ]
     target = tmp_path / "characters.pdf"
     with caplog.at_level("WARNING"):
-        pdf.write(assemble([SectionOutput("c", blocks)], {"title": "Characters", "marking": "OFFICIAL",
-                                                          "status": "final", "document_date": "2014-06-16"}),
-                  {}, target)
+        pdf.write(
+            assemble(
+                [SectionOutput("c", blocks)],
+                {"title": "Characters", "marking": "OFFICIAL", "status": "final", "document_date": "2014-06-16"},
+            ),
+            {},
+            target,
+        )
     body = " ".join(words("\n".join(band(chars, "body") for chars in pages_of(target))))
     assert "\ufffd\ufffd bell\ufffd bom\ufffd zerowidth e\u0301 end" in body.replace("\u200b", "")
     assert "Cells A B \ufffd ok" in body
@@ -451,6 +593,7 @@ def test_characters_the_font_cannot_draw_show_as_a_replacement_mark_with_a_warni
 
 
 # -- Print that holds together -------------------------------------------------------------------
+
 
 def lines_of(path: Path) -> list[list[str]]:
     """Each page's lines of text, as PDFium reads them (a hyphen ending a line as "-")."""
@@ -466,9 +609,14 @@ def test_no_line_breaks_inside_a_quarter_a_year_or_a_range(tmp_path):
     tokens = "Q4 2013-14, (2013-14), 18–27%, [12–15]; and 9.5%–12.5%."
     blocks: list[Block] = [Paragraph([Span("x" * n + " " + " then ".join([tokens] * 6))]) for n in range(1, 60)]
     target = tmp_path / "tokens.pdf"
-    pdf.write(assemble([SectionOutput("t", [Box("section", [Heading(2, "Tokens"), *blocks])])],
-                       {"title": "Tokens", "marking": "OFFICIAL", "status": "final", "document_date": "2014-06-16"}),
-              {}, target)
+    pdf.write(
+        assemble(
+            [SectionOutput("t", [Box("section", [Heading(2, "Tokens"), *blocks])])],
+            {"title": "Tokens", "marking": "OFFICIAL", "status": "final", "document_date": "2014-06-16"},
+        ),
+        {},
+        target,
+    )
     ends = 0
     for lines in lines_of(target):
         for line, following in zip(lines, lines[1:]):
@@ -491,14 +639,21 @@ def test_a_caution_stays_on_the_page_of_its_table(tmp_path):
         grid.caution = f"Caution{n:02d}: a small number of cases."
         blocks.append(grid)
     target = tmp_path / "cautions.pdf"
-    pdf.write(assemble([SectionOutput("c", [Box("section", [Heading(2, "Cautions"), *blocks])])],
-                       {"title": "Cautions", "marking": "OFFICIAL", "status": "final", "document_date": "2014-06-16"}),
-              {}, target)
+    pdf.write(
+        assemble(
+            [SectionOutput("c", [Box("section", [Heading(2, "Cautions"), *blocks])])],
+            {"title": "Cautions", "marking": "OFFICIAL", "status": "final", "document_date": "2014-06-16"},
+        ),
+        {},
+        target,
+    )
     pages = ["\n".join(lines) for lines in lines_of(target)]
     assert len(pages) >= 4
     for n in range(24):
-        where = {marker: [i for i, text in enumerate(pages) if marker in text]
-                 for marker in (f"Table {n:02d} caption", f"last{n:02d}", f"Caution{n:02d}:")}
+        where = {
+            marker: [i for i, text in enumerate(pages) if marker in text]
+            for marker in (f"Table {n:02d} caption", f"last{n:02d}", f"Caution{n:02d}:")
+        }
         assert len({tuple(v) for v in where.values()}) == 1 and len(where[f"Caution{n:02d}:"]) == 1, (n, where)
 
 
@@ -510,14 +665,20 @@ def test_every_page_is_inked_only_inside_its_margins(sample_paper):
     scale = 1  # one pixel a point
     try:
         for number, page in enumerate(document, start=1):
-            image = page.render(scale=scale, draw_annots=False, may_draw_forms=False,
-                                fill_color=(255, 255, 255, 255)).to_pil().convert("L")
+            image = (
+                page.render(scale=scale, draw_annots=False, may_draw_forms=False, fill_color=(255, 255, 255, 255))
+                .to_pil()
+                .convert("L")
+            )
             width, height = image.size
             band_top, band_bottom = round(HEIGHT - TOP - RULE), round(HEIGHT - BOTTOM + RULE)
-            for box in [(0, band_top, round(LEFT - RULE), band_bottom),
-                        (round(RIGHT + RULE) + 1, band_top, width, band_bottom)]:
-                inked = [(x, y) for x in range(box[0], box[2]) for y in range(box[1], box[3])
-                         if image.getpixel((x, y)) < 200]
+            for box in [
+                (0, band_top, round(LEFT - RULE), band_bottom),
+                (round(RIGHT + RULE) + 1, band_top, width, band_bottom),
+            ]:
+                inked = [
+                    (x, y) for x in range(box[0], box[2]) for y in range(box[1], box[3]) if image.getpixel((x, y)) < 200
+                ]
                 assert not inked, f"page {number}: ink in the side margin at {inked[:3]}"
     finally:
         document.close()

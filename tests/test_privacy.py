@@ -41,9 +41,29 @@ def every_sample_quarter(tmp_path_factory) -> Path:
     """Every sample quarter, in every format, as a batch (both modes are checked elsewhere)."""
     out = tmp_path_factory.mktemp("all-quarters")
     quarters = sorted(p.name for p in SAMPLE.iterdir() if p.is_dir())
-    result = subprocess.run([sys.executable, "-m", "qa_lib.cli", "batch", "--from", quarters[0], "--to", quarters[-1],
-                             "--data-root", "data/sample", "--output-dir", str(out), "--mode", "internal",
-                             "--formats", "html,pdf,docx,xlsx"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa_lib.cli",
+            "batch",
+            "--from",
+            quarters[0],
+            "--to",
+            quarters[-1],
+            "--data-root",
+            "data/sample",
+            "--output-dir",
+            str(out),
+            "--mode",
+            "internal",
+            "--formats",
+            "html,pdf,docx,xlsx",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
@@ -94,28 +114,61 @@ def hostile_run(tmp_path_factory) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     commentary = data / "2013-14-Q4" / "commentary.md"
-    commentary.write_text(commentary.read_text(encoding="utf-8").replace(
-        "## summary\n", "## summary\n\n<script>alert(3)</script> ![x](https://example.org/x.png) "
-        "<img src=x onerror=alert(4)> [link](javascript:alert(5))\n\n", 1), encoding="utf-8")
+    commentary.write_text(
+        commentary.read_text(encoding="utf-8").replace(
+            "## summary\n",
+            "## summary\n\n<script>alert(3)</script> ![x](https://example.org/x.png) "
+            "<img src=x onerror=alert(4)> [link](javascript:alert(5))\n\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
     framework = yaml.safe_load((ROOT / "params" / "framework.yaml").read_text(encoding="utf-8"))
     framework["services"][0]["standards"][0]["label"] = '=HYPERLINK("https://example.org","click")'
     (base / "framework.yaml").write_text(yaml.safe_dump(framework, allow_unicode=True), encoding="utf-8")
     out = base / "outputs"
-    assert main(["run", "--quarter", "2013-14-Q4", "--data-root", str(data), "--framework", str(base / "framework.yaml"),
-                 "--output-dir", str(out), "--formats", "html,pdf,docx,xlsx"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--quarter",
+                "2013-14-Q4",
+                "--data-root",
+                str(data),
+                "--framework",
+                str(base / "framework.yaml"),
+                "--output-dir",
+                str(out),
+                "--formats",
+                "html,pdf,docx,xlsx",
+            ]
+        )
+        == 0
+    )
     return out / "2013-14-Q4"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="hostile-text test in Chromium SKIPPED: Chromium is not installed "
-                                              "(apt-get install chromium; .ci/run does this)")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="hostile-text test in Chromium SKIPPED: Chromium is not installed "
+    "(apt-get install chromium; .ci/run does this)",
+)
 def test_hostile_text_shows_as_text_and_runs_nothing_in_a_browser(hostile_run):
     from playwright.sync_api import sync_playwright
 
     dialogs = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             page = browser.new_page()
             page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -135,12 +188,20 @@ def test_hostile_text_shows_as_text_and_runs_nothing_in_a_browser(hostile_run):
 
 def test_spreadsheet_cells_that_look_like_formulas_stay_text(hostile_run):
     book = openpyxl.load_workbook(hostile_run / "report.xlsx")
-    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row
-             if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
+    cells = [
+        c
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")
+    ]
     assert cells and all(c.data_type == "s" for c in cells)
     with zipfile.ZipFile(hostile_run / "report.xlsx") as archive:
-        assert not any("<f>" in archive.read(m).decode("utf-8", "replace")
-                       for m in archive.namelist() if m.startswith("xl/worksheets/"))
+        assert not any(
+            "<f>" in archive.read(m).decode("utf-8", "replace")
+            for m in archive.namelist()
+            if m.startswith("xl/worksheets/")
+        )
 
 
 def test_a_hostile_parameter_reaches_the_notebook_as_a_plain_string(tmp_path):
@@ -148,12 +209,19 @@ def test_a_hostile_parameter_reaches_the_notebook_as_a_plain_string(tmp_path):
     hostile = f"draft\"\n__import__('os').system('touch {marker}')\n'"
     out = tmp_path / "out.ipynb"
     with pytest.raises(pm.PapermillExecutionError) as err:
-        pm.execute_notebook(str(ROOT / "notebooks" / "quarterly_report.ipynb"), str(out),
-                            parameters={"status": hostile}, cwd=str(ROOT), progress_bar=False, kernel_name="python3")
+        pm.execute_notebook(
+            str(ROOT / "notebooks" / "quarterly_report.ipynb"),
+            str(out),
+            parameters={"status": hostile},
+            cwd=str(ROOT),
+            progress_bar=False,
+            kernel_name="python3",
+        )
     assert "status" in str(err.value.evalue) and "is not one of draft, final" in str(err.value.evalue)
     assert not marker.exists()
-    injected = next(c for c in pm.iorw.load_notebook_node(str(out)).cells
-                    if "injected-parameters" in c.metadata.get("tags", []))
+    injected = next(
+        c for c in pm.iorw.load_notebook_node(str(out)).cells if "injected-parameters" in c.metadata.get("tags", [])
+    )
     assignment = next(line for line in injected.source.splitlines() if line.startswith("status = "))
     assert ast.literal_eval(assignment.removeprefix("status = ")) == hostile
 
@@ -208,13 +276,34 @@ def test_commentary_cannot_change_the_marking_or_the_watermark_of_the_pdf(tmp_pa
     data = tmp_path / "data"
     shutil.copytree(SAMPLE / "2013-14-Q4", data / "2013-14-Q4")
     commentary = data / "2013-14-Q4" / "commentary.md"
-    commentary.write_text(commentary.read_text(encoding="utf-8").replace(
-        "## summary\n", '## summary\n\n<p class="marking">OFFICIAL</p>\n\n<h4 class="marking" id="m" '
-        'style="string-set: marking content()">OFFICIAL</h4>\n\n<span class="watermark">PAID IN FULL</span>\n\n', 1),
-        encoding="utf-8")
+    commentary.write_text(
+        commentary.read_text(encoding="utf-8").replace(
+            "## summary\n",
+            '## summary\n\n<p class="marking">OFFICIAL</p>\n\n<h4 class="marking" id="m" '
+            'style="string-set: marking content()">OFFICIAL</h4>\n\n<span class="watermark">PAID IN FULL</span>\n\n',
+            1,
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "outputs"
-    assert main(["run", "--quarter", "2013-14-Q4", "--data-root", str(data), "--output-dir", str(out),
-                 "--mode", "internal", "--status", "final"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--quarter",
+                "2013-14-Q4",
+                "--data-root",
+                str(data),
+                "--output-dir",
+                str(out),
+                "--mode",
+                "internal",
+                "--status",
+                "final",
+            ]
+        )
+        == 0
+    )
     reader = PdfReader(out / "2013-14-Q4" / "report.pdf")
     pages = [page.extract_text() for page in reader.pages]
     assert len(pages) > 5
@@ -231,8 +320,12 @@ def test_the_identifier_scan_reads_the_record_of_the_run(tmp_path, capsys):
     for quarter in ("2013-14-Q3", "2013-14-Q4"):
         shutil.copytree(SAMPLE / quarter, data / quarter)
     out = tmp_path / "out"
-    assert main(["run", "--quarter", "2013-14-Q4", "--data-root", str(data), "--output-dir", str(out),
-                 "--formats", "html"]) == 2
+    assert (
+        main(
+            ["run", "--quarter", "2013-14-Q4", "--data-root", str(data), "--output-dir", str(out), "--formats", "html"]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "an identifier from the quarter's data is in the outputs" in err
     assert re.search(r"provenance\.html \(a value of case_audits\.\w+\)", err), err

@@ -104,8 +104,10 @@ def test_revisions_are_listed_in_words_in_the_paper_and_by_key_in_the_record(tmp
     publish_figures(out, published)
     context = build_context(QUARTER, str(data), output_dir=str(out), status="final")
     words = section_html(section("about").build(context))
-    assert ("16 June 2014: 1 figure for quarter 3 2013-14 revised since first published, because the data were "
-            "corrected (Children's Social Care audits).") in words
+    assert (
+        "16 June 2014: 1 figure for quarter 3 2013-14 revised since first published, because the data were "
+        "corrected (Children's Social Care audits)."
+    ) in words
     assert key not in words and str(recomputed + 3) not in words, "no code name or number in the sentence"
     assert context.provenance["revisions"] == [{"figure": key, "published": recomputed + 3, "revised": recomputed}]
     output = context.figures_output()

@@ -21,8 +21,10 @@ from golden_files import visible_text
 
 QUARTERS = ["2013-14-Q1", "2013-14-Q2", "2013-14-Q3", "2013-14-Q4", "2014-15-Q1"]
 HIDDEN = "not shown, to protect confidentiality"
-STATISTICS = re.compile(r"\[(?:c|u|z|x|low|r)\]|\bp\s*[=<≥]|Fisher|Wilson|kappa|95%|interval|sampling variation"
-                        r"|\bcomparable\b")
+STATISTICS = re.compile(
+    r"\[(?:c|u|z|x|low|r)\]|\bp\s*[=<≥]|Fisher|Wilson|kappa|95%|interval|sampling variation"
+    r"|\bcomparable\b"
+)
 CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|→|\b\w+\(\)|\b\w+\.(?:py|ya?ml|json|csv|md)\b")
 
 
@@ -67,8 +69,9 @@ def test_nothing_is_said_twice_and_no_run_of_sentences_opens_alike(sample_contex
 def test_no_code_name_reaches_the_paper(sample_context, quarter, mode):
     ctx = sample_context(quarter, mode=mode)
     outputs = [s.render(ctx) for s in REGISTRY]
-    paper = assemble(outputs, {"title": ctx.title, "marking": ctx.marking, "status": ctx.status,
-                               "document_date": "2014-06-16"})
+    paper = assemble(
+        outputs, {"title": ctx.title, "marking": ctx.marking, "status": ctx.status, "document_date": "2014-06-16"}
+    )
     text = visible_text(paper_html(paper))
     assert not CODE.findall(text), CODE.findall(text)[:5]
 
@@ -80,8 +83,11 @@ def test_every_withheld_count_reads_the_same_primary_or_secondary(sample_context
     ctx = sample_context("2013-14-Q4")
     view = ctx.view
     graded = [s for s in framework.services if framework.scale_for(s.id, ctx.quarter)]
-    caf = next(s for s in graded if all(view.hidden(F.audit(s.id, "grade", g))
-                                        for g in framework.scale_for(s.id, ctx.quarter).grade_ids))
+    caf = next(
+        s
+        for s in graded
+        if all(view.hidden(F.audit(s.id, "grade", g)) for g in framework.scale_for(s.id, ctx.quarter).grade_ids)
+    )
     grades = [F.audit(caf.id, "grade", g) for g in framework.scale_for(caf.id, ctx.quarter).grade_ids]
     counts = {fid: view.figures.count(fid) for fid in grades}
     primary = [fid for fid, n in counts.items() if n and 1 <= n <= framework.suppression_threshold]

@@ -18,8 +18,15 @@ from qa_lib.errors import CommentaryError
 from qa_lib.paper import Figure, Paragraph, SectionOutput, Table, assemble, walk
 from qa_lib.quarter import Quarter
 from qa_lib.sections import REGISTRY, section
-from qa_lib.sections.audits import audit_comparison, audit_sentences, grade_chart, grade_table, standards_sentences, \
-    trend_chart, trend_series
+from qa_lib.sections.audits import (
+    audit_comparison,
+    audit_sentences,
+    grade_chart,
+    grade_table,
+    standards_sentences,
+    trend_chart,
+    trend_series,
+)
 from qa_lib.sections.feedback import survey_sentences
 
 from helpers import ROOT, section_html, view_of
@@ -37,6 +44,7 @@ def unavailable():
 
 # -- sentences --------------------------------------------------------------------------------
 
+
 def _service_with_headline(framework):
     for service in framework.services:
         scale = framework.scale_for(service.id, Q4)
@@ -50,8 +58,12 @@ def test_audit_sentences_carry_the_headline_and_worst_grade(framework):
     band = scale.band(scale.headline_band)
     worst = scale.worst_grade
     key = f"audits.{service.id}"
-    figures = {f"{key}.count": 320, f"{key}.graded": 320, f"{key}.band.{band.id}.pct": 81.875,
-               f"{key}.grade.{worst.id}.pct": 18.125}
+    figures = {
+        f"{key}.count": 320,
+        f"{key}.graded": 320,
+        f"{key}.band.{band.id}.pct": 81.875,
+        f"{key}.grade.{worst.id}.pct": 18.125,
+    }
     figures |= {f"{key}.grade.{g.id}.count": 1 for g in scale.grades}
     text = " ".join(audit_sentences(service, scale, view_of(figures), Q4))
     assert f"A total of 320 {service.audit_unit} were audited and graded in quarter 4." in text
@@ -68,8 +80,9 @@ def test_comparison_explains_a_missing_quarter_or_a_scale_change(framework):
     service, scale = _service_with_headline(framework)
     assert audit_comparison(service, framework, view_of({}), unavailable(), Q4) == []
     first_ofsted = Quarter.parse("2014-15-Q1")
-    changed = audit_comparison(service, framework, view_of({}), view_of({f"audits.{service.id}.graded": 10}),
-                               first_ofsted)
+    changed = audit_comparison(
+        service, framework, view_of({}), view_of({f"audits.{service.id}.graded": 10}), first_ofsted
+    )
     assert f"{service.name} grades on a new scale from quarter 1" in changed[0]
 
 
@@ -77,9 +90,12 @@ def test_standards_sentences_flag_team_types_above_the_threshold(framework):
     service = next(s for s in framework.services if s.standards)
     first, second = service.standards[0], service.standards[1]
     p = f"standards.{service.id}"
-    figures = {f"{p}.{first.id}.met.pct": 98.0, f"{p}.{second.id}.met.pct": 70.0,
-               f"{p}.{second.id}.team_type.fieldwork.not_met.pct": 27.0,
-               f"{p}.{first.id}.team_type.fieldwork.not_met.pct": 2.0}
+    figures = {
+        f"{p}.{first.id}.met.pct": 98.0,
+        f"{p}.{second.id}.met.pct": 70.0,
+        f"{p}.{second.id}.team_type.fieldwork.not_met.pct": 27.0,
+        f"{p}.{first.id}.team_type.fieldwork.not_met.pct": 2.0,
+    }
     text = " ".join(standards_sentences(service, framework, view_of(figures)))
     assert f"“{first.label}”, met in 98%" in text
     assert f"{second.label} (not met in 27% of fieldwork cases)" in text
@@ -90,8 +106,14 @@ def test_survey_sentences(framework):
     survey = framework.surveys[0]
     q = survey.questions[0]
     key = f"feedback.{survey.id}"
-    figures = {f"{key}.respondents": 14, f"{key}.age.min": 6, f"{key}.age.max": 18,
-               f"{key}.{q.id}.answered": 14, f"{key}.{q.id}.positive.pct": 100.0, f"{key}.{q.id}.positive.count": 14}
+    figures = {
+        f"{key}.respondents": 14,
+        f"{key}.age.min": 6,
+        f"{key}.age.max": 18,
+        f"{key}.{q.id}.answered": 14,
+        f"{key}.{q.id}.positive.pct": 100.0,
+        f"{key}.{q.id}.positive.count": 14,
+    }
     text = " ".join(survey_sentences(survey, view_of(figures)))
     assert f"14 {survey.respondent_noun} took part, aged 6 to 18." in text
     # 14 is below the minimum base: said in words, never with a symbol.
@@ -105,6 +127,7 @@ def test_survey_sentences(framework):
 
 
 # -- tables and charts ---------------------------------------------------------------------
+
 
 def _figures(service, scale, shares):
     key = f"audits.{service.id}"
@@ -188,13 +211,15 @@ def test_a_suppressed_grade_keeps_its_quarter_out_of_the_chart(framework):
 
 # -- sections of a quarter ------------------------------------------------------------------
 
+
 def test_without_a_previous_quarter_the_report_says_so(copy_sample):
     root = copy_sample("2013-14-Q4")
     context = build_context("2013-14-Q4", str(root))
     doc = context.figures_document()
     assert doc["previous_quarter"] is None and doc["previous"] == {}
-    assert "No comparison with the previous quarter is available: there are no data for quarter 3 2013-14." \
-        in text_of(section("audits").build(context))
+    assert "No comparison with the previous quarter is available: there are no data for quarter 3 2013-14." in text_of(
+        section("audits").build(context)
+    )
     assert context.history == [(context.quarter, context.view)]
 
 
@@ -203,8 +228,11 @@ def test_a_service_with_no_audits_says_so_without_nan(copy_sample, framework):
     path = root / "2013-14-Q4" / "case_audits.csv"
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    service = next(s for s in framework.services
-                   if not s.standards and framework.scale_for(s.id, Quarter.parse("2013-14-Q4")) is not None)
+    service = next(
+        s
+        for s in framework.services
+        if not s.standards and framework.scale_for(s.id, Quarter.parse("2013-14-Q4")) is not None
+    )
     kept = [r for r in rows if r["service"] != service.id]
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -236,14 +264,23 @@ def test_commentary_markdown_cannot_inject_script_or_images(copy_sample):
     root = copy_sample("2013-14-Q4")
     (root / "2013-14-Q4" / "commentary.md").write_text(
         "## summary\n\n**Bold** <script>alert(1)</script> ![x](https://example.org/x.png) "
-        "<img src=x onerror=alert(1)>\n", encoding="utf-8")
+        "<img src=x onerror=alert(1)>\n",
+        encoding="utf-8",
+    )
     html = section_html(section("closing").build(build_context("2013-14-Q4", str(root))))
     assert "<strong>Bold</strong>" in html
     assert "<script" not in html and "<img" not in html and "onerror" not in html
 
 
-@pytest.mark.parametrize("markup", ['<p class="marking">OFFICIAL</p>', '<span class="watermark" id="x">PAID</span>',
-                                    '<p style="position: fixed">Moved</p>', '<h4 class="marking">OFFICIAL</h4>'])
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<p class="marking">OFFICIAL</p>',
+        '<span class="watermark" id="x">PAID</span>',
+        '<p style="position: fixed">Moved</p>',
+        '<h4 class="marking">OFFICIAL</h4>',
+    ],
+)
 def test_commentary_cannot_set_a_class_id_or_style(copy_sample, markup):
     root = copy_sample("2013-14-Q4")
     (root / "2013-14-Q4" / "commentary.md").write_text(f"## summary\n\n{markup}\n\nText.\n", encoding="utf-8")
@@ -257,8 +294,9 @@ def test_commentary_cannot_set_a_class_id_or_style(copy_sample, markup):
 def test_figure_and_table_numbers_run_through_the_paper(sample_context):
     context = sample_context("2013-14-Q4")
     parts = [section(name).render(context) for name in ("audits", "feedback", "audits")]
-    assert not re.search(r"(Figure|Table) \d", "".join(section_html(p.blocks) for p in parts)), \
+    assert not re.search(r"(Figure|Table) \d", "".join(section_html(p.blocks) for p in parts)), (
         "a cell carries no numbers of its own"
+    )
     paper = assemble([SectionOutput.from_json(p.to_json()) for p in parts], {})
     figures = [b.number for b in walk(paper.blocks) if isinstance(b, Figure)]
     tables = [b.number for b in walk(paper.blocks) if isinstance(b, Table)]
@@ -267,8 +305,7 @@ def test_figure_and_table_numbers_run_through_the_paper(sample_context):
     assert tables == list(range(1, len(tables) + 1))
     assert paragraphs == list(range(1, len(paragraphs) + 1))
     # Alt text carries the chart's numbers.
-    assert re.search(r'alt="[^"]*Q4 2013-14: good 22%, adequate 60% and inadequate 18%',
-                     section_html(parts[0].blocks))
+    assert re.search(r'alt="[^"]*Q4 2013-14: good 22%, adequate 60% and inadequate 18%', section_html(parts[0].blocks))
 
 
 def test_a_section_survives_its_json_unchanged(sample_context):
@@ -284,8 +321,12 @@ def test_the_registry_and_the_notebook_agree():
     import nbformat
 
     nb = nbformat.read(ROOT / "notebooks" / "quarterly_report.ipynb", as_version=4)
-    called = [m for cell in nb.cells if cell.cell_type == "code"
-              for m in re.findall(r"""section\(["']([a-z_]+)["']\)""", cell.source)]
+    called = [
+        m
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for m in re.findall(r"""section\(["']([a-z_]+)["']\)""", cell.source)
+    ]
     assert called == [s.id for s in REGISTRY]
 
 
@@ -298,7 +339,8 @@ def test_a_new_section_is_one_module_one_registry_line_and_one_cell(tmp_path, mo
     from qa_lib import pipeline
     from qa_lib.cli import main
 
-    (tmp_path / "complaints_section.py").write_text('''
+    (tmp_path / "complaints_section.py").write_text(
+        """
 from qa_lib.paper import Box, Heading, Paragraph, spans
 from qa_lib.sections.base import Section
 
@@ -309,13 +351,16 @@ def build(context):
 
 
 SECTION = Section("complaints", build)
-''', encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     nb = nbformat.read(ROOT / pipeline.NOTEBOOK, as_version=4)
     closing = next(i for i, c in enumerate(nb.cells) if 'section("closing")' in c.source)
     # The registry line (here made in the kernel, as qa_lib/sections/__init__.py would hold it) and the cell.
     cell = nbformat.v4.new_code_cell(
         "import complaints_section\nfrom qa_lib.sections import REGISTRY\n"
-        "REGISTRY.insert(5, complaints_section.SECTION)\nsection(\"complaints\").render(context)")
+        'REGISTRY.insert(5, complaints_section.SECTION)\nsection("complaints").render(context)'
+    )
     cell.metadata["tags"] = ["paper"]
     nb.cells.insert(closing, cell)
     notebook = tmp_path / "report.ipynb"
@@ -326,8 +371,10 @@ SECTION = Section("complaints", build)
     assert main(["run", "--quarter", "2013-14-Q4", "--data-root", "data/sample", "--output-dir", str(out)]) == 0
     soup = BeautifulSoup((out / "2013-14-Q4" / "report.html").read_text(encoding="utf-8"), "html.parser")
     contents = [a.get_text() for a in soup.find("nav", class_="contents").find_all("a")]
-    assert contents.index("Learning from complaints") == contents.index("Engagement of Elected Members and senior "
-                                                                        "officers in quality assurance") + 1
+    assert (
+        contents.index("Learning from complaints")
+        == contents.index("Engagement of Elected Members and senior officers in quality assurance") + 1
+    )
     paragraph = next(p for p in soup.find_all("p", class_="para") if "Complaints closed" in p.get_text())
     assert re.fullmatch(r"\d+\. Complaints closed in quarter 4 2013-14\.", paragraph.get_text())
     pdf = " ".join(page.extract_text() for page in PdfReader(out / "2013-14-Q4" / "report.pdf").pages)

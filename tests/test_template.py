@@ -49,8 +49,7 @@ def test_sheets_headers_and_drop_downs(template, framework):
         assert named_list(book, f"ids_grades_{service.id}") == (scale.grade_ids if scale else [])
     shown = {value for name in book.defined_names for value in named_list(book, name)}
     assert {"Requires improvement to be good", "aged 12–15", "Children's Social Care"} <= shown
-    answers = next(dv for dv in book["feedback_responses"].data_validations.dataValidation
-                   if "answers_" in dv.formula1)
+    answers = next(dv for dv in book["feedback_responses"].data_validations.dataValidation if "answers_" in dv.formula1)
     assert 'INDIRECT("ids_questions_"&INDEX(ids_survey_ids,MATCH($B2,survey_ids,0)))' in answers.formula1
     assert all(len(dv.formula1) <= 255 for sheet in book for dv in sheet.data_validations.dataValidation)
     dates = next(dv for dv in audits.data_validations.dataValidation if dv.type == "date")
@@ -78,23 +77,45 @@ def test_a_workbook_filled_in_through_its_lists_validates(template, framework, t
     answer = framework.answers(question)[0].id
     activity = framework.engagement
     pick = lambda name: named_list(book, name)[0]  # noqa: E731  the first entry of a drop-down
+
     def append(table: str, **values) -> None:
         headers = [c.value for c in book[table][1]]
         book[table].append([values.get(h) for h in headers])
 
     # Every value as the drop-down shows it: the framework's labels, read back as ids.
-    append("case_audits", audit_id="A-1", service=pick("service_ids"), case_ref="CR-1",
-           case_type=pick("case_type_ids"), team="Team A", team_type=pick("team_type_ids"),
-           audit_date=date(2014, 8, 4), auditor_role=pick("auditor_role_ids"),
-           grade=named_list(book, f"grades_{service.id}")[0], risk_of_harm="no")
+    append(
+        "case_audits",
+        audit_id="A-1",
+        service=pick("service_ids"),
+        case_ref="CR-1",
+        case_type=pick("case_type_ids"),
+        team="Team A",
+        team_type=pick("team_type_ids"),
+        audit_date=date(2014, 8, 4),
+        auditor_role=pick("auditor_role_ids"),
+        grade=named_list(book, f"grades_{service.id}")[0],
+        risk_of_harm="no",
+    )
     append("practice_standards", audit_id="A-1", standard_id=service.standards[0].label, result=pick("result_ids"))
-    append("feedback_responses", response_id="R-1", survey_id=pick("survey_ids"), respondent_id="P-1",
-           respondent_type=pick("respondent_type_ids"), respondent_age=12,
-           question_id=named_list(book, f"questions_{survey.id}")[0],
-           answer=named_list(book, f"answers_{survey.id}__{question.id}")[0])
-    append("engagement", activity_id="E-1", activity_date=date(2014, 9, 30), activity_type=pick("activity_type_ids"),
-           participant_role=pick("participant_role_ids"), location_type=pick("location_type_ids"),
-           description="Visit")
+    append(
+        "feedback_responses",
+        response_id="R-1",
+        survey_id=pick("survey_ids"),
+        respondent_id="P-1",
+        respondent_type=pick("respondent_type_ids"),
+        respondent_age=12,
+        question_id=named_list(book, f"questions_{survey.id}")[0],
+        answer=named_list(book, f"answers_{survey.id}__{question.id}")[0],
+    )
+    append(
+        "engagement",
+        activity_id="E-1",
+        activity_date=date(2014, 9, 30),
+        activity_type=pick("activity_type_ids"),
+        participant_role=pick("participant_role_ids"),
+        location_type=pick("location_type_ids"),
+        description="Visit",
+    )
     assert (service.name, service.id) == (pick("service_ids"), pick("ids_service_ids"))
     assert scale.grades[0].label == named_list(book, f"grades_{service.id}")[0]
     at = named_list(book, "standard_ids").index(service.standards[0].label)
@@ -105,10 +126,10 @@ def test_a_workbook_filled_in_through_its_lists_validates(template, framework, t
     assert activity.activity_types[0].label == pick("activity_type_ids")
     book.save(template.with_name(f"{QUARTER}.xlsx"))
     report = tmp_path / "problems.json"
-    assert main(["validate", "--quarter", QUARTER, "--data-root", str(tmp_path / "data"),
-                 "--json", str(report)]) == 0
+    assert main(["validate", "--quarter", QUARTER, "--data-root", str(tmp_path / "data"), "--json", str(report)]) == 0
     problems = json.loads(report.read_text(encoding="utf-8"))
     assert problems["errors"] == []
     # The untouched quotes sheet counts as not supplied, and says so.
-    assert ("no_rows", f"{QUARTER}/{QUARTER}.xlsx [sheet feedback_quotes]") in \
-        {(w["rule"], w["file"]) for w in problems["warnings"]}
+    assert ("no_rows", f"{QUARTER}/{QUARTER}.xlsx [sheet feedback_quotes]") in {
+        (w["rule"], w["file"]) for w in problems["warnings"]
+    }

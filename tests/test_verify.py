@@ -36,8 +36,22 @@ def verified_run(tmp_path_factory) -> tuple[Path, Path]:
     data = base / "quarters"
     for quarter in ("2013-14-Q3", QUARTER):
         shutil.copytree(SAMPLE / quarter, data / quarter)
-    assert main(["run", "--quarter", QUARTER, "--data-root", str(data), "--output-dir", str(base / "out"),
-                 "--formats", "html,pdf,docx,xlsx"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--quarter",
+                QUARTER,
+                "--data-root",
+                str(data),
+                "--output-dir",
+                str(base / "out"),
+                "--formats",
+                "html,pdf,docx,xlsx",
+            ]
+        )
+        == 0
+    )
     return base / "out" / QUARTER, data
 
 
@@ -80,8 +94,14 @@ def test_verify_re_renders_every_format_and_compares_word_on_its_text(copy, veri
     assert main(["verify", str(copy), "--data-root", str(verified_run[1])]) == 0
     out = capsys.readouterr().out
     assert "reproduced" in out
-    for name in ("report.html", "report.pdf", "report.xlsx", "report.ipynb", "report.docx (its text)",
-                 "provenance.html"):
+    for name in (
+        "report.html",
+        "report.pdf",
+        "report.xlsx",
+        "report.ipynb",
+        "report.docx (its text)",
+        "provenance.html",
+    ):
         assert name in out
 
 
@@ -195,13 +215,16 @@ def _corrupt_figures(folder: Path) -> None:
     (folder / "figures.json").write_bytes(b"\x00\xff not json")
 
 
-@pytest.mark.parametrize("damage, message", [
-    (_no_manifest, "has no manifest.json: is it an output folder of `qa-report run`?"),
-    (_unparseable_manifest, "manifest.json is corrupt (the whole file: Invalid JSON"),
-    (_manifest_without_outputs, "manifest.json is corrupt (outputs: Field required)"),
-    (_no_figures, "has no figures.json, so its figures cannot be compared"),
-    (_corrupt_figures, "figures.json is corrupt ("),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (_no_manifest, "has no manifest.json: is it an output folder of `qa-report run`?"),
+        (_unparseable_manifest, "manifest.json is corrupt (the whole file: Invalid JSON"),
+        (_manifest_without_outputs, "manifest.json is corrupt (outputs: Field required)"),
+        (_no_figures, "has no figures.json, so its figures cannot be compared"),
+        (_corrupt_figures, "figures.json is corrupt ("),
+    ],
+)
 def test_a_folder_that_cannot_be_verified_exits_2_with_a_message(copy, verified_run, capsys, damage, message):
     damage(copy)
     assert main(["verify", str(copy), "--data-root", str(verified_run[1])]) == 2

@@ -17,8 +17,14 @@ FORMATS = tuple(WRITERS)
 DEFAULT_FORMATS = ("html", "pdf")
 
 
-def write(paper: Paper, figures: dict[str, Any], folder: Path, formats: tuple[str, ...],
-          reference_docx: Path | None = None, starting: Callable[[str], None] = lambda name: None) -> list[Path]:
+def write(
+    paper: Paper,
+    figures: dict[str, Any],
+    folder: Path,
+    formats: tuple[str, ...],
+    reference_docx: Path | None = None,
+    starting: Callable[[str], None] = lambda name: None,
+) -> list[Path]:
     """Write ``report.<format>`` into ``folder`` for each format, calling ``starting`` with the
     format's name before each (for progress); return the files written. Word is built on
     ``reference_docx`` (by default the project's ``params/reference.docx``)."""

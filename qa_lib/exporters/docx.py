@@ -16,18 +16,40 @@ from pathlib import Path
 from typing import Any
 
 from qa_lib.errors import ReferenceDocumentError
-from qa_lib.paper import (Block, BlockQuote, Box, Definitions, Figure, Gap, Heading, ListBlock, Paper, Paragraph,
-                          Quote, Span, Table)
+from qa_lib.paper import (
+    Block,
+    BlockQuote,
+    Box,
+    Definitions,
+    Figure,
+    Gap,
+    Heading,
+    ListBlock,
+    Paper,
+    Paragraph,
+    Quote,
+    Span,
+    Table,
+)
 
 DEFAULT_REFERENCE = "params/reference.docx"
 A4_CM = (21.0, 29.7)
 TABLE_STYLE = "Table Grid"
 # The paragraph styles the paper uses: created when the reference lacks them.
-PARAGRAPH_STYLES = {"Heading 1": (16, 1), "Heading 2": (14, 2), "Heading 3": (12, 3), "Heading 4": (12, 4),
-                    "Caption": (10, None), "Quote": (12, None), "List Bullet": (12, None),
-                    "List Number": (12, None)}
-_VML = ('xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-        'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"')
+PARAGRAPH_STYLES = {
+    "Heading 1": (16, 1),
+    "Heading 2": (14, 2),
+    "Heading 3": (12, 3),
+    "Heading 4": (12, 4),
+    "Caption": (10, None),
+    "Quote": (12, None),
+    "List Bullet": (12, None),
+    "List Number": (12, None),
+}
+_VML = (
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+)
 
 
 def _reference_path(path: Path | None) -> Path:
@@ -51,14 +73,18 @@ def open_reference(path: Path | None = None) -> Any:
     path = _reference_path(path)
     shown = display(path)
     if not path.is_file():
-        raise ReferenceDocumentError(f"Word reference document {shown} does not exist: restore it with "
-                                     f"`python scripts/make_reference_docx.py`, or name another with "
-                                     f"--reference-docx (reference_docx in a params file)")
+        raise ReferenceDocumentError(
+            f"Word reference document {shown} does not exist: restore it with "
+            f"`python scripts/make_reference_docx.py`, or name another with "
+            f"--reference-docx (reference_docx in a params file)"
+        )
     try:
         return Document(str(path))
     except Exception as exc:  # noqa: BLE001  zip, XML, package and content-type errors alike: one refusal
-        raise ReferenceDocumentError(f"Word reference document {shown} cannot be read as a Word (.docx) file "
-                                     f"({type(exc).__name__}): save it again from Word as a .docx document") from None
+        raise ReferenceDocumentError(
+            f"Word reference document {shown} cannot be read as a Word (.docx) file "
+            f"({type(exc).__name__}): save it again from Word as a .docx document"
+        ) from None
 
 
 def _clear_body(document: Any) -> None:
@@ -96,9 +122,11 @@ def _ensure_styles(document: Any) -> set[str]:
         added.add(name)
     if TABLE_STYLE not in names:
         style = styles.add_style(TABLE_STYLE, WD_STYLE_TYPE.TABLE)
-        edges = "".join(f'<w:{edge} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
-                        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"))
-        style.element.append(parse_xml(f'<w:tblPr {nsdecls("w")}><w:tblBorders>{edges}</w:tblBorders></w:tblPr>'))
+        edges = "".join(
+            f'<w:{edge} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
+            for edge in ("top", "left", "bottom", "right", "insideH", "insideV")
+        )
+        style.element.append(parse_xml(f"<w:tblPr {nsdecls('w')}><w:tblBorders>{edges}</w:tblBorders></w:tblPr>"))
         added.add(TABLE_STYLE)
     return added
 
@@ -125,37 +153,47 @@ def _field(paragraph: Any, instruction: str) -> None:
 
 
 # Word's own definition of the WordArt shape its watermarks use (shape type 136, text on a path).
-_TEXT_SHAPE = ('<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
-               'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas><v:f eqn="sum #0 0 10800"/><v:f eqn="prod #0 2 1"/>'
-               '<v:f eqn="sum 21600 0 @1"/><v:f eqn="sum 0 0 @2"/><v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/>'
-               '<v:f eqn="if @0 21600 @1"/><v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/><v:f eqn="mid @5 @6"/>'
-               '<v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/><v:f eqn="mid @6 @7"/><v:f eqn="sum @6 0 @5"/></v:formulas>'
-               '<v:path textpathok="t" o:connecttype="custom" o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" '
-               'o:connectangles="270,180,90,0"/><v:textpath on="t" fitshape="t"/><v:handles>'
-               '<v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>'
-               '<o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>')
+_TEXT_SHAPE = (
+    '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+    'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas><v:f eqn="sum #0 0 10800"/><v:f eqn="prod #0 2 1"/>'
+    '<v:f eqn="sum 21600 0 @1"/><v:f eqn="sum 0 0 @2"/><v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/>'
+    '<v:f eqn="if @0 21600 @1"/><v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/><v:f eqn="mid @5 @6"/>'
+    '<v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/><v:f eqn="mid @6 @7"/><v:f eqn="sum @6 0 @5"/></v:formulas>'
+    '<v:path textpathok="t" o:connecttype="custom" o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" '
+    'o:connectangles="270,180,90,0"/><v:textpath on="t" fitshape="t"/><v:handles>'
+    '<v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>'
+    '<o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+)
 
 
 def _watermark(paragraph: Any, text: str, number: int) -> None:
     """A pale diagonal watermark behind every page that uses this header, as Word writes one."""
     from docx.oxml import parse_xml
 
-    shape = (f'<w:r {_VML}><w:pict>{_TEXT_SHAPE}<v:shape id="PowerPlusWaterMarkObject{number}" '
-             f'o:spid="_x0000_s{2049 + number}" type="#_x0000_t136" '
-             'style="position:absolute;margin-left:0;margin-top:0;width:415pt;height:138pt;rotation:315;'
-             "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
-             'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
-             'fillcolor="silver" stroked="f"><v:fill opacity=".5"/>'
-             f'<v:textpath style="font-family:&quot;Arial&quot;;font-size:1pt" string="{text}"/>'
-             "</v:shape></w:pict></w:r>")
+    shape = (
+        f'<w:r {_VML}><w:pict>{_TEXT_SHAPE}<v:shape id="PowerPlusWaterMarkObject{number}" '
+        f'o:spid="_x0000_s{2049 + number}" type="#_x0000_t136" '
+        'style="position:absolute;margin-left:0;margin-top:0;width:415pt;height:138pt;rotation:315;'
+        "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+        'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
+        'fillcolor="silver" stroked="f"><v:fill opacity=".5"/>'
+        f'<v:textpath style="font-family:&quot;Arial&quot;;font-size:1pt" string="{text}"/>'
+        "</v:shape></w:pict></w:r>"
+    )
     paragraph._p.append(parse_xml(shape))
 
 
 def _marking_parts(section: Any) -> list[tuple[Any, bool]]:
     """Every header and footer of a section, whether or not the reference turns it on:
     (part, is_footer)."""
-    return [(section.header, False), (section.first_page_header, False), (section.even_page_header, False),
-            (section.footer, True), (section.first_page_footer, True), (section.even_page_footer, True)]
+    return [
+        (section.header, False),
+        (section.first_page_header, False),
+        (section.even_page_header, False),
+        (section.footer, True),
+        (section.first_page_footer, True),
+        (section.even_page_footer, True),
+    ]
 
 
 def _mark_pages(document: Any, marking: str, draft: bool, draft_word: str, page_words: tuple[str, str]) -> None:
@@ -330,8 +368,13 @@ def write(paper: Paper, figures: dict[str, Any], target: Path, reference: Path |
     properties.revision = 1
     # Dated from the data, not the clock.
     properties.created = properties.modified = datetime.fromisoformat(paper.meta["document_date"])
-    _mark_pages(document, paper.meta["marking"], paper.meta.get("status") == "draft", say("word", "draft"),
-                (say("word", "page"), say("word", "of")))
+    _mark_pages(
+        document,
+        paper.meta["marking"],
+        paper.meta.get("status") == "draft",
+        say("word", "draft"),
+        (say("word", "page"), say("word", "of")),
+    )
     writer = _Writer(document, paper.meta["marking"], width, plain_lists=bool(added & {"List Bullet", "List Number"}))
     for each in paper.sections:
         writer.blocks(each.blocks)

@@ -20,8 +20,13 @@ STYLESHEET = TEMPLATES / "html" / "report.css"
 
 @cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def section_html(section: SectionOutput) -> str:
@@ -33,8 +38,13 @@ def section_html(section: SectionOutput) -> str:
 def paper_html(paper: Paper, extra_meta: list[tuple[str, str]] | None = None) -> str:
     """The assembled paper as one HTML document, styles inline, no script."""
     meta: dict[str, Any] = {**paper.meta, "contents": paper.contents, "contents_after": paper.contents_after}
-    return environment().get_template("html/paper.html.j2").render(
-        meta=meta, sections=paper.sections, css=STYLESHEET.read_text(encoding="utf-8"), extra_meta=extra_meta or [])
+    return (
+        environment()
+        .get_template("html/paper.html.j2")
+        .render(
+            meta=meta, sections=paper.sections, css=STYLESHEET.read_text(encoding="utf-8"), extra_meta=extra_meta or []
+        )
+    )
 
 
 def write(paper: Paper, figures: dict[str, Any], target: Path) -> None:
@@ -56,12 +66,20 @@ def provenance_html(record: dict[str, Any], meta: dict[str, Any], notebook: dict
     """
     quarter = Quarter.parse(meta["quarter"])
     dated = date.fromisoformat(meta["document_date"])
-    words = {"long_name": quarter.long_name, "months": quarter.months, "previous_long_name": quarter.previous.long_name,
-             "dated": f"{dated.day} {dated.strftime('%B %Y')}"}
-    return environment().get_template("html/provenance.html.j2").render(
-        record=record, meta=meta, quarter=words, notebook=notebook)
+    words = {
+        "long_name": quarter.long_name,
+        "months": quarter.months,
+        "previous_long_name": quarter.previous.long_name,
+        "dated": f"{dated.day} {dated.strftime('%B %Y')}",
+    }
+    return (
+        environment()
+        .get_template("html/provenance.html.j2")
+        .render(record=record, meta=meta, quarter=words, notebook=notebook)
+    )
 
 
-def write_provenance(record: dict[str, Any], meta: dict[str, Any], target: Path,
-                     notebook: dict[str, str] | None = None) -> None:
+def write_provenance(
+    record: dict[str, Any], meta: dict[str, Any], target: Path, notebook: dict[str, str] | None = None
+) -> None:
     target.write_text(provenance_html(record, meta, notebook), encoding="utf-8")

@@ -70,8 +70,15 @@ def paper_data(paper: Paper) -> tuple[dict[str, Any], dict[str, bytes]]:
         if isinstance(block, Figure):
             name = f"figure-{len(images) + 1}.svg"
             images[name] = block.svg.encode("utf-8")
-            return {"kind": block.kind, "title": block.title, "subtitle": block.subtitle, "source": block.source,
-                    "alt": block.alt, "number": block.number, "image": name}
+            return {
+                "kind": block.kind,
+                "title": block.title,
+                "subtitle": block.subtitle,
+                "source": block.source,
+                "alt": block.alt,
+                "number": block.number,
+                "image": name,
+            }
         if isinstance(block, (Box, BlockQuote)):
             role = {"role": block.role} if isinstance(block, Box) else {}
             return {"kind": block.kind, **role, "blocks": each(block.blocks)}
@@ -79,9 +86,11 @@ def paper_data(paper: Paper) -> tuple[dict[str, Any], dict[str, bytes]]:
             return {"kind": block.kind, "ordered": block.ordered, "items": [each(item) for item in block.items]}
         return to_json(block)
 
-    return {"meta": {**{key: paper.meta[key] for key in META}, "contents_after": paper.contents_after},
-            "contents": list(entries),
-            "blocks": each(paper.blocks)}, images
+    return {
+        "meta": {**{key: paper.meta[key] for key in META}, "contents_after": paper.contents_after},
+        "contents": list(entries),
+        "blocks": each(paper.blocks),
+    }, images
 
 
 @cache
@@ -105,8 +114,11 @@ def displayable(value: Any, lacking: set[str], key: str = "") -> Any:
         return [displayable(v, lacking, key) for v in value]
     if not isinstance(value, str) or key in NOT_SHOWN:
         return value
-    missing = {c for c in set(value) - {"\t", "\n", "\r"} if ord(c) not in drawable()
-               and (unicodedata.category(c) != "Cf" or ord(c) in DISALLOWED)}
+    missing = {
+        c
+        for c in set(value) - {"\t", "\n", "\r"}
+        if ord(c) not in drawable() and (unicodedata.category(c) != "Cf" or ord(c) in DISALLOWED)
+    }
     lacking |= missing
     return "".join(REPLACEMENT if c in missing else c for c in value) if missing else value
 
@@ -127,9 +139,14 @@ def write(paper: Paper, figures: dict[str, Any], target: Path) -> None:
 
         def typeset(content: dict[str, Any]) -> tuple[bytes, list[Any]]:
             return typst.compile_with_warnings(
-                root / TEMPLATE.name, root=root, font_paths=fonts(), ignore_system_fonts=True,
-                sys_inputs={"paper": json.dumps(content, ensure_ascii=False)}, pdf_standards="ua-1",
-                timestamp=created)
+                root / TEMPLATE.name,
+                root=root,
+                font_paths=fonts(),
+                ignore_system_fonts=True,
+                sys_inputs={"paper": json.dumps(content, ensure_ascii=False)},
+                pdf_standards="ua-1",
+                timestamp=created,
+            )
 
         try:
             pdf, warnings = typeset(data)
@@ -138,8 +155,11 @@ def write(paper: Paper, figures: dict[str, Any], target: Path) -> None:
             shown = displayable(data, lacking)
             if not lacking:
                 raise
-            log.warning("the PDF shows %s as %s: its font has no glyph for them (the HTML shows them as written)",
-                        ", ".join(f"U+{ord(c):04X}" for c in sorted(lacking)), REPLACEMENT)
+            log.warning(
+                "the PDF shows %s as %s: its font has no glyph for them (the HTML shows them as written)",
+                ", ".join(f"U+{ord(c):04X}" for c in sorted(lacking)),
+                REPLACEMENT,
+            )
             pdf, warnings = typeset(shown)
     for warning in warnings:
         log.debug("typst: %s", warning.message)

@@ -76,28 +76,50 @@ def columns_of(table: Table) -> list[_Column]:
         elif kind == "percent":
             out.append(_Column(name, PERCENT_FORMAT, [c.text if _withheld(c) else _fraction(c.value) for c in cells]))
         elif kind == "interval":
-            out.append(_Column(_say("lower_bound", column=name), PERCENT_FORMAT,
-                               [c.text if _withheld(c) else _fraction(c.value[0]) for c in cells]))
-            out.append(_Column(_say("upper_bound", column=name), PERCENT_FORMAT,
-                               [c.text if _withheld(c) else _fraction(c.value[1]) for c in cells]))
+            out.append(
+                _Column(
+                    _say("lower_bound", column=name),
+                    PERCENT_FORMAT,
+                    [c.text if _withheld(c) else _fraction(c.value[0]) for c in cells],
+                )
+            )
+            out.append(
+                _Column(
+                    _say("upper_bound", column=name),
+                    PERCENT_FORMAT,
+                    [c.text if _withheld(c) else _fraction(c.value[1]) for c in cells],
+                )
+            )
         elif kind == "verdict":
-            out.append(_Column(_say("verdict_column", column=name), None,
-                               [c.text if _withheld(c) else words("table_verdict", verdict=c.value[0]) for c in cells]))
-            out.append(_Column(_say("p_value_column", column=name), P_VALUE_FORMAT,
-                               [c.text if _withheld(c) else float(c.value[1]) for c in cells]))
+            out.append(
+                _Column(
+                    _say("verdict_column", column=name),
+                    None,
+                    [c.text if _withheld(c) else words("table_verdict", verdict=c.value[0]) for c in cells],
+                )
+            )
+            out.append(
+                _Column(
+                    _say("p_value_column", column=name),
+                    P_VALUE_FORMAT,
+                    [c.text if _withheld(c) else float(c.value[1]) for c in cells],
+                )
+            )
         elif kind == "decimal":
             out.append(_Column(name, DECIMAL_FORMAT, [c.text if _withheld(c) else float(c.value) for c in cells]))
         else:
             out.append(_Column(name, None, [c.text for c in cells]))
         if kind in ("count", "percent") and any(_flags(c) for c in cells):
-            out.append(_Column(_say("flag_column", column=name), None,
-                               [" ".join(_flags(c)) or _say("no_flag") for c in cells]))
+            out.append(
+                _Column(_say("flag_column", column=name), None, [" ".join(_flags(c)) or _say("no_flag") for c in cells])
+            )
     return out
 
 
 def _tables_by_section(paper: Paper) -> list[tuple[str, Table]]:
-    return [(section.id, block) for section in paper.sections for block in walk(section.blocks)
-            if isinstance(block, Table)]
+    return [
+        (section.id, block) for section in paper.sections for block in walk(section.blocks) if isinstance(block, Table)
+    ]
 
 
 def quarter_words(quarter: str) -> str:
@@ -139,29 +161,52 @@ def write(paper: Paper, figures: dict[str, Any], target: Path) -> None:
         if keys:
             ordered = sorted(keys, key=lambda k: int(k.removeprefix("note")))
             subtitles.append(f"{_say('notes_line')} " + "".join(f"$${key}$$" for key in ordered))
-        formats = [{"column": {"columns": [c.name], "format": {"num_format": c.number_format},
-                               "include_names": False}} for c in planned if c.number_format]
+        formats = [
+            {"column": {"columns": [c.name], "format": {"num_format": c.number_format}, "include_names": False}}
+            for c in planned
+            if c.number_format
+        ]
         sheets[f"Table {table.number}"] = gpt.GPTable(
-            table=frame, table_name=f"table_{table.number}",
+            table=frame,
+            table_name=f"table_{table.number}",
             title=_say("table_title", number=table.number, caption=table.caption),
-            scope=period, source=_say("source", section=section, marking=meta["marking"]),
-            subtitles=subtitles, index_columns={2: 0}, additional_formatting=formats)
+            scope=period,
+            source=_say("source", section=section, marking=meta["marking"]),
+            subtitles=subtitles,
+            index_columns={2: 0},
+            additional_formatting=formats,
+        )
     contact = meta.get("contact") or {}
     cover = gpt.Cover(
         title=_say("title", report=meta["title"], quarter=quarter),
-        intro=[_say("intro", quarter=period), _say("period", quarter=period),
-               _say("published", date=_date_words(meta["document_date"])),
-               _say("next_update", date=_date_words(meta.get("next_update"))),
-               _say("marking", marking=meta["marking"])],
+        intro=[
+            _say("intro", quarter=period),
+            _say("period", quarter=period),
+            _say("published", date=_date_words(meta["document_date"])),
+            _say("next_update", date=_date_words(meta.get("next_update"))),
+            _say("marking", marking=meta["marking"]),
+        ],
         about=[_say("about_numbers"), _say("about_symbols"), _say("about_methodology")],
-        contact=[v for v in (contact.get("name"), contact.get("email"), contact.get("telephone")) if v] or ["-"])
-    numbered = pd.DataFrame({"Note number": list(notes), _say("note_text_column"): list(notes.values()),
-                             _say("note_tables_column"): [_say("note_tables", numbers=applies[k]) for k in notes]})
+        contact=[v for v in (contact.get("name"), contact.get("email"), contact.get("telephone")) if v] or ["-"],
+    )
+    numbered = pd.DataFrame(
+        {
+            "Note number": list(notes),
+            _say("note_text_column"): list(notes.values()),
+            _say("note_tables_column"): [_say("note_tables", numbers=applies[k]) for k in notes],
+        }
+    )
     # Text from the data or framework is written as text: never a formula or a link.
-    book = gpt.produce_workbook(str(target), sheets, cover=cover, notes_table=numbered,
-                                contentsheet_options={"title": "Contents"},
-                                workbook_options={"strings_to_formulas": False, "strings_to_urls": False})
+    book = gpt.produce_workbook(
+        str(target),
+        sheets,
+        cover=cover,
+        notes_table=numbered,
+        contentsheet_options={"title": "Contents"},
+        workbook_options={"strings_to_formulas": False, "strings_to_urls": False},
+    )
     # The file's own creation date comes from the data, so a re-run gives the same bytes.
-    book.set_properties({"created": datetime.fromisoformat(meta["document_date"]).replace(tzinfo=timezone.utc),
-                         "title": cover.title})
+    book.set_properties(
+        {"created": datetime.fromisoformat(meta["document_date"]).replace(tzinfo=timezone.utc), "title": cover.title}
+    )
     book.close()

@@ -45,16 +45,30 @@ def revisions(ctx: Context) -> list[str]:
     found = [_say("draft" if ctx.status == "draft" else "first_published", date=when)]
     if ctx.revisions:
         areas = list(dict.fromkeys(_area(key, ctx.framework) for key, _, _ in ctx.revisions))
-        found.append(_say("revised", date=when, count=len(ctx.revisions), quarter=ctx.quarter.previous.long_name,
-                          areas=join_words(areas)))
+        found.append(
+            _say(
+                "revised",
+                date=when,
+                count=len(ctx.revisions),
+                quarter=ctx.quarter.previous.long_name,
+                areas=join_words(areas),
+            )
+        )
     return found
 
 
 def build(ctx: Context) -> list[Block]:
-    return [Box("part", [Heading(2, _say("heading")),
-                         Paragraph(spans(_say("produced", version=version("qa-workbook"), record=RECORD))),
-                         Heading(3, _say("revisions_heading")),
-                         *[Paragraph(spans(line)) for line in revisions(ctx)]])]
+    return [
+        Box(
+            "part",
+            [
+                Heading(2, _say("heading")),
+                Paragraph(spans(_say("produced", version=version("qa-workbook"), record=RECORD))),
+                Heading(3, _say("revisions_heading")),
+                *[Paragraph(spans(line)) for line in revisions(ctx)],
+            ],
+        )
+    ]
 
 
 SECTION = Section("about", build)

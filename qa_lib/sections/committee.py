@@ -42,16 +42,19 @@ def _contacts(ctx: Context) -> list[Block]:
     contact = ctx.meeting.get("contact") or {}
     found: list[Block] = []
     if author:
-        found.append(Paragraph([Span(str(author.get("name", "")), br=True), Span(str(author.get("role", "")))],
-                               role="signature"))
+        found.append(
+            Paragraph([Span(str(author.get("name", "")), br=True), Span(str(author.get("role", "")))], role="signature")
+        )
     if contact:
         lines = [str(contact.get(k)) for k in ("name", "role") if contact.get(k)]
         if contact.get("telephone"):
             lines.append(say("committee", "telephone", number=contact["telephone"]))
         if contact.get("email"):
             lines.append(say("committee", "email", address=contact["email"]))
-        found += [Heading(2, say("committee", "enquiries")),
-                  Paragraph([Span(line, br=i < len(lines) - 1) for i, line in enumerate(lines)], role="contact")]
+        found += [
+            Heading(2, say("committee", "enquiries")),
+            Paragraph([Span(line, br=i < len(lines) - 1) for i, line in enumerate(lines)], role="contact"),
+        ]
     return found
 
 

@@ -34,8 +34,11 @@ _MEASURES = {"type": "activity_type", "role": "participant_role", "location_type
 def engagement_rows(engagement: pd.DataFrame, framework: Framework) -> list[dict[str, Any]]:
     """Activities in the quarter, and by type, participant role and location type (every
     option of the framework, 0 included)."""
-    options = {"type": framework.engagement.activity_types, "role": framework.engagement.participant_roles,
-               "location_type": framework.engagement.location_types}
+    options = {
+        "type": framework.engagement.activity_types,
+        "role": framework.engagement.participant_roles,
+        "location_type": framework.engagement.location_types,
+    }
     rows = [F.row(F.engagement("activities"), count=len(engagement))]
     for measure, column in _MEASURES.items():
         counted = engagement[column].value_counts()
@@ -54,14 +57,25 @@ def engagement_sentences(framework: Framework, view: View, quarter: Quarter) -> 
         return []
     if total == 0:
         return [_say("none_recorded", quarter=quarter.name)]
-    roles = [_say("by_role", count=view.count_words(F.engagement("role", r.id)), role=r.label)
-             for r in framework.engagement.participant_roles if figures.count(F.engagement("role", r.id))]
-    places = [words("count_of", count=view.count_words(F.engagement("location_type", loc.id)),
-                    label=lower_first(loc.label))
-              for loc in framework.engagement.location_types if figures.count(F.engagement("location_type", loc.id))]
-    return [_say("recorded", total=view.count_words(F.engagement("activities")), quarter=quarter.name,
-                  roles=join_words(roles)),
-            _say("by_setting", places=join_words(places))]
+    roles = [
+        _say("by_role", count=view.count_words(F.engagement("role", r.id)), role=r.label)
+        for r in framework.engagement.participant_roles
+        if figures.count(F.engagement("role", r.id))
+    ]
+    places = [
+        words("count_of", count=view.count_words(F.engagement("location_type", loc.id)), label=lower_first(loc.label))
+        for loc in framework.engagement.location_types
+        if figures.count(F.engagement("location_type", loc.id))
+    ]
+    return [
+        _say(
+            "recorded",
+            total=view.count_words(F.engagement("activities")),
+            quarter=quarter.name,
+            roles=join_words(roles),
+        ),
+        _say("by_setting", places=join_words(places)),
+    ]
 
 
 def engagement_table(framework: Framework, quarter: Quarter, now: View, before: View) -> Table:
@@ -69,11 +83,19 @@ def engagement_table(framework: Framework, quarter: Quarter, now: View, before: 
     rows = []
     for activity in [*framework.engagement.activity_types, None]:
         fid = F.engagement("type", activity.id) if activity else F.engagement("activities")
-        then = before.count_cell(fid) if before.figures.count(fid) is not None else tables.symbol(NOT_AVAILABLE, "count")
+        then = (
+            before.count_cell(fid) if before.figures.count(fid) is not None else tables.symbol(NOT_AVAILABLE, "count")
+        )
         rows.append([tables.label(activity.label if activity else _say("table_total")), now.count_cell(fid), then])
-    return tables.table(_say("table_caption", quarter=quarter.short_label, previous=quarter.previous.short_label),
-                        [_say("table_first_column"), _say("table_number", quarter=quarter.short_label),
-                         _say("table_number", quarter=quarter.previous.short_label)], rows)
+    return tables.table(
+        _say("table_caption", quarter=quarter.short_label, previous=quarter.previous.short_label),
+        [
+            _say("table_first_column"),
+            _say("table_number", quarter=quarter.short_label),
+            _say("table_number", quarter=quarter.previous.short_label),
+        ],
+        rows,
+    )
 
 
 def build(ctx: Context) -> list[Block]:
@@ -87,5 +109,6 @@ def build(ctx: Context) -> list[Block]:
     return [Box("section", body)]
 
 
-SECTION = Section("engagement", build, figures=figure_rows, commentary=lambda framework: ["engagement"],
-                  families=("engagement",))
+SECTION = Section(
+    "engagement", build, figures=figure_rows, commentary=lambda framework: ["engagement"], families=("engagement",)
+)

@@ -31,6 +31,7 @@ def _say(sentence: str, **values: Any) -> str:
 
 # -- figures ------------------------------------------------------------------------------
 
+
 def feedback_rows(responses: pd.DataFrame, framework: Framework, populations: dict[str, int]) -> list[dict[str, Any]]:
     """For each survey with at least one answer: respondents, the sample share, their ages, and
     per question those who answered, the positive share and each answer's share."""
@@ -43,8 +44,14 @@ def feedback_rows(responses: pd.DataFrame, framework: Framework, populations: di
         rows.append(F.row(F.survey(survey.id, "respondents"), count=len(respondents)))
         population = populations.get(survey.id)
         if population:
-            rows.append(F.row(F.survey(survey.id, "sample"), count=len(respondents), base=population,
-                              pct=100 * len(respondents) / population))
+            rows.append(
+                F.row(
+                    F.survey(survey.id, "sample"),
+                    count=len(respondents),
+                    base=population,
+                    pct=100 * len(respondents) / population,
+                )
+            )
         ages = respondents["respondent_age"].dropna()
         if len(ages):
             rows.append(F.row(F.survey(survey.id, "age_min"), value=int(ages.min())))
@@ -52,13 +59,22 @@ def feedback_rows(responses: pd.DataFrame, framework: Framework, populations: di
         for question in survey.questions:
             given = answers_of.loc[answers_of["question_id"] == question.id, "answer"]
             rows.append(F.row(F.survey(survey.id, "answered", question.id), count=len(given)))
-            rows.append(F.row(F.survey(survey.id, "positive", question.id), direction=True,
-                              **share(int(given.isin(question.positive).sum()), len(given))))
+            rows.append(
+                F.row(
+                    F.survey(survey.id, "positive", question.id),
+                    direction=True,
+                    **share(int(given.isin(question.positive).sum()), len(given)),
+                )
+            )
             counted = given.value_counts()
             for answer in framework.answers(question):
-                rows.append(F.row(F.survey(survey.id, "answer", question.id, answer.id),
-                                  direction=answer.id in question.positive,
-                                  **share(int(counted.get(answer.id, 0)), len(given))))
+                rows.append(
+                    F.row(
+                        F.survey(survey.id, "answer", question.id, answer.id),
+                        direction=answer.id in question.positive,
+                        **share(int(counted.get(answer.id, 0)), len(given)),
+                    )
+                )
     return rows
 
 
@@ -75,8 +91,15 @@ def groups(figures: Figures, framework: Framework, quarter: Quarter) -> list[Gro
     for survey, question in framework.iter_questions():
         answers = [F.survey(survey.id, "answer", question.id, a.id) for a in framework.answers(question)]
         positive = [F.survey(survey.id, "answer", question.id, a) for a in question.positive]
-        found.append(group(figures, [(answers, F.survey(survey.id, "answered", question.id)),
-                                     (positive, F.survey(survey.id, "positive", question.id))]))
+        found.append(
+            group(
+                figures,
+                [
+                    (answers, F.survey(survey.id, "answered", question.id)),
+                    (positive, F.survey(survey.id, "positive", question.id)),
+                ],
+            )
+        )
     return [g for g in found if g is not None]
 
 
@@ -92,6 +115,7 @@ def age_band_counts(responses: pd.DataFrame, framework: Framework, survey_id: st
 
 # -- words, tables, charts -----------------------------------------------------------------
 
+
 def survey_sentences(survey: Survey, view: View) -> list[str]:
     """Who took part in a survey and what share answered each question positively, in words."""
     figures = view.figures
@@ -103,26 +127,43 @@ def survey_sentences(survey: Survey, view: View) -> list[str]:
     else:
         first = _say("took_part", count=view.count_words(respondents), noun=survey.respondent_noun)
         if F.survey(survey.id, "age_min") in figures:
-            first += _say("aged", low=int(figures.value(F.survey(survey.id, "age_min"), "value")),
-                          high=int(figures.value(F.survey(survey.id, "age_max"), "value")))
+            first += _say(
+                "aged",
+                low=int(figures.value(F.survey(survey.id, "age_min"), "value")),
+                high=int(figures.value(F.survey(survey.id, "age_max"), "value")),
+            )
     if F.survey(survey.id, "sample") in figures and survey.population_label:
-        first += _say("sample", pct=view.value(F.survey(survey.id, "sample"), "pct"),
-                      population=survey.population_label)
+        first += _say(
+            "sample", pct=view.value(F.survey(survey.id, "sample"), "pct"), population=survey.population_label
+        )
     sentences = [first + "."]
-    shown = [(question, positive) for question in survey.questions
-             if view.shows(positive := F.survey(survey.id, "positive", question.id))]
+    shown = [
+        (question, positive)
+        for question in survey.questions
+        if view.shows(positive := F.survey(survey.id, "positive", question.id))
+    ]
     answered = {F.survey(survey.id, "answered", question.id) for question, _ in shown}
     bases = {figures.count(fid) for fid in answered}
     if shown and len(bases) == 1 and not any(view.hidden(fid) for fid in answered):
         # One base for every question: said once, with its caution, rather than after each share.
         fid = next(iter(answered))
-        answers = [_say("answer", pct=fmt_pct(view.share(positive)), statement=question.positive_statement)
-                   for question, positive in shown]
-        sentences.append(_say("answered_of", count=view.count_words(fid), small=view.low_base(shown[0][1]),
-                              answers=join_words(answers)))
+        answers = [
+            _say("answer", pct=fmt_pct(view.share(positive)), statement=question.positive_statement)
+            for question, positive in shown
+        ]
+        sentences.append(
+            _say(
+                "answered_of",
+                count=view.count_words(fid),
+                small=view.low_base(shown[0][1]),
+                answers=join_words(answers),
+            )
+        )
     elif shown:
-        answers = [_say("answer", pct=view.pct_words(positive, with_base=True), statement=question.positive_statement)
-                   for question, positive in shown]
+        answers = [
+            _say("answer", pct=view.pct_words(positive, with_base=True), statement=question.positive_statement)
+            for question, positive in shown
+        ]
         sentences.append(_say("answered", answers=join_words(answers)))
     return sentences
 
@@ -133,30 +174,53 @@ def survey_table(survey: Survey, framework: Framework, quarter: Quarter, view: V
     for question in survey.questions:
         for answer in framework.answers(question):
             fid = F.survey(survey.id, "answer", question.id, answer.id)
-            rows.append([tables.label(f"{question.text} {answer.label}"),
-                         view.count_cell(F.survey(survey.id, "answered", question.id)),
-                         view.count_cell(fid), view.pct_cell(fid), view.interval_cell(fid)])
-    return tables.table(_say("table_caption", survey=survey.label, quarter=quarter.short_label),
-                        _say("table_columns").split("|"), rows)
+            rows.append(
+                [
+                    tables.label(f"{question.text} {answer.label}"),
+                    view.count_cell(F.survey(survey.id, "answered", question.id)),
+                    view.count_cell(fid),
+                    view.pct_cell(fid),
+                    view.interval_cell(fid),
+                ]
+            )
+    return tables.table(
+        _say("table_caption", survey=survey.label, quarter=quarter.short_label), _say("table_columns").split("|"), rows
+    )
 
 
 def survey_chart(survey: Survey, view: View, quarter: Quarter) -> Figure | None:
     """Share of those answering each question who gave a positive answer; the title states
     the range of the shares."""
-    items = [(q.positive_statement, view.share(F.survey(survey.id, "positive", q.id))) for q in survey.questions
-             if view.shows(F.survey(survey.id, "positive", q.id))]
+    items = [
+        (q.positive_statement, view.share(F.survey(survey.id, "positive", q.id)))
+        for q in survey.questions
+        if view.shows(F.survey(survey.id, "positive", q.id))
+    ]
     if not items:
         return None
     from qa_lib import charts  # matplotlib: loaded when a chart is drawn, not to compute figures
 
     drawn = charts.share_bars(items, _say("chart_axis"), colour_of=1, of_colours=2)
     values = [v for _, v in items]
-    return Figure(_say("chart_title", survey=survey.label, low=fmt_pct(min(values)), high=fmt_pct(max(values)),
-                       statement=items[0][0] if len(items) == 1 else ""),
-                  _say("chart_alt", survey=survey.label, quarter=quarter.short_label,
-                       items=words("chart_values", items=[(label, fmt_pct(v)) for label, v in items])), drawn.svg,
-                  _say("chart_subtitle", quarter=quarter.short_label),
-                  _say("chart_source", survey=survey.label, quarter=quarter.short_label), chart=drawn.figure)
+    return Figure(
+        _say(
+            "chart_title",
+            survey=survey.label,
+            low=fmt_pct(min(values)),
+            high=fmt_pct(max(values)),
+            statement=items[0][0] if len(items) == 1 else "",
+        ),
+        _say(
+            "chart_alt",
+            survey=survey.label,
+            quarter=quarter.short_label,
+            items=words("chart_values", items=[(label, fmt_pct(v)) for label, v in items]),
+        ),
+        drawn.svg,
+        _say("chart_subtitle", quarter=quarter.short_label),
+        _say("chart_source", survey=survey.label, quarter=quarter.short_label),
+        chart=drawn.figure,
+    )
 
 
 def quotes(ctx: Context, survey_id: str) -> list[Block]:
@@ -211,5 +275,6 @@ def build(ctx: Context) -> list[Block]:
     return [Box("part", parts)]
 
 
-SECTION = Section("feedback", build, figures=figure_rows, groups=groups, commentary=commentary_ids,
-                  families=("feedback",))
+SECTION = Section(
+    "feedback", build, figures=figure_rows, groups=groups, commentary=commentary_ids, families=("feedback",)
+)

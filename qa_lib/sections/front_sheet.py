@@ -27,11 +27,17 @@ def date_text(value: Any) -> str | None:
 
 def build(ctx: Context) -> list[Block]:
     m = ctx.meeting
-    rows = [(say("committee", "meeting"), m.get("committee")), (say("committee", "date"), date_text(m.get("date"))),
-            (say("committee", "agenda_item"), m.get("agenda_item")), (say("committee", "report_of"), m.get("report_of")),
-            (say("committee", "period"), say("committee", "period_text", months=ctx.quarter.months,
-                                             quarter=ctx.quarter.long_name)),
-            (say("committee", "status"), say("committee", "status_draft" if ctx.status == "draft" else "status_final"))]
+    rows = [
+        (say("committee", "meeting"), m.get("committee")),
+        (say("committee", "date"), date_text(m.get("date"))),
+        (say("committee", "agenda_item"), m.get("agenda_item")),
+        (say("committee", "report_of"), m.get("report_of")),
+        (
+            say("committee", "period"),
+            say("committee", "period_text", months=ctx.quarter.months, quarter=ctx.quarter.long_name),
+        ),
+        (say("committee", "status"), say("committee", "status_draft" if ctx.status == "draft" else "status_final")),
+    ]
     blocks: list[Block] = []
     if m.get("council"):
         blocks.append(Paragraph(spans(str(m["council"])), role="council"))

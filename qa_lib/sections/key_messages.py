@@ -40,8 +40,17 @@ def service_message(service: Service, framework: Framework, now: View, before: V
     real = [c.words("real_change") for c in found if c.verdict != "comparable"]
     band = scale.band(scale.headline_band).label
     steady = next((c.before for c in found if c.verdict == "comparable" and c.label.endswith(band)), None)
-    return _say("service", service=service.name, pct=now.pct_words(headline), unit=service.audit_unit,
-                band=band, quarter=quarter.name, real=real, steady=steady, previous=quarter.previous.name)
+    return _say(
+        "service",
+        service=service.name,
+        pct=now.pct_words(headline),
+        unit=service.audit_unit,
+        band=band,
+        quarter=quarter.name,
+        real=real,
+        steady=steady,
+        previous=quarter.previous.name,
+    )
 
 
 def messages(ctx: Context) -> list[str]:
