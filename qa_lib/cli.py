@@ -336,13 +336,9 @@ def batch_table(results: list[pipeline.BatchResult]) -> str:
 
 def cmd_new_quarter(args: argparse.Namespace) -> int:
     """Create a quarter's params file and data folder with its data-entry workbook."""
-    if args.quarter and args.quarter_option and args.quarter != args.quarter_option:
-        raise ParameterError(f"two quarters given: {args.quarter} and --quarter {args.quarter_option}; give one")
-    if not (args.quarter or args.quarter_option):
-        raise ParameterError("new-quarter needs the quarter: qa-report new-quarter --quarter 2014-15-Q2")
     from qa_lib.sections.committee import REQUIRED_FOR_FINAL
 
-    quarter = Quarter.parse(args.quarter_option or args.quarter)
+    quarter = Quarter.parse(args.quarter)  # parse_args took it from either form
     made = pipeline.new_quarter(
         quarter,
         _cli_path(args.data_root, "data_root"),

@@ -70,10 +70,10 @@ def test_new_quarter_writes_everything_a_quarter_needs(project, framework, capsy
 
 
 def test_new_quarter_refuses_two_different_quarters_or_none(project, capsys):
-    assert new_quarter(project, "2014-15-Q1", "--quarter", QUARTER) == 2
-    assert "two quarters given" in capsys.readouterr().err
-    assert new_quarter(project) == 2
-    assert "--quarter" in capsys.readouterr().err
+    for argv in (["2014-15-Q1", "--quarter", QUARTER], []):
+        with pytest.raises(SystemExit) as exit_:
+            new_quarter(project, *argv)
+        assert exit_.value.code == 2 and "--quarter" in capsys.readouterr().err
     assert not (project / "data").exists()
 
 
