@@ -1,5 +1,6 @@
-"""Executing the report notebook: papermill in this environment's own kernel, which
-imports the workbook as it starts; and reading what the executed notebook displayed.
+"""Executing the report notebook: papermill in this environment's own kernel
+(:mod:`qa_lib.kernel`), which imports the workbook as it starts; and reading what the
+executed notebook displayed.
 
 The executed notebook is an output: it names no machine path (:func:`make_portable`).
 """
@@ -8,84 +9,18 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
-import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 import nbformat
-from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import KernelManager
 
 from qa_lib import FIGURES_MIME
 from qa_lib.errors import InputError, NotebookInputError, Problem, RenderError
 
 log = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).parent / "templates"
 NOTEBOOK = "notebooks/quarterly_report.ipynb"
-
-# What the kernel imports as it starts, before it answers.
-KERNEL_WARM_UP = "import qa_lib.context, qa_lib.sections"
-
-
-class WorkbookKernelManager(KernelManager):
-    """Start the kernel with this interpreter, whatever kernelspecs are registered.
-
-    A stale user-level ``python3`` kernelspec pointing at another Python would
-    otherwise run the report against other packages, or fail to start. Where the
-    platform has Unix sockets the kernel talks over them rather than TCP, so no
-    local port is opened (and ipykernel has nothing to warn about).
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if os.name == "posix":
-            self.transport = "ipc"
-            # Each kernel gets its own socket names: the default ("kernel-ipc" in the working
-            # directory) would let two runs started together cross their messages.
-            self.ip = str(Path(tempfile.gettempdir()) / f"qa-kernel-{secrets.token_hex(8)}")
-        self._clients: list[Any] = []
-
-    def client(self, **kwargs: Any) -> Any:
-        client = super().client(**kwargs)
-        self._clients.append(client)
-        return client
-
-    def close(self) -> None:
-        """Stop every client's channels and the kernel (it holds nothing to save)."""
-        for client in self._clients:
-            client.stop_channels()
-        self.shutdown_kernel(now=True)
-
-    @property
-    def kernel_spec(self) -> KernelSpec:
-        # The kernel imports the workbook while starting (outside the history: execution
-        # counts start at 1), so its imports overlap papermill's in this process.
-        return KernelSpec(
-            argv=[
-                sys.executable,
-                "-m",
-                "ipykernel_launcher",
-                "-f",
-                "{connection_file}",
-                f"--IPKernelApp.exec_lines={KERNEL_WARM_UP}",
-            ],
-            display_name="qa-workbook (Python)",
-            language="python",
-            resource_dir=str(TEMPLATES),
-        )
-
-
-def start_kernel(root: Path, env: dict[str, str] | None = None) -> WorkbookKernelManager:
-    """Start the workbook's kernel in ``root`` (with ``env`` added to this environment); it
-    imports the workbook as it starts."""
-    env = dict(os.environ, **(env or {}), QA_PROJECT_ROOT=str(root))  # paths resolve from the project root
-    km = WorkbookKernelManager()
-    km.start_kernel(cwd=str(root), env=env)
-    return km
 
 
 def import_renderers() -> None:
@@ -127,6 +62,8 @@ def execute_notebook(
     RenderError
         When it stopped on anything else.
     """
+    from qa_lib.kernel import start_kernel  # jupyter_client: only to execute
+
     km = start_kernel(root, env)
     threading.Thread(target=import_renderers, name="import-renderers", daemon=True).start()
     try:
