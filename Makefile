@@ -17,7 +17,7 @@ QUARTER ?= 2013-14-Q4
 help:
 	@echo "make report       run the sample quarter $(QUARTER) and print the files written"
 	@echo "make test         run the whole test suite (unit, back-test, notebook)"
-	@echo "make unit         the fast loop: every test that does not execute the notebook (under a minute)"
+	@echo "make unit         the fast loop: every test that does not execute the notebook (a few minutes)"
 	@echo "make lint         ruff, ruff format, mypy and nbQA, as pre-commit and CI run them"
 	@echo "make docs         regenerate docs/data-contract.md from the contract (qa_lib/contract.py)"
 	@echo "make lab          open JupyterLab at the project root with the notebook open"
