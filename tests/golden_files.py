@@ -20,7 +20,7 @@ GOLDEN = ROOT / "tests" / "golden"
 QUARTERS = ("2013-14-Q1", "2013-14-Q2", "2013-14-Q3", "2013-14-Q4", "2014-15-Q1")
 MODES = ("publication", "internal")
 
-_BLOCK = {
+BLOCK_ELEMENTS = {
     "p",
     "div",
     "section",
@@ -67,7 +67,7 @@ def visible_text(html: str) -> str:
             if isinstance(child, NavigableString):
                 out.append(str(child))
             elif child.name not in ("style", "script", "head", "title"):
-                block = child.name in _BLOCK
+                block = child.name in BLOCK_ELEMENTS
                 out.append("\n" if block else "")
                 walk(child)
                 out.append("\n" if block else "")

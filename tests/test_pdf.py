@@ -36,6 +36,8 @@ from qa_lib.paper import (
 )
 from qa_lib.sections import REGISTRY
 
+from golden_files import BLOCK_ELEMENTS
+
 QUARTER = "2013-14-Q4"
 MM = 72 / 25.4
 # The page as the template sets it: A4, margins of 18 mm at the sides, 22 mm at the top, 20 mm at the foot.
@@ -124,39 +126,7 @@ def pdf_words(path: Path, tables: list[Table]) -> list[str]:
     return found
 
 
-_BLOCK = {
-    "p",
-    "div",
-    "section",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "tr",
-    "td",
-    "th",
-    "caption",
-    "figcaption",
-    "dt",
-    "dd",
-    "blockquote",
-    "footer",
-    "header",
-    "nav",
-    "table",
-    "thead",
-    "tbody",
-    "ul",
-    "ol",
-    "dl",
-    "figure",
-    "main",
-    "br",
-    "pre",
-}
+_BLOCK = BLOCK_ELEMENTS  # the elements a browser lays out as blocks
 _BULLETS = ["•", "◦", "▪"]
 
 
