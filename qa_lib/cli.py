@@ -166,7 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     outputs = QuarterOutputs(Path(params.output_dir), Quarter.parse(params.quarter))
     if not args.no_index:
         # The index's libraries load while the kernel works (another process), not after it.
-        threading.Thread(target=_import_index, name="import-index", daemon=True).start()
+        threading.Thread(target=_import_index, args=(params.quarter,), name="import-index", daemon=True).start()
     try:
         with outputs.locked(), outputs.crashes_recorded():
             log.info("executing the notebook for %s", params.quarter)
@@ -198,16 +198,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_index() -> None:
+def _import_index(quarter: str) -> None:
+    """Load what the index of quarters needs while the kernel works (another process)."""
     try:
         import qa_lib.charts  # noqa: F401  matplotlib, for the trend chart
         import qa_lib.index  # noqa: F401
         import qa_lib.sections.audits  # noqa: F401
         from qa_lib import figures
-
         from qa_lib.prose import say
 
-        figures.from_keys({}, "2013-14-Q1")  # pandera builds its checks on first use
+        figures.from_keys({}, quarter)  # pandera builds its checks on first use
         say("audits", "trend_chart_axis")  # and Jinja compiles the chart's words
     except Exception:  # raised again where it is needed
         log.debug("importing the index's libraries ahead of use failed", exc_info=True)

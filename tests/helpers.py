@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import html
 import json
+import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+# Debian's Chromium drives the browser tests (Playwright's own download does not work here).
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
 AUDIT_COLUMNS = [
     "audit_id",
@@ -98,3 +101,19 @@ def view_of(keys: dict, suppressed: tuple[str, ...] = (), quarter: str = "2013-1
 
     hidden = frozenset(F.locate(key)[0] for key in suppressed)
     return View(Figures(F.from_keys(keys, quarter)), hidden, **options)
+
+
+def launch_chromium(playwright):
+    """Headless Chromium as the browser tests use it: no sandbox (CI runs as root), nothing
+    fetched in the background."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )

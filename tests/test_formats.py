@@ -3,7 +3,6 @@ axe-core in Chromium for the HTML, the PDF's tags, Word and the spreadsheet anne
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import docx
@@ -14,9 +13,10 @@ from pypdf import PdfReader
 
 from qa_lib.cli import main
 
+from helpers import CHROMIUM, launch_chromium
+
 pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -30,17 +30,7 @@ def axe_violations(html: Path) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page()
             page.goto(html.resolve().as_uri())

@@ -19,12 +19,11 @@ import yaml
 from qa_lib.cli import main
 from qa_lib.sections import section
 
-from helpers import ROOT, SAMPLE, output_texts, section_html
+from helpers import CHROMIUM, ROOT, SAMPLE, launch_chromium, output_texts, section_html
 
 pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
 
 IDENTIFIER_COLUMNS = ("audit_id", "case_ref", "respondent_id", "response_id", "quote_id", "activity_id")
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
 
 def identifiers(quarter_folder: Path) -> set[str]:
@@ -158,17 +157,7 @@ def test_hostile_text_shows_as_text_and_runs_nothing_in_a_browser(hostile_run):
 
     dialogs = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page()
             page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
