@@ -20,16 +20,19 @@ def framework() -> Framework:
 
 
 @pytest.fixture(scope="session")
-def sample_context():
+def sample_context(tmp_path_factory):
     """A sample quarter made ready for the paper (built once per quarter, mode and status):
     for tests that only read it."""
     from functools import cache
 
     from qa_lib.context import build_context
 
+    # An empty outputs folder: earlier quarters come from the data, never from what a developer
+    # happens to have published in the project's outputs/.
+    outputs = str(tmp_path_factory.mktemp("no-outputs"))
     return cache(
         lambda quarter, mode="publication", status="draft": build_context(
-            quarter, "data/sample", mode=mode, status=status
+            quarter, "data/sample", mode=mode, status=status, output_dir=outputs
         )
     )
 

@@ -214,7 +214,7 @@ def test_a_suppressed_grade_keeps_its_quarter_out_of_the_chart(framework):
 
 def test_without_a_previous_quarter_the_report_says_so(copy_sample):
     root = copy_sample("2013-14-Q4")
-    context = build_context("2013-14-Q4", str(root))
+    context = build_context("2013-14-Q4", str(root), output_dir=str(root.parent / "outputs"))
     doc = context.figures_document()
     assert doc["previous_quarter"] is None and doc["previous"] == {}
     assert "No comparison with the previous quarter is available: there are no data for quarter 3 2013-14." in text_of(
@@ -242,7 +242,7 @@ def test_a_service_with_no_audits_says_so_without_nan(copy_sample, framework):
     meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
     meta["populations"]["audits"].pop(service.id, None)  # no audits: no population to sample
     meta_path.write_text(yaml.safe_dump(meta), encoding="utf-8")
-    context = build_context("2013-14-Q4", str(root))
+    context = build_context("2013-14-Q4", str(root), output_dir=str(root.parent / "outputs"))
     html = text_of(section("audits").build(context))
     assert f"No {service.audit_unit} were audited by {service.name} in quarter 4." in html
     assert "nan" not in html.lower().split()
