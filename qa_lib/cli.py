@@ -14,11 +14,11 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 from pydantic_core import PydanticUndefined
 
-from qa_lib import __version__, pipeline
+from qa_lib import __version__
 from qa_lib.errors import (
     CommentaryError,
     DataError,
@@ -40,6 +40,10 @@ from qa_lib.paths import project_root, resolve
 from qa_lib.progress import Progress
 from qa_lib.publishing import QuarterOutputs
 from qa_lib.quarter import Quarter
+
+if TYPE_CHECKING:
+    from qa_lib.kernel import RunKernel
+    from qa_lib.pipeline import BatchResult
 
 log = logging.getLogger("qa_lib")
 
@@ -140,6 +144,8 @@ def _summarise(
 def _explain_input_error(params: RunParameters, outputs: QuarterOutputs) -> None:
     """Validate in this process after the notebook stopped on bad input: raise the input
     error with every problem, recorded in ``failed/validation.json``; return if none is found."""
+    from qa_lib import pipeline
+
     try:
         pipeline.validate(params)
     except (DataError, CommentaryError, FrameworkError) as exc:
@@ -157,17 +163,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     The kernel loads, validates and computes the quarter, once: validating here
     first would do it twice. Only when the notebook stops on bad input does this
-    process validate, to report every problem as ``validate`` does.
+    process validate, to report every problem as ``validate`` does. The kernel starts
+    as soon as the parameters are read, so it imports while this process does.
     """
     progress = Progress(sys.stderr, quiet=args.quiet or args.verbose)  # -v logs each step instead
     progress.stage("validating the parameters")
     params = resolve_parameters(args)
     root = project_root()
     outputs = QuarterOutputs(Path(params.output_dir), Quarter.parse(params.quarter))
-    if not args.no_index:
-        # The index's libraries load while the kernel works (another process), not after it.
-        threading.Thread(target=_import_index, args=(params.quarter,), name="import-index", daemon=True).start()
+    progress.stage("starting the notebook's kernel")
+    kernel = _start_kernel(root)
     try:
+        from qa_lib import pipeline
+
+        if not args.no_index:
+            # The index's libraries load while the kernel works (another process), not after it.
+            threading.Thread(target=_import_index, args=(params.quarter,), name="import-index", daemon=True).start()
         with outputs.locked(), outputs.crashes_recorded():
             log.info("executing the notebook for %s", params.quarter)
             try:
@@ -178,6 +189,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     params.formats,
                     reference_docx=Path(params.reference_docx),
                     progress=progress,
+                    kernel=kernel,
                 )
             except RenderError as exc:
                 if isinstance(exc.__cause__, NotebookInputError):
@@ -190,12 +202,19 @@ def cmd_run(args: argparse.Namespace) -> int:
             if index is not None:
                 result.files.append(index)
     finally:
+        kernel.close()  # when the run stopped before the notebook did
         progress.done()
     _summarise(params, [], result.warnings, None)
     print(f"Report for {params.quarter} written:")
     for path in result.files:
         print(f"  {shown(path)}")
     return 0
+
+
+def _start_kernel(root: Path) -> RunKernel:
+    from qa_lib.kernel import RunKernel  # jupyter_client: only to execute
+
+    return RunKernel(root)
 
 
 def _import_index(quarter: str) -> None:
@@ -230,6 +249,8 @@ def _write_index(output_dir: Path, data_root: Path, framework: Path) -> Path | N
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from qa_lib import pipeline
+
     params = resolve_parameters(args)
     try:
         context = pipeline.validate(params)
@@ -246,6 +267,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Render a quarter's executed notebook again, without executing it."""
+    from qa_lib import pipeline
+
     folder = Path(args.folder)
     outputs = QuarterOutputs(folder.parent, Quarter.parse(folder.name))
     formats = parse_formats(args.formats) if args.formats else None
@@ -259,6 +282,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-check a run's outputs and inputs against its manifest, re-execute and re-render it, and compare."""
+    from qa_lib import pipeline
+
     folder = Path(args.folder)
     found = pipeline.verify(folder, args.data_root, args.params, project_root())
     if found.problems:
@@ -286,6 +311,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run every quarter in a range in parallel worker processes, each isolated."""
+    from qa_lib import pipeline
+
     first, last = Quarter.parse(args.start), Quarter.parse(args.end)
     if last < first:
         raise ParameterError(f"--to {last} is before --from {first}")
@@ -329,7 +356,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0 if all(r.state == "ok" for r in results) else 1
 
 
-def batch_table(results: list[pipeline.BatchResult]) -> str:
+def batch_table(results: list[BatchResult]) -> str:
     """The batch's summary: a row for each quarter, its columns aligned."""
     header = ("quarter", "status", "seconds", "result")
     rows = [(r.quarter, r.state, f"{r.seconds:.1f}", r.reason or f"{shown(r.folder)}/") for r in results]
@@ -343,6 +370,8 @@ def batch_table(results: list[pipeline.BatchResult]) -> str:
 
 def cmd_new_quarter(args: argparse.Namespace) -> int:
     """Create a quarter's params file and data folder with its data-entry workbook."""
+    from qa_lib import pipeline
+
     from qa_lib.sections.committee import REQUIRED_FOR_FINAL
 
     quarter = Quarter.parse(args.quarter)  # parse_args took it from either form
@@ -378,6 +407,8 @@ def cmd_new_quarter(args: argparse.Namespace) -> int:
 
 def cmd_template(args: argparse.Namespace) -> int:
     """Write the quarter's data-entry workbook."""
+    from qa_lib import pipeline
+
     quarter = Quarter.parse(args.quarter)
     target = (
         Path(args.output) if args.output else _cli_path(args.data_root, "data_root") / str(quarter) / "template.xlsx"

@@ -1,6 +1,10 @@
 """The workbook's kernel: this environment's Python, whatever kernelspecs are registered,
 importing the workbook as it starts. Only executing a notebook needs it (and jupyter_client):
-rendering, validating and verifying the record do not import this module."""
+rendering, validating and verifying the record do not import this module.
+
+A run starts its kernel (:class:`RunKernel`) as soon as its parameters are read, before this
+process imports papermill and the rest of the workbook, so the two processes import at once.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import KernelManager
+
+from qa_lib.privacy import IDENTIFIERS_ENV
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -37,6 +43,7 @@ class WorkbookKernelManager(KernelManager):
             # directory) would let two runs started together cross their messages.
             self.ip = str(Path(tempfile.gettempdir()) / f"qa-kernel-{secrets.token_hex(8)}")
         self._clients: list[Any] = []
+        self._stopped = False
 
     def client(self, **kwargs: Any) -> Any:
         client = super().client(**kwargs)
@@ -44,7 +51,11 @@ class WorkbookKernelManager(KernelManager):
         return client
 
     def close(self) -> None:
-        """Stop every client's channels and the kernel (it holds nothing to save)."""
+        """Stop every client's channels and the kernel (it holds nothing to save); a second
+        call does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         for client in self._clients:
             client.stop_channels()
         self.shutdown_kernel(now=True)
@@ -75,3 +86,36 @@ def start_kernel(root: Path, env: dict[str, str] | None = None) -> WorkbookKerne
     km = WorkbookKernelManager()
     km.start_kernel(cwd=str(root), env=env)
     return km
+
+
+class RunKernel:
+    """A run's kernel, started at once, and the private file it writes the quarter's
+    identifiers to (:mod:`qa_lib.privacy`) for the scan of the outputs.
+
+    The kernel stops when its notebook has run (:func:`qa_lib.notebook.execute_notebook`);
+    whoever holds this closes it (:meth:`close`, or ``with``), which stops the kernel if
+    the notebook never ran and deletes the file.
+    """
+
+    def __init__(self, root: Path, env: dict[str, str] | None = None) -> None:
+        handle, name = tempfile.mkstemp(prefix="qa-identifiers-", suffix=".json")  # private to this user
+        os.close(handle)
+        self.identifiers = Path(name)
+        try:
+            self.manager = start_kernel(root, {**(env or {}), IDENTIFIERS_ENV: name})
+        except BaseException:
+            self.identifiers.unlink(missing_ok=True)
+            raise
+
+    def close(self) -> None:
+        """Stop the kernel if it still runs and delete the identifiers' file."""
+        try:
+            self.manager.close()
+        finally:
+            self.identifiers.unlink(missing_ok=True)
+
+    def __enter__(self) -> RunKernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

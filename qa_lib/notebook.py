@@ -11,12 +11,15 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 
 from qa_lib import FIGURES_MIME
 from qa_lib.errors import InputError, NotebookInputError, Problem, RenderError
+
+if TYPE_CHECKING:
+    from qa_lib.kernel import WorkbookKernelManager
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +51,15 @@ def execute_notebook(
     timeout: int = 600,
     env: dict[str, str] | None = None,
     progress_bar: dict[str, Any] | bool = False,
+    kernel: WorkbookKernelManager | None = None,
 ) -> nbformat.NotebookNode:
     """Run the parameterised notebook with papermill in this environment's kernel;
     ``progress_bar`` is papermill's (a counter of cells, see :meth:`qa_lib.progress.Progress.cells`).
 
-    The kernel starts first and imports the workbook while this process imports
-    papermill, then the exporters' libraries for the rendering to come.
+    ``kernel`` is one already started (see :class:`qa_lib.kernel.RunKernel`); by default
+    it starts here, with ``env``. Either way it stops when the notebook has run, and it
+    imports the workbook while this process imports papermill, then the exporters'
+    libraries for the rendering to come.
 
     Raises
     ------
@@ -64,7 +70,7 @@ def execute_notebook(
     """
     from qa_lib.kernel import start_kernel  # jupyter_client: only to execute
 
-    km = start_kernel(root, env)
+    km = kernel if kernel is not None else start_kernel(root, env)
     threading.Thread(target=import_renderers, name="import-renderers", daemon=True).start()
     try:
         import papermill as pm

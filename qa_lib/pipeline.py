@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -39,10 +39,13 @@ from qa_lib.notebook import (
 from qa_lib.paper import Paper, assemble, sections_from
 from qa_lib.parameters import RunParameters
 from qa_lib.paths import display, resolve
-from qa_lib.privacy import IDENTIFIERS_ENV, read_identifiers, scan
+from qa_lib.privacy import read_identifiers, scan
 from qa_lib.progress import QUIET, Progress
 from qa_lib.publishing import QuarterOutputs, RunLog, in_order, manifest
 from qa_lib.quarter import Quarter
+
+if TYPE_CHECKING:
+    from qa_lib.kernel import RunKernel
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,7 @@ def render_into(
     document ``report.docx`` is built on (by default the project's)."""
     payload = payload_from(nb)
     write_json(work / "figures.json", payload["figures"])
+
     exporters.write(
         paper_of(nb),
         payload["figures"],
@@ -125,8 +129,11 @@ def run_quarter(
     formats: tuple[str, ...] = exporters.DEFAULT_FORMATS,
     reference_docx: Path | None = None,
     progress: Progress = QUIET,
+    kernel: RunKernel | None = None,
 ) -> RunResult:
     """Execute and render one quarter and publish it, showing ``progress``; the caller holds the lock.
+    ``kernel`` is the run's kernel if the caller started it already (it is closed here,
+    whatever happens); by default it starts here.
 
     Raises
     ------
@@ -140,28 +147,40 @@ def run_quarter(
         When Word is to be written and its reference document is missing or damaged:
         refused before anything runs.
     """
-    # Every format the published outputs had is made again from this execution: none is lost.
-    formats = in_order(set(formats) | set(outputs.published_formats()))
-    if "docx" in formats:
-        exporters.check_reference_docx(reference_docx)
+    from qa_lib.kernel import RunKernel  # jupyter_client: only to execute
+
+    try:
+        # Every format the published outputs had is made again from this execution: none is lost.
+        formats = in_order(set(formats) | set(outputs.published_formats()))
+        if "docx" in formats:
+            exporters.check_reference_docx(reference_docx)
+        if kernel is None:
+            progress.stage("starting the notebook's kernel")
+            kernel = RunKernel(root)
+        return _execute_and_publish(parameters, outputs, root, formats, reference_docx, progress, kernel)
+    finally:
+        if kernel is not None:
+            kernel.close()
+
+
+def _execute_and_publish(
+    parameters: dict[str, Any],
+    outputs: QuarterOutputs,
+    root: Path,
+    formats: tuple[str, ...],
+    reference_docx: Path | None,
+    progress: Progress,
+    kernel: RunKernel,
+) -> RunResult:
     work = outputs.new_run()
     started = datetime.now(timezone.utc)
     run_log: RunLog | None = None
-    handle, name = tempfile.mkstemp(prefix="qa-identifiers-", suffix=".json")  # private to this user
-    os.close(handle)
-    identifiers = Path(name)
     try:
         run_log = RunLog(work / "run.log")
         log.info("run of %s started with %s", parameters.get("quarter"), portable_parameters(parameters, root))
         notebook = root / NOTEBOOK
-        progress.stage("starting the notebook's kernel")
         nb = execute_notebook(
-            notebook,
-            work / "report.ipynb",
-            parameters,
-            root,
-            env={IDENTIFIERS_ENV: str(identifiers)},
-            progress_bar=progress.cells(),
+            notebook, work / "report.ipynb", parameters, root, progress_bar=progress.cells(), kernel=kernel.manager
         )
         make_portable(nb, work / "report.ipynb", root)
         warnings = warnings_from(nb)
@@ -183,7 +202,7 @@ def run_quarter(
             progress=progress,
         )
         progress.stage("checking the outputs for identifiers")
-        _refuse_identifiers(work, read_identifiers(identifiers))
+        _refuse_identifiers(work, read_identifiers(kernel.identifiers))
         progress.stage("publishing")
         outputs.publish(work)
     except IdentifiersInOutputs as exc:
@@ -198,8 +217,6 @@ def run_quarter(
         if run_log is not None:
             run_log.close()
         raise outputs.fail(exc, work, {"report.ipynb": work / "report.ipynb"}) from exc
-    finally:
-        identifiers.unlink(missing_ok=True)
     return _result(outputs, formats, warnings)
 
 

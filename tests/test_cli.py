@@ -101,6 +101,27 @@ def test_a_locked_quarter_exits_3(tmp_path, capsys):
     assert "is being written by another run" in capsys.readouterr().err
 
 
+def test_a_run_refused_after_its_kernel_started_leaves_no_kernel_and_no_identifiers(tmp_path, monkeypatch, capsys):
+    """The kernel starts as soon as the parameters are read, before the quarter's lock is
+    taken: a run refused then stops that kernel and deletes its file of identifiers."""
+    from qa_lib import cli
+
+    started = []
+
+    def start(root):
+        started.append(real(root))
+        return started[-1]
+
+    real = cli._start_kernel
+    monkeypatch.setattr(cli, "_start_kernel", start)
+    with FileLock(str(tmp_path / ".2013-14-Q4.lock")):
+        assert run("--quarter", "2013-14-Q4", "--data-root", "data/sample", "--output-dir", str(tmp_path)) == 3
+    (kernel,) = started
+    assert kernel.manager.has_kernel is False or not kernel.manager.is_alive()
+    assert not kernel.identifiers.exists()
+    assert "is being written by another run" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_a_stale_user_kernel_does_not_hijack_the_run(tmp_path):
     """A registered `python3` kernelspec pointing at a missing interpreter is ignored."""

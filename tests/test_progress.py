@@ -49,7 +49,7 @@ def test_the_cell_counter_reads_cell_n_of_total():
 def _fake_run(monkeypatch, tmp_path):
     """run_quarter as far as progress goes: the stages it shows, and the files it returns."""
 
-    def fake(parameters, outputs, root, formats, reference_docx, progress):
+    def fake(parameters, outputs, root, formats, reference_docx, progress, kernel):
         progress.stage("executing the notebook")
         progress.stage("rendering HTML")
         return pipeline.RunResult(outputs.final, [outputs.final / "report.html"])
