@@ -275,6 +275,7 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
     if "docx" in asked:
         exporters.check_reference_docx(None)
     threading.Thread(target=import_renderers, name="import-renderers", daemon=True).start()
+    nb = _renderable(current, outputs.final)
     work = outputs.new_run()
     started = datetime.now(timezone.utc)
     run_log: RunLog | None = None
@@ -292,7 +293,7 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
         formats = in_order(set(asked) | set(carried))
         render_into(
             work,
-            nbformat.read(work / "report.ipynb", as_version=4),
+            nb,
             asked,
             started,
             run_log,
@@ -305,6 +306,52 @@ def rerender_quarter(outputs: QuarterOutputs, formats: tuple[str, ...] | None = 
             run_log.close()
         raise outputs.fail(exc, work, {}) from exc  # the published notebook is still there
     return _result(outputs, formats)
+
+
+def _renderable(folder: Path, named: Path) -> nbformat.NotebookNode:
+    """A published run's executed notebook (in ``folder``, which the user knows as ``named``),
+    if this code can render its paper.
+
+    Raises
+    ------
+    ParameterError
+        When the notebook is damaged, or was made by other code (another version or commit of
+        the workbook, see :func:`_other_code`) whose paper this code cannot read.
+    """
+    where = shown(named / "report.ipynb")
+    try:
+        nb = nbformat.read(folder / "report.ipynb", as_version=4)
+    except (OSError, ValueError) as exc:  # nbformat's NotJSONError is a ValueError
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ParameterError(
+            f"{where} is damaged ({reason}), so it cannot be rendered; restore the folder from a copy, "
+            f"or run the quarter again"
+        ) from None
+    try:
+        paper_of(nb)
+    except Exception as exc:
+        differences = _made_by_other_code(folder)
+        if not differences:  # this code's own notebook: a bug, reported as one
+            raise
+        reason = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise ParameterError(
+            f"{where} was made by other code ({'; '.join(differences)}), and this code cannot read "
+            f"its paper ({type(exc).__name__}: {reason}); run the quarter again (`qa-report run`) to make "
+            f"its outputs with this version"
+        ) from None
+    return nb
+
+
+def _made_by_other_code(folder: Path) -> list[str]:
+    """How the code that made a run differs from this code (:func:`_other_code`); empty when
+    this code made it."""
+    from qa_lib.paths import project_root
+
+    try:
+        manifest = RunManifest.model_validate_json((folder / "manifest.json").read_bytes())
+    except (OSError, ValidationError):
+        return ["its manifest.json, which names the code, is missing or unreadable"]
+    return _other_code(manifest, project_root())
 
 
 def validate(params: RunParameters) -> Any:

@@ -291,6 +291,44 @@ def test_render_makes_the_outputs_again_without_executing(publication_run, tmp_p
     assert "re-render of 2013-14-Q4 without executing" in (copy / "run.log").read_text(encoding="utf-8")
 
 
+def _published_copy(publication_run: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "outputs" / QUARTER
+    shutil.copytree(publication_run.resolve(), copy)
+    return copy
+
+
+def test_render_of_a_run_made_by_other_code_it_cannot_read_exits_2_and_says_to_run_again(
+    publication_run, tmp_path, capsys
+):
+    copy = _published_copy(publication_run, tmp_path)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["qa_workbook_version"], manifest["git"]["commit"] = "0.0.9", "0" * 40
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    nb = nbformat.read(copy / "report.ipynb", as_version=4)
+    for cell in nb.cells:  # a paper in a shape of its own, as an older version wrote it
+        for output in cell.get("outputs", []):
+            if "application/vnd.qa-workbook.section+json" in output.get("data", {}):
+                output["data"]["application/vnd.qa-workbook.section+json"] = {"title": "older", "parts": [1]}
+    nbformat.write(nb, copy / "report.ipynb")
+    before = {p.name: sha(p) for p in copy.iterdir() if p.is_file()}
+    assert main(["render", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "report.ipynb was made by other code (it was version 0.0.9" in err
+    assert "run the quarter again (`qa-report run`)" in err
+    assert {p.name: sha(p) for p in copy.iterdir() if p.is_file()} == before, "the outputs stay as they were"
+
+
+def test_render_of_a_damaged_notebook_exits_2_naming_it(publication_run, tmp_path, capsys):
+    copy = _published_copy(publication_run, tmp_path)
+    (copy / "report.ipynb").write_bytes((copy / "report.ipynb").read_bytes()[:2000])
+    before = sha(copy / "report.html")
+    assert main(["render", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"{QUARTER}/report.ipynb is damaged (" in err and "Traceback" not in err
+    assert sha(copy / "report.html") == before
+
+
 def test_run_makes_every_format_the_published_outputs_had(publication_run, tmp_path, capsys):
     out = tmp_path / "outputs"
     shutil.copytree(publication_run.resolve(), out / QUARTER)
