@@ -172,8 +172,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     root = project_root()
     outputs = QuarterOutputs(Path(params.output_dir), Quarter.parse(params.quarter))
     progress.stage("starting the notebook's kernel")
-    kernel = _start_kernel(root)
+    kernel: RunKernel | None = None
     try:
+        kernel = _start_kernel(root)
         from qa_lib import pipeline
 
         if not args.no_index:
@@ -202,7 +203,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if index is not None:
                 result.files.append(index)
     finally:
-        kernel.close()  # when the run stopped before the notebook did
+        if kernel is not None:
+            kernel.close()  # when the run stopped before the notebook did
         progress.done()
     _summarise(params, [], result.warnings, None)
     print(f"Report for {params.quarter} written:")
@@ -371,7 +373,6 @@ def batch_table(results: list[BatchResult]) -> str:
 def cmd_new_quarter(args: argparse.Namespace) -> int:
     """Create a quarter's params file and data folder with its data-entry workbook."""
     from qa_lib import pipeline
-
     from qa_lib.sections.committee import REQUIRED_FOR_FINAL
 
     quarter = Quarter.parse(args.quarter)  # parse_args took it from either form

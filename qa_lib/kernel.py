@@ -93,8 +93,8 @@ class RunKernel:
     identifiers to (:mod:`qa_lib.privacy`) for the scan of the outputs.
 
     The kernel stops when its notebook has run (:func:`qa_lib.notebook.execute_notebook`);
-    whoever holds this closes it (:meth:`close`, or ``with``), which stops the kernel if
-    the notebook never ran and deletes the file.
+    whoever holds this closes it (:meth:`close`), which stops the kernel if the notebook
+    never ran and deletes the file.
     """
 
     def __init__(self, root: Path, env: dict[str, str] | None = None) -> None:
@@ -113,9 +113,3 @@ class RunKernel:
             self.manager.close()
         finally:
             self.identifiers.unlink(missing_ok=True)
-
-    def __enter__(self) -> RunKernel:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
