@@ -72,20 +72,18 @@ def render_into(
     notebook: dict[str, str] | None = None,
     reference_docx: Path | None = None,
     progress: Progress = QUIET,
-    meanwhile: Callable[[], None] = lambda: None,
 ) -> None:
     """Write every output of an executed notebook into ``work``: figures, the chosen
     formats, the record of the run (:data:`~qa_lib.provenance.RECORD`, whatever the formats),
     then the manifest that hashes them and lists ``listed`` (the formats the folder holds,
     some perhaps carried over; by default those written). ``reference_docx`` is the Word
-    document ``report.docx`` is built on (by default the project's). ``meanwhile`` is the
-    caller's work on ``work`` to do while the PDF is typeset (before the manifest)."""
+    document ``report.docx`` is built on (by default the project's). The figures and the
+    record are written while the PDF is typeset."""
     payload = payload_from(nb)
 
     def other_outputs() -> None:
         write_json(work / "figures.json", payload["figures"])
         write_provenance(payload["provenance"], payload["meta"], work / P.RECORD, notebook)
-        meanwhile()
 
     exporters.write(
         paper_of(nb),
@@ -188,6 +186,7 @@ def _execute_and_publish(
         nb = execute_notebook(
             notebook, work / "report.ipynb", parameters, root, progress_bar=progress.cells(), kernel=kernel.manager
         )
+        make_portable(nb, work / "report.ipynb", root)  # first: a failure below keeps it, portable, in failed/
         warnings = warnings_from(nb)
         for problem in warnings:
             log.info(
@@ -205,7 +204,6 @@ def _execute_and_publish(
             notebook=_notebook_record(notebook, root),
             reference_docx=reference_docx,
             progress=progress,
-            meanwhile=lambda: make_portable(nb, work / "report.ipynb", root),
         )
         progress.stage("checking the outputs for identifiers")
         _refuse_identifiers(work, read_identifiers(kernel.identifiers))

@@ -337,7 +337,9 @@ def test_a_bug_while_rendering_exits_1_with_one_line_and_failed_traceback(publis
     assert line.endswith(f"the traceback is in {traceback_path}")
     text = traceback_path.read_text(encoding="utf-8")
     assert text.startswith("Traceback") and "in render_into" in text and "RuntimeError: the layout engine" in text
-    assert (published.final / "failed" / "report.ipynb").is_file(), "the notebook is kept beside it"
+    kept = (published.final / "failed" / "report.ipynb").read_text(encoding="utf-8")
+    assert "context.figures_output()" in kept, "the notebook is kept beside it"
+    assert str(ROOT) not in kept, "made portable before rendering: it names no machine path"
     assert digest(published.final) == before and not leftovers(published)
 
 
