@@ -622,6 +622,10 @@ def render_doc(framework_path: Path = SAMPLE_FRAMEWORK) -> str:
     from qa_lib.framework import load_framework
 
     framework = load_framework(framework_path)
+    # The document's examples of matching come from the framework, never from this code.
+    grades = [g for scale in framework.grade_scales.values() for g in scale.grades]
+    example_grade = next((g for g in grades if "_" in g.id), grades[0])
+    example_service = next((s for s in framework.services if s.name.lower() != s.id), framework.services[0])
 
     def named(test: Callable[[Column], bool]) -> list[str]:
         return list(dict.fromkeys(c.name for _, c in columns() if test(c)))
@@ -651,6 +655,8 @@ def render_doc(framework_path: Path = SAMPLE_FRAMEWORK) -> str:
             markdown_nesting=limits.MARKDOWN_NESTING,
             population=limits.POPULATION,
             commentary_rows=lambda described: _commentary_rows(framework, described),
+            example_grade=example_grade,
+            example_service=example_service,
         )
     )
 
