@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -121,11 +122,14 @@ def files_of(folder: Path) -> dict[str, str]:
 
 
 def run_quarter(quarter: str, mode: str, output_dir: Path) -> Path:
-    """One sample quarter run on its own (no published history: the inputs are the data alone)."""
-    from qa_lib.cli import main
-
-    code = main(
+    """One sample quarter run on its own, as `qa-report run` in a process of its own (no
+    published history: the inputs are the data alone); the golden files are written and
+    checked from runs made here alike."""
+    done = subprocess.run(
         [
+            sys.executable,
+            "-m",
+            "qa_lib.cli",
             "run",
             "--quarter",
             quarter,
@@ -137,9 +141,12 @@ def run_quarter(quarter: str, mode: str, output_dir: Path) -> Path:
             mode,
             "--formats",
             "html,xlsx",
-        ]
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
-    assert code == 0, f"{quarter} {mode} did not run"
+    assert done.returncode == 0, f"{quarter} {mode} did not run: {done.stderr}"
     return output_dir / quarter
 
 

@@ -5,14 +5,12 @@ code gave before (tests/golden/, written by `python tests/golden_files.py`)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from golden_files import GOLDEN, MODES, QUARTERS, ROOT, files_of
+from golden_files import GOLDEN, MODES, QUARTERS, files_of, run_quarter
 
 pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
 
@@ -23,35 +21,8 @@ RUNS = [(quarter, mode) for mode in MODES for quarter in QUARTERS]
 def runs(tmp_path_factory) -> dict[tuple[str, str], Path]:
     """Every sample quarter in both modes, each run on its own (two at a time)."""
     base = tmp_path_factory.mktemp("golden")
-
-    def run(quarter: str, mode: str) -> Path:
-        out = base / f"{quarter}-{mode}"
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "qa_lib.cli",
-                "run",
-                "--quarter",
-                quarter,
-                "--data-root",
-                "data/sample",
-                "--output-dir",
-                str(out),
-                "--mode",
-                mode,
-                "--formats",
-                "html,xlsx",
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        assert done.returncode == 0, done.stderr
-        return out / quarter
-
     with ThreadPoolExecutor(2) as pool:
-        folders = list(pool.map(lambda r: run(*r), RUNS))
+        folders = list(pool.map(lambda r: run_quarter(*r, base / f"{r[0]}-{r[1]}"), RUNS))
     return dict(zip(RUNS, folders))
 
 
