@@ -17,26 +17,21 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "outputs" / "2013-14-Q4"
 INDEX = ROOT / "outputs" / "index.html"
 OUT = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
+
+sys.path.insert(0, str(ROOT / "tests"))
+from helpers import CHROMIUM, launch_chromium  # noqa: E402  the browser as the tests launch it
 
 
 def main() -> int:
     if not (REPORT / "report.html").exists():
         print("run `make report` first", file=sys.stderr)
         return 1
+    if CHROMIUM is None:
+        print("install Debian's chromium first (apt-get install chromium)", file=sys.stderr)
+        return 1
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1000, "height": 1400})
         page.goto((REPORT / "report.html").resolve().as_uri())
         page.screenshot(path=str(OUT / "report-html.png"))

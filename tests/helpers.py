@@ -104,8 +104,8 @@ def view_of(keys: dict, suppressed: tuple[str, ...] = (), quarter: str = "2013-1
 
 
 def launch_chromium(playwright):
-    """Headless Chromium as the browser tests use it: no sandbox (CI runs as root), nothing
-    fetched in the background."""
+    """Headless Chromium as the browser tests (and scripts/screenshots.py) use it: no sandbox
+    (CI runs as root), nothing fetched in the background."""
     return playwright.chromium.launch(
         executable_path=CHROMIUM,
         args=[
