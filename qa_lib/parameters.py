@@ -86,6 +86,7 @@ class RunParameters(BaseModel):
 
     @classmethod
     def notebook_notes(cls) -> dict[str, str]:
+        """The notebook's parameters cell: each name and the comment beside it there."""
         return {name: str(_extra(cls, name)["about"]) for name in NOTEBOOK}
 
     def notebook(self) -> dict[str, Any]:

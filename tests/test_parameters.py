@@ -4,6 +4,8 @@ params files and build_context all take RunParameters."""
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 
 import nbformat
 import pytest
@@ -25,6 +27,18 @@ def test_the_notebook_parameters_cell_is_the_model_with_the_notebook_defaults():
     }
     assert assigned == RunParameters.notebook_defaults()
     assert list(assigned) == list(NOTEBOOK)
+    # Each parameter's comment is its note in the model.
+    comments = {
+        token.start[0]: token.string.removeprefix("#").strip()
+        for token in tokenize.generate_tokens(io.StringIO(cell.source).readline)
+        if token.type == tokenize.COMMENT
+    }
+    notes = {
+        node.targets[0].id: comments.get(node.lineno)
+        for node in ast.parse(cell.source).body
+        if isinstance(node, ast.Assign)
+    }
+    assert notes == RunParameters.notebook_notes()
 
 
 def test_two_defaults_declared_on_purpose():
