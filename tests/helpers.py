@@ -93,6 +93,18 @@ def publish_figures(out: Path, document: dict, data_set: str | None = "synthetic
     return folder / "figures.json"
 
 
+def publish_a_revised_quarter(data: Path, out: Path, key: str, by: int = 3) -> tuple[int, int]:
+    """Publish 2013-14-Q3 of ``data`` into ``out`` with ``key`` off by ``by`` (its data were
+    corrected after publication); return the figure as published and as computed now."""
+    from qa_lib.context import build_context
+
+    published = build_context("2013-14-Q3", str(data)).figures_document()
+    recomputed = published["figures"][key]
+    published["figures"][key] = recomputed + by
+    publish_figures(out, published)
+    return recomputed + by, recomputed
+
+
 def view_of(keys: dict, suppressed: tuple[str, ...] = (), quarter: str = "2013-14-Q4", **options):
     """A quarter's view made from figures.json keys (as an auditor would write them)."""
     from qa_lib import figures as F

@@ -22,7 +22,7 @@ from qa_lib.cli import main
 from qa_lib.context import build_context
 from qa_lib.sections import section
 
-from helpers import ROOT, output_texts, publish_figures, section_html
+from helpers import ROOT, output_texts, publish_a_revised_quarter, publish_figures, section_html
 
 pytestmark = pytest.mark.slow  # runs the notebook (make unit leaves it out)
 
@@ -147,20 +147,17 @@ def test_verify_reproduces_a_run_and_catches_a_tampered_input(tmp_path, copy_sam
 def test_revised_previous_figures_are_used_marked_and_listed(tmp_path, copy_sample):
     data = copy_sample("2013-14-Q2", "2013-14-Q3", QUARTER)
     out = tmp_path / "outputs"
-    published = build_context("2013-14-Q3", str(data)).figures_document()
     key = "audits.csc.grade.inadequate.count"
-    recomputed = published["figures"][key]
-    published["figures"][key] = recomputed + 3  # the data were corrected after publication
-    publish_figures(out, published)
+    first, recomputed = publish_a_revised_quarter(data, out, key)
     context = build_context(QUARTER, str(data), output_dir=str(out), mode="internal")
-    assert (key, recomputed + 3, recomputed) in context.revisions
+    assert (key, first, recomputed) in context.revisions
     assert context.figures_document()["previous"][key] == recomputed, "the report uses the recomputed value"
     html = section_html(section("audits").build(context))
     assert f"{recomputed} [r]" in html
     assert "1 figure for quarter 3 2013-14 revised since first published" in section_html(
         section("about").build(context)
     )
-    assert {"figure": key, "published": recomputed + 3, "revised": recomputed} in context.provenance["revisions"]
+    assert {"figure": key, "published": first, "revised": recomputed} in context.provenance["revisions"]
     assert "<output dir>/2013-14-Q3/figures.json" in context.provenance["inputs"]
 
 
